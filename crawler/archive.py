@@ -1,0 +1,367 @@
+"""The archive: the only module that writes SQL.
+
+One SQLite file (archive.db) in WAL mode, so Datasette and other readers keep reading while a crawl
+writes. Schema changes are sqlite-utils Migrations, applied when the archive is opened, so an
+archive made by an earlier version is upgraded in place. Each fetched page is written in one
+transaction: its pages row, and for a summary its document and sighting, land together or not at
+all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from crawler.sites import Site
+
+migrations = Migrations("summary-archive")
+
+
+def utcnow() -> str:
+    """Timestamps are stored as UTC ISO 8601 text, which sorts and facets well in Datasette."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE sites (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT, start_urls TEXT,
+            allowed_domains TEXT, schedule TEXT, enabled INTEGER, updated TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL UNIQUE,
+            title TEXT, body TEXT NOT NULL, published TEXT, year INTEGER, source TEXT,
+            site TEXT REFERENCES sites(id), region TEXT, url TEXT NOT NULL, chars INTEGER,
+            first_seen TEXT NOT NULL, last_seen TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE sightings (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            url TEXT NOT NULL UNIQUE, site TEXT REFERENCES sites(id),
+            title TEXT, published TEXT, source TEXT,
+            first_seen TEXT NOT NULL, last_seen TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, sites TEXT,
+            status TEXT NOT NULL, pid INTEGER, requests INTEGER, not_modified INTEGER,
+            list_pages INTEGER, articles INTEGER, documents_new INTEGER, sightings_new INTEGER,
+            errors INTEGER, cut INTEGER, message TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE crawl_run_sites (
+            run_id INTEGER NOT NULL REFERENCES crawl_runs(id), site TEXT NOT NULL REFERENCES sites(id),
+            requests INTEGER, not_modified INTEGER, list_pages INTEGER, articles INTEGER,
+            documents_new INTEGER, sightings_new INTEGER, errors INTEGER, cut INTEGER,
+            PRIMARY KEY (run_id, site))"""
+    )
+    db.execute(
+        """CREATE TABLE pages (
+            url TEXT PRIMARY KEY, site TEXT REFERENCES sites(id), kind TEXT, status INTEGER,
+            is_summary INTEGER, reason TEXT, content_hash TEXT, title TEXT, published TEXT,
+            encoding TEXT, etag TEXT, last_modified TEXT, first_seen TEXT NOT NULL,
+            last_fetched TEXT NOT NULL, run_id INTEGER REFERENCES crawl_runs(id))"""
+    )
+    db.execute(
+        """CREATE TABLE crawl_errors (
+            id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES crawl_runs(id), site TEXT,
+            url TEXT, kind TEXT NOT NULL, message TEXT, status INTEGER, at TEXT NOT NULL)"""
+    )
+    for table, columns in (
+        ("documents", ["published"]),
+        ("documents", ["site"]),
+        ("documents", ["year"]),
+        ("sightings", ["document_id"]),
+        ("pages", ["site", "kind"]),
+        ("crawl_errors", ["run_id"]),
+    ):
+        db[table].create_index(columns)
+    db.execute(
+        """CREATE VIEW document_sightings AS
+           SELECT d.id AS document_id, d.title, d.published, COUNT(s.id) AS sightings,
+                  COUNT(DISTINCT s.site) AS sites, GROUP_CONCAT(DISTINCT s.site) AS site_ids
+           FROM documents d JOIN sightings s ON s.document_id = d.id GROUP BY d.id"""
+    )
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be opened or written (missing folder, read-only file, not a database)."""
+
+
+@dataclass
+class PageRecord:
+    """What the crawl learned about one fetched URL."""
+
+    url: str
+    site: str
+    kind: str  # list | article | other
+    status: int | None
+    is_summary: bool | None = None
+    reason: str | None = None
+    content_hash: str | None = None
+    title: str | None = None
+    published: str | None = None
+    encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class DocumentRecord:
+    """A work summary as extracted from one page."""
+
+    content_hash: str
+    title: str | None
+    body: str
+    published: str | None
+    year: int | None
+    source: str | None
+    site: str
+    region: str
+    url: str
+
+
+@dataclass
+class PageOutcome:
+    document_id: int | None = None
+    new_document: bool = False
+    new_sighting: bool = False
+
+
+@dataclass
+class SiteCounts:
+    requests: int = 0
+    not_modified: int = 0
+    list_pages: int = 0
+    articles: int = 0
+    documents_new: int = 0
+    sightings_new: int = 0
+    errors: int = 0
+    cut: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def as_row(self) -> dict[str, int]:
+        return {
+            "requests": self.requests,
+            "not_modified": self.not_modified,
+            "list_pages": self.list_pages,
+            "articles": self.articles,
+            "documents_new": self.documents_new,
+            "sightings_new": self.sightings_new,
+            "errors": self.errors,
+            "cut": self.cut,
+        }
+
+
+class Archive:
+    """An open archive.db. Create one per process; it holds the single writing connection."""
+
+    def __init__(self, path: str | Path, busy_timeout: float = 60.0):
+        self.path = Path(path)
+        if not self.path.parent.exists():
+            raise ArchiveError(
+                f"cannot open archive {self.path}: folder {self.path.parent} does not exist"
+            )
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self.db = sqlite_utils.Database(conn)
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"cannot open archive {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def register_sites(self, sites: Iterable[Site]) -> None:
+        now = utcnow()
+        with self.db.atomic():
+            for site in sites:
+                row = site.as_row() | {"updated": now}
+                self.db["sites"].upsert(row, pk="id")
+
+    def start_run(self, site_ids: list[str]) -> int:
+        import os
+
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT INTO crawl_runs (started, sites, status, pid) VALUES (?, ?, 'running', ?)",
+                [utcnow(), " ".join(site_ids), os.getpid()],
+            )
+        return cursor.lastrowid
+
+    def finish_run(
+        self, run_id: int, status: str, per_site: dict[str, SiteCounts], message: str | None = None
+    ) -> None:
+        totals = SiteCounts()
+        for counts in per_site.values():
+            for key, value in counts.as_row().items():
+                setattr(totals, key, getattr(totals, key) + value)
+        with self.db.atomic():
+            self.db["crawl_runs"].update(
+                run_id,
+                {"finished": utcnow(), "status": status, "message": message, **totals.as_row()},
+            )
+            for site_id, counts in per_site.items():
+                self.db["crawl_run_sites"].upsert(
+                    {"run_id": run_id, "site": site_id, **counts.as_row()}, pk=("run_id", "site")
+                )
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        return self.db["crawl_runs"].get(run_id)
+
+    # --- pages, documents, sightings ----------------------------------------------------------
+
+    def record_page(
+        self, run_id: int | None, page: PageRecord, document: DocumentRecord | None = None
+    ) -> PageOutcome:
+        """Write one fetched page, and the summary it holds if any, in one transaction."""
+        now = utcnow()
+        outcome = PageOutcome()
+        with self.db.atomic():
+            row = {
+                "url": page.url,
+                "site": page.site,
+                "kind": page.kind,
+                "status": page.status,
+                "is_summary": None if page.is_summary is None else int(page.is_summary),
+                "reason": page.reason,
+                "content_hash": page.content_hash,
+                "title": page.title,
+                "published": page.published,
+                "encoding": page.encoding,
+                "etag": page.etag,
+                "last_modified": page.last_modified,
+                "first_seen": now,
+                "last_fetched": now,
+                "run_id": run_id,
+            }
+            columns = ", ".join(row)
+            updates = ", ".join(
+                f"{c} = excluded.{c}" for c in row if c not in ("url", "first_seen")
+            )
+            self.db.execute(
+                f"INSERT INTO pages ({columns}) VALUES ({', '.join('?' for _ in row)}) ON CONFLICT(url) DO UPDATE SET {updates}",
+                list(row.values()),
+            )
+            if document is not None:
+                outcome = self._record_document(document, now)
+        return outcome
+
+    def _record_document(self, doc: DocumentRecord, now: str) -> PageOutcome:
+        outcome = PageOutcome()
+        existing = self.db.execute(
+            "SELECT id FROM documents WHERE content_hash = ?", [doc.content_hash]
+        ).fetchone()
+        if existing:
+            outcome.document_id = existing[0]
+            # A repost can be the earlier publication: the document keeps the earliest date known.
+            self.db.execute(
+                """UPDATE documents SET last_seen = ?,
+                   published = CASE WHEN published IS NULL OR (? IS NOT NULL AND ? < published) THEN ? ELSE published END
+                   WHERE id = ?""",
+                [now, doc.published, doc.published, doc.published, outcome.document_id],
+            )
+        else:
+            cursor = self.db.execute(
+                """INSERT INTO documents (content_hash, title, body, published, year, source, site, region, url, chars, first_seen, last_seen)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    doc.content_hash,
+                    doc.title,
+                    doc.body,
+                    doc.published,
+                    doc.year,
+                    doc.source,
+                    doc.site,
+                    doc.region,
+                    doc.url,
+                    len(doc.body.replace("\n", "")),
+                    now,
+                    now,
+                ],
+            )
+            outcome.document_id = cursor.lastrowid
+            outcome.new_document = True
+        sighting = self.db.execute("SELECT id FROM sightings WHERE url = ?", [doc.url]).fetchone()
+        if sighting:
+            self.db.execute(
+                "UPDATE sightings SET document_id = ?, title = ?, published = ?, source = ?, last_seen = ? WHERE id = ?",
+                [outcome.document_id, doc.title, doc.published, doc.source, now, sighting[0]],
+            )
+        else:
+            self.db.execute(
+                """INSERT INTO sightings (document_id, url, site, title, published, source, first_seen, last_seen)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    outcome.document_id,
+                    doc.url,
+                    doc.site,
+                    doc.title,
+                    doc.published,
+                    doc.source,
+                    now,
+                    now,
+                ],
+            )
+            outcome.new_sighting = True
+        return outcome
+
+    def record_error(
+        self,
+        run_id: int | None,
+        site: str | None,
+        url: str,
+        kind: str,
+        message: str,
+        status: int | None = None,
+    ) -> None:
+        """Record a failed fetch or a page that could not be read; the pages row keeps the status."""
+        now = utcnow()
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO crawl_errors (run_id, site, url, kind, message, status, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, site, url, kind, message, status, now],
+            )
+
+    # --- reading helpers used by the crawl ----------------------------------------------------
+
+    def page(self, url: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM pages WHERE url = ?", [url]).fetchone()
+        if row is None:
+            return None
+        columns = [c.name for c in self.db["pages"].columns]
+        return dict(zip(columns, row, strict=True))
+
+    def known_article_urls(self, site_id: str) -> set[str]:
+        rows = self.db.execute(
+            "SELECT url FROM pages WHERE site = ? AND kind = 'article' AND status = 200", [site_id]
+        )
+        return {row[0] for row in rows}
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self.db[table].count
+            for table in ("documents", "sightings", "pages", "crawl_runs", "crawl_errors")
+        }

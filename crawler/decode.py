@@ -1,0 +1,158 @@
+"""Bytes to text for pages whose declared charset cannot be trusted.
+
+Chinese government sites declare gb2312 while serving characters outside it, declare nothing at
+all, or declare utf-8 in a template that an editor saved as GBK. The decoder tries the evidence in
+order of trust (BOM, HTTP header, meta tag) and checks it against the bytes; the choice and the
+reason for it are returned so they can be recorded with the page.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+# Labels whose bytes are best read as GB18030: it is a superset of GB2312 and GBK, so characters a
+# site's editor typed outside the declared set (common in names: 堃, 祎, 昇) still decode.
+_GB_FAMILY = {
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "gb_2312-80",
+    "x-gbk",
+    "cp936",
+    "ms936",
+    "euc-cn",
+    "csgb2312",
+    "hz-gb-2312",
+}
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.IGNORECASE)
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # the Python codec used, e.g. "gb18030" or "utf-8"
+    reason: str  # why that codec, in words a user can check against the page
+
+    def describe(self) -> str:
+        return f"{self.encoding} ({self.reason})"
+
+
+def canonical_encoding(label: str | None) -> str | None:
+    """Map a charset label to the codec that reads it best, or None when Python does not know it."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    if label in _GB_FAMILY:
+        return "gb18030"
+    if label in {"utf8", "utf-8", "unicode-1-1-utf-8"}:
+        return "utf-8"
+    if label in {"big5", "big5-hkscs", "cp950"}:
+        return "big5hkscs"
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return "gb18030" if name in _GB_FAMILY else name
+
+
+def charset_from_content_type(content_type: str | bytes | None) -> str | None:
+    """The charset parameter of a Content-Type header value, if any."""
+    if not content_type:
+        return None
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", content_type, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def sniff_meta_charset(body: bytes) -> str | None:
+    """The charset named by a <meta> tag or an XML declaration near the top of the page."""
+    head = body[:_SNIFF_BYTES]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def _strict(body: bytes, encoding: str) -> str | None:
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _has_multibyte_utf8(body: bytes) -> bool:
+    return any(b >= 0x80 for b in body[: _SNIFF_BYTES * 4])
+
+
+def decode_html(
+    body: bytes, header_charset: str | None = None, forced: str | None = None
+) -> Decoded:
+    """Decode a page's bytes to text and say which codec was used and why.
+
+    ``header_charset`` is the charset from the HTTP Content-Type header; ``forced`` is a codec the
+    user insists on (``--encoding``). Nothing here raises: bytes that no codec reads cleanly are
+    decoded as UTF-8 with replacement characters, and the reason says so.
+    """
+    if forced:
+        codec = canonical_encoding(forced) or forced
+        text = _strict(body, codec)
+        if text is not None:
+            return Decoded(text, codec, "given by the user")
+        return Decoded(
+            body.decode(codec, "replace"), codec, "given by the user; some bytes invalid"
+        )
+
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            text = body[len(bom) :].decode(codec, "replace")
+            return Decoded(text, codec, "byte order mark")
+
+    utf8_text = _strict(body, "utf-8")
+    declarations = (("HTTP header", header_charset), ("meta charset", sniff_meta_charset(body)))
+    for where, label in declarations:
+        codec = canonical_encoding(label)
+        if codec is None:
+            continue
+        if codec != "utf-8" and utf8_text is not None and _has_multibyte_utf8(body):
+            # Multibyte text in a legacy encoding is almost never also valid UTF-8, while a page
+            # saved as UTF-8 under an old gb2312 template is common: trust the bytes.
+            return Decoded(
+                utf8_text, "utf-8", f"{where} says {label}, but the bytes are valid UTF-8"
+            )
+        text = _strict(body, codec)
+        if text is not None:
+            return Decoded(text, codec, f"{where} says {label}")
+        for alternative in ("utf-8", "gb18030"):
+            if alternative == codec:
+                continue
+            text = utf8_text if alternative == "utf-8" else _strict(body, alternative)
+            if text is not None:
+                return Decoded(
+                    text,
+                    alternative,
+                    f"{where} says {label}, but the bytes only decode as {alternative}",
+                )
+        return Decoded(
+            body.decode(codec, "replace"), codec, f"{where} says {label}; some bytes invalid"
+        )
+
+    if utf8_text is not None:
+        return Decoded(utf8_text, "utf-8", "no charset declared; the bytes are valid UTF-8")
+    gb_text = _strict(body, "gb18030")
+    if gb_text is not None:
+        return Decoded(gb_text, "gb18030", "no charset declared; the bytes are valid GB18030")
+    return Decoded(
+        body.decode("utf-8", "replace"),
+        "utf-8",
+        "no charset declared and no codec decodes the bytes cleanly",
+    )

@@ -1,0 +1,157 @@
+"""Thin glue from spider items to the classifier, the fingerprint and the archive.
+
+One concern per pipeline, ordered by number in settings.ITEM_PIPELINES.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.archive import Archive, DocumentRecord, PageRecord
+from crawler.classify import classify, review_year
+from crawler.fingerprint import content_hash
+from crawler.items import ErrorItem, PageItem
+
+logger = logging.getLogger(__name__)
+
+
+def _is_article(item: object) -> bool:
+    return isinstance(item, PageItem) and item.kind == "article" and item.status == 200
+
+
+class ClassifyPipeline:
+    """Decide whether an article is a work summary; the reason goes with it to the archive."""
+
+    def process_item(self, item):
+        if _is_article(item):
+            decision = classify(item.title, item.body or "")
+            item.is_summary = decision.is_summary
+            item.reason = decision.reason
+            if decision.is_summary:
+                item.year = review_year(item.title, item.body or "", item.published)
+        return item
+
+
+class FingerprintPipeline:
+    """The content hash of the normalised body: the identity of a document."""
+
+    def process_item(self, item):
+        if _is_article(item) and item.body:
+            item.content_hash = content_hash(item.body)
+        return item
+
+
+class ArchivePipeline:
+    """Writes every item to archive.db and keeps the crawl_runs row of this run.
+
+    The run is finished on spider_closed rather than in close_spider, because only that signal
+    carries the reason the crawl ended (finished, shutdown, ...).
+    """
+
+    def __init__(self, crawler, path: str):
+        self.crawler = crawler
+        self.path = path
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = crawler.settings.get("ARCHIVE_DB")
+        if not path:
+            raise NotConfigured("ARCHIVE_DB is empty")
+        pipeline = cls(crawler, path)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self):
+        spider = self.crawler.spider
+        self.archive = Archive(self.path)
+        self.archive.register_sites(spider.sites)
+        self.run_id = self.archive.start_run([site.id for site in spider.sites])
+        spider.run_id = self.run_id
+        logger.info(
+            "archive %s: run %s started for %s",
+            self.path,
+            self.run_id,
+            ", ".join(s.id for s in spider.sites),
+        )
+
+    def process_item(self, item):
+        counts = self.crawler.spider.counts
+        if isinstance(item, ErrorItem):
+            self.archive.record_error(
+                self.run_id, item.site, item.url, item.kind, item.message, item.status
+            )
+            if item.site in counts:
+                counts[item.site].errors += 1
+            if item.site and item.status is not None:
+                self.archive.record_page(
+                    self.run_id,
+                    PageRecord(
+                        item.url,
+                        item.site,
+                        "other",
+                        item.status,
+                        reason=f"{item.kind}: {item.message}",
+                    ),
+                )
+            return item
+        document = None
+        if item.is_summary and item.content_hash:
+            document = DocumentRecord(
+                content_hash=item.content_hash,
+                title=item.title,
+                body=item.body,
+                published=item.published,
+                year=item.year,
+                source=item.source,
+                site=item.site,
+                region=item.region,
+                url=item.url,
+            )
+        reason = item.reason
+        if item.kind == "article" and not item.body:
+            reason = "no main text found on the page"
+        page = PageRecord(
+            url=item.url,
+            site=item.site,
+            kind=item.kind,
+            status=item.status,
+            is_summary=item.is_summary,
+            reason=reason,
+            content_hash=item.content_hash,
+            title=item.title,
+            published=item.published,
+            encoding=item.encoding,
+            etag=item.etag,
+            last_modified=item.last_modified,
+        )
+        outcome = self.archive.record_page(self.run_id, page, document)
+        if outcome.new_document:
+            counts[item.site].documents_new += 1
+        if outcome.new_sighting:
+            counts[item.site].sightings_new += 1
+        return item
+
+    def spider_closed(self, spider, reason: str):
+        if self.archive is None:
+            return
+        status = {"finished": "ok", "shutdown": "interrupted"}.get(reason, reason)
+        self.archive.finish_run(
+            self.run_id,
+            status,
+            spider.counts,
+            message=None if reason == "finished" else f"closed: {reason}",
+        )
+        logger.info(
+            "archive %s: run %s %s %s",
+            self.path,
+            self.run_id,
+            status,
+            self.archive.run(self.run_id),
+        )
+        self.archive.close()
+        self.archive = None

@@ -1,0 +1,108 @@
+"""Run one crawl in this process: settings, checks that fail fast, and the Scrapy process.
+
+A Twisted reactor cannot be restarted, so a process runs at most one crawl; the scheduler and the
+demo start `crawler crawl` as a subprocess for each crawl.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.archive import Archive, ArchiveError
+from crawler.sites import Site, load_sites, select_sites
+
+
+@dataclass
+class CrawlResult:
+    run_id: int | None
+    status: str
+    summary: str
+
+
+def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs as given to ``-s``; ValueError for a pair without '='."""
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"-s expects NAME=VALUE, got {pair!r}")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def build_settings(
+    db_path: str | Path, sites: list[Site], overrides: dict[str, str] | None = None
+) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
+    slots = {}
+    for site in sites:
+        if site.download_delay is not None:
+            for url in site.start_urls:
+                slots[urlsplit(url).hostname] = {"delay": site.download_delay}
+    if slots:
+        settings.set("DOWNLOAD_SLOTS", slots, priority="project")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def check_archive_writable(db_path: str | Path) -> None:
+    """Open (creating or migrating) the archive and prove a write would succeed; ArchiveError if not."""
+    archive = Archive(db_path, busy_timeout=5)
+    try:
+        conn = archive.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT INTO crawl_errors (kind, at) VALUES ('write-check', '')")
+        finally:
+            conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        raise ArchiveError(f"cannot write archive {db_path}: {exc}") from exc
+    finally:
+        archive.close()
+
+
+def prepare(
+    sites_path: str | Path, site_ids: list[str] | tuple[str, ...], db_path: str | Path
+) -> list[Site]:
+    """Everything that can be wrong before a crawl: SitesError or ArchiveError, with a one-line reason."""
+    sites = select_sites(load_sites(sites_path), list(site_ids), str(sites_path))
+    check_archive_writable(db_path)
+    return sites
+
+
+def run_crawl(
+    sites_path: str | Path,
+    site_ids: list[str] | tuple[str, ...],
+    db_path: str | Path,
+    overrides: dict[str, str] | None = None,
+) -> CrawlResult:
+    """Crawl the named sites (all enabled sites when none are named) into the archive."""
+    from crawler.spiders.municipal import MunicipalSpider
+
+    sites = prepare(sites_path, site_ids, db_path)
+    settings = build_settings(db_path, sites, overrides)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(MunicipalSpider)
+    process.crawl(crawler, sites=str(sites_path), site_ids=[site.id for site in sites])
+    process.start()
+    spider = crawler.spider
+    run_id = getattr(spider, "run_id", None)
+    if run_id is None:
+        return CrawlResult(None, "failed", "the crawl did not start (see the log above)")
+    with Archive(db_path) as archive:
+        run = archive.run(run_id)
+    summary = (
+        f"run {run_id} {run['status']}: {run['requests']} requests, {run['not_modified']} not modified, "
+        f"{run['list_pages']} list pages, {run['articles']} articles, {run['documents_new']} new documents, "
+        f"{run['sightings_new']} new sightings, {run['errors']} errors, {run['cut']} cut by budget -> {db_path}"
+    )
+    return CrawlResult(run_id, run["status"], summary)

@@ -1,0 +1,71 @@
+"""Serving the archive with Datasette: metadata, safe defaults, one command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+# Datasette settings chosen for a server that may face a network: a time limit on every query,
+# and page sizes that keep long Chinese bodies readable.
+DATASETTE_SETTINGS = {
+    "sql_time_limit_ms": "3000",
+    "default_page_size": "50",
+    "truncate_cells_html": "300",
+    "facet_time_limit_ms": "500",
+    "allow_download": "on",
+}
+
+
+def metadata_for(db_path: str | Path) -> dict:
+    """The packaged metadata with the archive's block under the served database's name."""
+    text = resources.files("crawler.datasette").joinpath("metadata.yml").read_text("utf-8")
+    metadata = yaml.safe_load(text)
+    database = metadata.pop("archive")
+    metadata["databases"] = {Path(db_path).stem: database}
+    return metadata
+
+
+def datasette_command(
+    db_path: str | Path, host: str, port: int, metadata_path: str | Path
+) -> list[str]:
+    args = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(db_path),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--metadata",
+        str(metadata_path),
+    ]
+    for name, value in DATASETTE_SETTINGS.items():
+        args += ["--setting", name, value]
+    return args
+
+
+def write_metadata(db_path: str | Path, folder: str | Path) -> Path:
+    path = Path(folder) / "datasette-metadata.json"
+    path.write_text(
+        json.dumps(metadata_for(db_path), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return path
+
+
+def serve(db_path: str | Path, host: str, port: int, workdir: str | Path) -> int:
+    """Run Datasette in the foreground until interrupted; returns its exit code."""
+    metadata_path = write_metadata(db_path, workdir)
+    process = subprocess.Popen(datasette_command(db_path, host, port, metadata_path))
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=10)
+        return 0

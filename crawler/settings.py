@@ -1,0 +1,58 @@
+"""Scrapy settings for the archive crawler: polite by default.
+
+Every value can be overridden per crawl with ``-s NAME=VALUE`` (``crawler crawl`` and
+``scrapy crawl`` alike). Tests lower the delays; real sites get one request at a time per host,
+a delay that adapts to the server, robots.txt, and a User-Agent that says who is asking.
+"""
+
+BOT_NAME = "summary-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are: operators should put their own contact address here (see README, "Politeness").
+USER_AGENT = "summary-archive/0.1 (+https://pypi.org/project/summary-archive/; archive of public work summaries)"
+ROBOTSTXT_OBEY = True
+
+# One request at a time per host, at least 2 s apart, slower when the server is slow.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50%
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+# Articles are tens of kilobytes; anything past this is cut off unread and recorded.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SiteScopeMiddleware": 50,
+}
+
+# One concern per pipeline, in this order.
+ITEM_PIPELINES = {
+    "crawler.pipelines.ClassifyPipeline": 100,
+    "crawler.pipelines.FingerprintPipeline": 200,
+    "crawler.pipelines.ArchivePipeline": 900,
+}
+
+# Where the archive lives; `crawler crawl --db` sets it.
+ARCHIVE_DB = "archive.db"
+# Fetch article URLs again even when the archive already has them.
+ARCHIVE_REFRESH = False

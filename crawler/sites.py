@@ -1,0 +1,309 @@
+"""The site registry: sites.toml loaded and checked into typed Site objects.
+
+A site is configuration: where to start, which hosts belong to it, how often to crawl it, and a
+few optional hints for sites the generic discovery does not read well. Every mistake in the file
+is reported with the file, the site and the key, before anything is crawled.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+SITE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SCHEDULE_INTERVAL = re.compile(r"^every\s+(\d+)\s*(s|m|h|d)$")
+CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+
+# Keys a [[site]] table or the [defaults] table may carry, with their types and defaults.
+_OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "allowed_domains": (list, None),
+    "schedule": (str, None),
+    "enabled": (bool, True),
+    "max_requests": (int, 2000),
+    "max_depth": (int, 2),
+    "download_delay": ((int, float), None),
+    "encoding": (str, None),
+    "article_patterns": (list, []),
+    "list_patterns": (list, []),
+    "ignore_patterns": (list, []),
+}
+_REQUIRED = ("id", "name", "region", "start_urls")
+_DEFAULTABLE = {"schedule", "max_requests", "max_depth", "download_delay", "enabled"}
+
+
+class SitesError(ValueError):
+    """sites.toml is unreadable or invalid; the message names the file, the site and the key."""
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    region: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    schedule: str | None = None
+    enabled: bool = True
+    max_requests: int = 2000
+    max_depth: int = 2
+    download_delay: float | None = None
+    encoding: str | None = None
+    article_patterns: tuple[re.Pattern, ...] = field(default_factory=tuple)
+    list_patterns: tuple[re.Pattern, ...] = field(default_factory=tuple)
+    ignore_patterns: tuple[re.Pattern, ...] = field(default_factory=tuple)
+
+    def owns(self, url: str) -> bool:
+        """True when ``url`` is http(s) on one of the site's own hosts."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        return host_in_domains(parts.hostname.lower(), self.allowed_domains)
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "region": self.region,
+            "start_urls": "\n".join(self.start_urls),
+            "allowed_domains": "\n".join(self.allowed_domains),
+            "schedule": self.schedule,
+            "enabled": int(self.enabled),
+        }
+
+
+def host_in_domains(host: str, domains: tuple[str, ...]) -> bool:
+    """A host belongs to a domain when it is the domain or one of its subdomains; addresses match
+    only themselves."""
+    for domain in domains:
+        if host == domain:
+            return True
+        if not _is_ip(domain) and host.endswith("." + domain):
+            return True
+    return False
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def default_domains(start_urls: tuple[str, ...]) -> tuple[str, ...]:
+    """The hosts of the start URLs, without a leading www. so that news.example.cn belongs to a site
+    that starts at www.example.cn."""
+    domains = []
+    for url in start_urls:
+        host = (urlsplit(url).hostname or "").lower()
+        if host.startswith("www.") and not _is_ip(host):
+            host = host[4:]
+        if host and host not in domains:
+            domains.append(host)
+    return tuple(domains)
+
+
+def _check_schedule(value: str) -> str | None:
+    """None when ``value`` is a valid schedule, else what is wrong with it."""
+    text = value.strip()
+    if SCHEDULE_INTERVAL.match(text):
+        return None
+    fields = text.split()
+    if len(fields) == 5 and all(CRON_FIELD.match(f) for f in fields):
+        return None
+    return "expected a crontab expression of 5 fields (e.g. '0 3 * * *') or an interval such as 'every 6h'"
+
+
+class _Checker:
+    def __init__(self, path: str):
+        self.path = path
+
+    def fail(self, where: str, key: str | None, message: str) -> SitesError:
+        location = f"{self.path}: {where}"
+        if key:
+            location += f": key '{key}'"
+        return SitesError(f"{location}: {message}")
+
+    def value(self, where: str, key: str, raw: Any) -> Any:
+        expected, _default = _OPTIONAL[key]
+        if (
+            isinstance(raw, bool)
+            and expected is not bool
+            and bool not in (expected if isinstance(expected, tuple) else (expected,))
+        ):
+            raise self.fail(where, key, f"expected {_type_name(expected)}, got a boolean")
+        if not isinstance(raw, expected):
+            raise self.fail(
+                where, key, f"expected {_type_name(expected)}, got {type(raw).__name__}"
+            )
+        if key in ("max_requests",) and raw < 1:
+            raise self.fail(where, key, "must be at least 1")
+        if key in ("max_depth", "download_delay") and raw < 0:
+            raise self.fail(where, key, "must not be negative")
+        if key == "schedule":
+            problem = _check_schedule(raw)
+            if problem:
+                raise self.fail(where, key, f"{raw!r}: {problem}")
+        if key == "allowed_domains":
+            if not raw or not all(isinstance(d, str) and d and "/" not in d for d in raw):
+                raise self.fail(
+                    where, key, "expected a non-empty list of host names such as 'jjxw.cn'"
+                )
+            return tuple(d.lower().lstrip(".") for d in raw)
+        if key.endswith("_patterns"):
+            compiled = []
+            for pattern in raw:
+                if not isinstance(pattern, str):
+                    raise self.fail(where, key, "expected a list of regular expressions (strings)")
+                try:
+                    compiled.append(re.compile(pattern))
+                except re.error as exc:
+                    raise self.fail(
+                        where, key, f"invalid regular expression {pattern!r}: {exc}"
+                    ) from None
+            return tuple(compiled)
+        if key == "encoding":
+            import codecs
+
+            try:
+                codecs.lookup(raw)
+            except LookupError:
+                raise self.fail(where, key, f"unknown encoding {raw!r}") from None
+        if key == "download_delay":
+            return float(raw)
+        return raw
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+    }
+    if isinstance(expected, tuple):
+        return " or ".join(names.get(t, t.__name__) for t in expected)
+    return names.get(expected, expected.__name__)
+
+
+def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
+    """Parse and validate registry text; raise SitesError naming the file, site and key."""
+    check = _Checker(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SitesError(f"{path}: not valid TOML: {exc}") from None
+    unknown_top = set(data) - {"site", "defaults"}
+    if unknown_top:
+        raise check.fail(
+            "top level",
+            sorted(unknown_top)[0],
+            "unknown key (expected [[site]] tables and an optional [defaults] table)",
+        )
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise check.fail("top level", "defaults", "expected a table")
+    for key, raw in defaults.items():
+        if key not in _DEFAULTABLE:
+            raise check.fail(
+                "[defaults]", key, f"unknown key (allowed: {', '.join(sorted(_DEFAULTABLE))})"
+            )
+        check.value("[defaults]", key, raw)
+    entries = data.get("site", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise check.fail("top level", "site", "expected [[site]] tables")
+    sites: list[Site] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(entries, start=1):
+        raw_id = entry.get("id")
+        where = f"site #{number}" + (f" '{raw_id}'" if isinstance(raw_id, str) else "")
+        for key in _REQUIRED:
+            if key not in entry:
+                raise check.fail(where, key, "missing")
+        for key in entry:
+            if key not in _REQUIRED and key not in _OPTIONAL:
+                raise check.fail(
+                    where,
+                    key,
+                    f"unknown key (allowed: {', '.join(list(_REQUIRED) + list(_OPTIONAL))})",
+                )
+        site_id = entry["id"]
+        if not isinstance(site_id, str) or not SITE_ID.match(site_id):
+            raise check.fail(
+                where, "id", "expected lowercase letters, digits and dashes, e.g. 'jiujiang-news'"
+            )
+        if site_id in seen:
+            raise check.fail(where, "id", f"duplicate id '{site_id}'")
+        seen.add(site_id)
+        for key in ("name", "region"):
+            if not isinstance(entry[key], str) or not entry[key].strip():
+                raise check.fail(where, key, "expected a non-empty string")
+        start_urls = entry["start_urls"]
+        if isinstance(start_urls, str):
+            start_urls = [start_urls]
+        if not isinstance(start_urls, list) or not start_urls:
+            raise check.fail(where, "start_urls", "expected a non-empty list of http(s) URLs")
+        for url in start_urls:
+            parts = urlsplit(url) if isinstance(url, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                raise check.fail(where, "start_urls", f"{url!r} is not an http(s) URL")
+        options: dict[str, Any] = {}
+        for key, (_expected, default) in _OPTIONAL.items():
+            if key in entry:
+                options[key] = check.value(where, key, entry[key])
+            elif key in defaults:
+                options[key] = check.value("[defaults]", key, defaults[key])
+            elif key.endswith("_patterns"):
+                options[key] = ()
+            else:
+                options[key] = default
+        urls = tuple(start_urls)
+        domains = options.pop("allowed_domains") or default_domains(urls)
+        site = Site(
+            id=site_id,
+            name=entry["name"].strip(),
+            region=entry["region"].strip(),
+            start_urls=urls,
+            allowed_domains=domains,
+            **options,
+        )
+        for url in urls:
+            if not site.owns(url):
+                raise check.fail(
+                    where, "start_urls", f"{url!r} is outside allowed_domains {list(domains)}"
+                )
+        sites.append(site)
+    if not sites:
+        raise SitesError(f"{path}: no [[site]] tables")
+    return sites
+
+
+def load_sites(path: str | Path) -> list[Site]:
+    """Read and validate a sites.toml file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SitesError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SitesError(f"{path}: cannot read: {exc}") from None
+    return parse_sites(text, str(path))
+
+
+def select_sites(
+    sites: list[Site], site_ids: list[str] | tuple[str, ...] | None, path: str = "sites.toml"
+) -> list[Site]:
+    """The named sites (all enabled ones when none are named); SitesError for an unknown id."""
+    if not site_ids:
+        return [site for site in sites if site.enabled]
+    by_id = {site.id: site for site in sites}
+    unknown = [site_id for site_id in site_ids if site_id not in by_id]
+    if unknown:
+        raise SitesError(f"{path}: unknown site id '{unknown[0]}' (known: {', '.join(by_id)})")
+    return [by_id[site_id] for site_id in site_ids]

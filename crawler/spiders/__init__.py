@@ -1,0 +1,1 @@
+"""Spiders. One generic spider serves every site; see municipal.py."""
