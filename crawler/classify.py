@@ -21,9 +21,10 @@ _YEAR_IN_LEAD = re.compile(r"((?:19|20)\d{2})\s*年")
 class Rule:
     name: str
     field: str
-    pattern: re.Pattern
+    pattern: re.Pattern | None
     weight: float
     min_count: int = 1
+    max_chars: int | None = None  # a length rule: fires for bodies shorter than this
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,21 @@ def parse_rules(data: dict) -> Rules:
     for entry in data.get("rule", []):
         if entry["field"] not in ("title", "lead", "body"):
             raise ValueError(f"rule {entry['name']!r}: field must be title, lead or body")
+        if ("pattern" in entry) == ("max_chars" in entry):
+            raise ValueError(f"rule {entry['name']!r}: give either a pattern or max_chars")
+        pattern = re.compile(entry["pattern"]) if "pattern" in entry else None
+        max_chars = int(entry["max_chars"]) if "max_chars" in entry else None
         rules.append(
             Rule(
                 entry["name"],
                 entry["field"],
-                re.compile(entry["pattern"]),
+                pattern,
                 float(entry["weight"]),
                 int(entry.get("min_count", 1)),
+                max_chars,
             )
         )
-    return Rules(float(data.get("threshold", 3)), int(data.get("min_chars", 400)), tuple(rules))
+    return Rules(float(data.get("threshold", 3)), int(data.get("min_chars", 200)), tuple(rules))
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +83,11 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
     score = 0.0
     fired = []
     for rule in rules.rules:
+        if rule.pattern is None:
+            if chars < rule.max_chars:
+                score += rule.weight
+                fired.append(f"{rule.name} «{chars} characters» {_fmt(rule.weight)}")
+            continue
         matches = [m.group(0) for m in rule.pattern.finditer(fields[rule.field])]
         if len(matches) >= rule.min_count:
             score += rule.weight

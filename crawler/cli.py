@@ -275,5 +275,19 @@ def extract(target: str, url: str | None, encoding: str | None) -> None:
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def schedule(ctx: click.Context) -> None:
+    """Run crawls on each site's schedule as a service (same as `python scheduler.py`).
+
+    Options: --sites FILE, --db FILE, -s NAME=VALUE, --max-parallel N, --time-limit SECONDS,
+    --jitter SECONDS, --list. See `crawler schedule --help-scheduler`.
+    """
+    from crawler.scheduling import main as scheduler_main
+
+    args = ["--help" if arg == "--help-scheduler" else arg for arg in ctx.args]
+    sys.exit(scheduler_main(args))
+
+
 def main() -> None:
     cli(prog_name="crawler")

@@ -357,7 +357,7 @@ def _valid_date(year: int, month: int, day: int) -> str | None:
 
 
 def _chinese_number(text: str) -> int:
-    digits = {ch: i for i, ch in enumerate(_CN_DIGITS)} | {"○": 0, "Ｏ": 0}
+    digits = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
     if "十" in text:
         tens, _, units = text.partition("十")
         return (digits.get(tens, 1) if tens else 1) * 10 + (digits.get(units, 0) if units else 0)
@@ -398,7 +398,26 @@ def date_from_url(url: str | None) -> str | None:
     return None
 
 
-def _extract_title(doc: lxml.html.HtmlElement, content: lxml.html.HtmlElement | None) -> str | None:
+def _title_above_body(head_lines: list[str]) -> str | None:
+    """The last line above the body that reads like a headline: old table layouts mark the title
+    only with a bold font, and the info line (date, source) sits between it and the text."""
+    for line in reversed(head_lines[-4:]):
+        if (
+            _LABELLED_DATE.search(line)
+            or _SOURCE_LINE.search(line)
+            or parse_date(line)
+            or _FURNITURE_LINE.search(line)
+        ):
+            continue
+        if 5 <= _cjk_count(line) and len(line) <= 60 and not re.search(r"[。；]$", line):
+            return line
+        return None
+    return None
+
+
+def _extract_title(
+    doc: lxml.html.HtmlElement, content: lxml.html.HtmlElement | None, head_lines: list[str]
+) -> str | None:
     meta_title = _meta(doc, ("articletitle",))
     if meta_title:
         return meta_title
@@ -431,6 +450,9 @@ def _extract_title(doc: lxml.html.HtmlElement, content: lxml.html.HtmlElement | 
                 _is_furniture_element(a) for a in element.iterancestors()
             ):
                 return text
+    above = _title_above_body(head_lines)
+    if above:
+        return above
     if candidates:
         return candidates[0]
     if page_title:
@@ -503,12 +525,13 @@ def extract_document(
     content = _select_by_family(doc)
     if content is None:
         content = _select_by_density(doc)
-    title = _extract_title(doc, content)
-    body_lines: list[str] = []
+    raw_lines: list[str] = []
     if content is not None:
         _strip_furniture_elements(content)
-        body_lines = clean_body_lines(_lines_of(content), title)
-    head_lines = _text_before_body(full_lines, body_lines)
+        raw_lines = _lines_of(content)
+    head_lines = _text_before_body(full_lines, raw_lines)
+    title = _extract_title(doc, content, head_lines)
+    body_lines = clean_body_lines(raw_lines, title)
     published, published_from = _extract_date(doc, head_lines, full_lines, url)
     source = _extract_source(doc, head_lines, full_lines)
     return title, published, published_from, source, "\n".join(body_lines)

@@ -1,0 +1,63 @@
+"""Shared fixtures: the sample web on loopback, and the real CLI run as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.sites import build_sample_web
+
+# Tests lower the politeness delays, as the settings allow; everything else is the real crawl.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"]
+
+
+def run_crawler(
+    *args: str, cwd: Path | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess:
+    """`python -m crawler ARGS` in a subprocess, as a user would run it."""
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def sample_web():
+    web = build_sample_web().start()
+    yield web
+    web.stop()
+
+
+@pytest.fixture
+def sites_file(tmp_path: Path, sample_web) -> Path:
+    path = tmp_path / "sites.toml"
+    path.write_text(sample_web.sites_toml(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def crawled(tmp_path: Path, sample_web, sites_file: Path) -> Path:
+    """An archive made by one real crawl of the sample web."""
+    db = tmp_path / "archive.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
+    assert result.returncode == 0, result.stderr
+    return db

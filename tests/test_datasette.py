@@ -1,0 +1,131 @@
+"""The archive in Datasette: metadata, ordering, facets, readable and escaped bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from datasette.app import Datasette
+
+from crawler.archive import Archive, DocumentRecord, PageRecord
+from crawler.fingerprint import content_hash
+from crawler.serve import metadata_for
+
+
+def get(db: Path, path: str):
+    async def fetch():
+        datasette = Datasette([str(db)], metadata=metadata_for(db))
+        return await datasette.client.get(path)
+
+    return asyncio.run(fetch())
+
+
+def test_documents_newest_first_with_facets(crawled: Path):
+    response = get(crawled, "/archive/documents.json?_shape=objects")
+    assert response.status_code == 200
+    data = response.json()
+    published = [row["published"] for row in data["rows"]]
+    assert published == sorted(published, reverse=True)
+    assert {"region", "site", "year", "source"} <= set(data["facet_results"])
+    years = {item["value"]: item["count"] for item in data["facet_results"]["year"]["results"]}
+    assert years == {2022: 4}
+
+
+def test_tables_have_titles_and_descriptions(crawled: Path):
+    page = get(crawled, "/archive/documents").text
+    assert "工作综述 · Documents" in page
+    assert "One row per distinct work summary" in page
+    home = get(crawled, "/").text
+    assert "地方工作综述档案" in home
+
+
+def test_document_page_shows_paragraphs_and_the_site_label(crawled: Path):
+    document = get(crawled, "/archive/documents.json?_shape=objects&_sort=id").json()["rows"][0]
+    page = get(crawled, f"/archive/documents/{document['id']}").text
+    assert '<div class="archive-body"><p>' in page
+    first_paragraph = document["body"].splitlines()[0]
+    assert f"<p>{first_paragraph}</p>" in page.replace("&#34;", '"').replace("&#39;", "'")
+    site = get(crawled, "/archive/sites.json?_shape=objects").json()["rows"]
+    assert {s["name"] for s in site} == {"临江新闻网", "青山统战网", "云溪区人民政府"}
+
+
+def test_crawled_html_is_never_rendered_unescaped(tmp_path: Path):
+    db = tmp_path / "archive.db"
+    body = "第一段<script>alert('x')</script>\n第二段<img src=x onerror=alert(1)>"
+    with Archive(db) as archive:
+        archive.db["sites"].insert({"id": "evil", "name": "<b>evil</b>", "region": "R"})
+        document = DocumentRecord(
+            content_hash(body),
+            "<i>标题</i>",
+            body,
+            "2023-01-01",
+            2022,
+            "src",
+            "evil",
+            "R",
+            "http://x/1",
+        )
+        archive.record_page(
+            None,
+            PageRecord("http://x/1", "evil", "article", 200, True, "r", document.content_hash),
+            document,
+        )
+    for path in ("/archive/documents/1", "/archive/documents", "/archive/sites"):
+        page = get(db, path).text
+        assert (
+            "<script>alert" not in page
+            and "<img src=x" not in page
+            and "<i>标题</i>" not in page
+            and "<b>evil</b>" not in page
+        )
+    assert "&lt;script&gt;" in get(db, "/archive/documents/1").text
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_crawler_serve_runs_datasette_on_loopback(crawled: Path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(crawled), "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/archive/documents.json?_shape=array", timeout=5
+                ) as response:
+                    documents = json.load(response)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert len(documents) == 4
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/-/settings.json", timeout=5
+        ) as response:
+            settings = json.load(response)
+        assert settings["sql_time_limit_ms"] == 3000
+        listening = (
+            subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+            if Path("/usr/bin/ss").exists() or Path("/bin/ss").exists()
+            else ""
+        )
+        if listening:
+            assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

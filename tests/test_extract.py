@@ -1,0 +1,140 @@
+"""Extraction as a pure function: saved pages in, title/date/source/body out."""
+
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.sites import build_sample_web, load_articles
+from crawler.extract import NotHTML, date_from_url, extract_page, parse_date
+from crawler.fingerprint import content_hash
+
+PAGES = Path(__file__).parent / "pages"
+FURNITURE = [
+    "ICP",
+    "责任编辑",
+    "分享到",
+    "上一篇",
+    "下一篇",
+    "打印本页",
+    "关闭窗口",
+    "新闻热线",
+    "您当前的位置",
+    "热点新闻",
+    "字号",
+    "浏览次数",
+    "版权所有",
+    "来源",
+]
+
+
+def sample_article_pages():
+    web = build_sample_web()
+    articles = {a.title: a for a in load_articles().values()}
+    for site in web.sites.values():
+        for path, route in site.routes.items():
+            if any(marker in path for marker in ("content_", "/t20", "/art_")):
+                yield site.id, path, route, articles
+
+
+@pytest.mark.parametrize(
+    "site_id,path,route,articles",
+    list(sample_article_pages()),
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_sample_article_pages_extract_to_their_texts(site_id, path, route, articles):
+    page = extract_page(route.body, url="http://127.0.0.1" + path, header_charset=None)
+    article = articles[page.title]  # the title is the article's own, without the site suffix
+    assert page.published is not None
+    assert page.source == article.source
+    assert "\ufffd" not in page.body
+    for word in FURNITURE:
+        assert word not in page.body, f"page furniture {word!r} left in the body"
+    if article.kind != "notice":  # a notice's closing date line is dropped as a sign-off
+        assert content_hash(page.body) == content_hash(article.body)
+    assert (
+        page.body.splitlines()[0]
+        == article.paragraphs[0].translate(str.maketrans("，：；（）！？", ",:;()!?"))
+        or page.body.splitlines()[0] == article.paragraphs[0]
+    )
+
+
+def test_news_page_with_editor_note_keeps_the_note_and_drops_the_furniture():
+    page = extract_page((PAGES / "news-editor-note.html").read_bytes())
+    assert page.title == "创新举措凝心聚力 推进江北统战事业蓬勃发展"
+    assert page.published == "2021-03-04"
+    assert page.source == "江北日报"
+    lines = page.body.splitlines()
+    assert lines[0].startswith("编者按:2020年是极不平凡的一年")
+    assert lines[-1].startswith("2021年,全市统一战线将")
+    assert len(lines) == 6
+    for word in ("热点推荐", "分享到", "上一篇", "ICP", "浏览", "来源", "您当前的位置"):
+        assert word not in page.body
+
+
+def test_table_layout_page_without_charset_or_title_tag():
+    page = extract_page((PAGES / "table-layout-gbk.html").read_bytes())
+    assert page.encoding == "gb18030"
+    assert page.title == "石门县二〇〇九年统战工作总结"
+    assert page.published == "2009-12-30"  # written 二〇〇九年十二月三十日
+    lines = page.body.splitlines()
+    assert len(lines) == 5 and lines[1].startswith("一是加强党外干部队伍建设")
+    assert "栏目导航" not in page.body and "ICP" not in page.body
+
+
+def test_epaper_founder_content():
+    page = extract_page((PAGES / "epaper-founder.html").read_bytes())
+    assert page.title == "砥砺奋进的一年"
+    assert page.published == "2023-01-05"
+    assert page.source == "临江日报"
+    assert (
+        page.body.splitlines()[0]
+        == "过去的一年，全市侨务系统坚持为侨服务、凝聚侨心，各项工作取得新成效。"
+    )
+    assert "记者" not in page.body and "第02版" not in page.body
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("发布时间：2023-03-01 09:30", "2023-03-01"),
+        ("2023/3/1", "2023-03-01"),
+        ("2023年3月1日", "2023-03-01"),
+        ("二〇二三年三月一日", "2023-03-01"),
+        ("二〇〇九年十二月三十日", "2009-12-30"),
+        ("2023年13月45日", None),
+    ],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("http://x.gov.cn/tzyw/202303/t20230301_123456.html", "2023-03-01"),
+        ("http://x.gov.cn/art/2023/3/1/art_4467_123456.html", "2023-03-01"),
+        ("http://x.cn/news/2023/0301/123.html", "2023-03-01"),
+        ("http://x.cn/news/2023-03/01/content_1.html", "2023-03-01"),
+        ("http://x.cn/news/list.html", None),
+    ],
+)
+def test_date_from_url(url, expected):
+    assert date_from_url(url) == expected
+
+
+def test_binary_and_empty_responses_are_refused():
+    with pytest.raises(NotHTML):
+        extract_page(b"%PDF-1.4 binary")
+    with pytest.raises(NotHTML):
+        extract_page(b"   ")
+
+
+def test_broken_html_still_extracts():
+    html = (
+        "<html><body><div class='content'><p>"
+        + "全市统一战线凝心聚力，取得新成效。" * 10
+        + "<p>第二段没有闭合".encode().decode()
+    )
+    page = extract_page(html.encode("utf-8"))
+    assert page.body.startswith("全市统一战线凝心聚力")
+    assert page.body.endswith("第二段没有闭合")
