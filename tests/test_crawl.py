@@ -210,3 +210,38 @@ def test_not_a_database_exits_2(tmp_path: Path, sites_file: Path):
     assert result.returncode == 2
     assert "cannot open archive" in result.stderr
     assert junk.read_bytes() == b"this is not a database at all" * 100
+
+
+def test_failed_pages_are_recorded_and_the_crawl_still_exits_0(tmp_path: Path, sample_web, sites_file: Path):
+    site = sample_web["linjiang-news"]
+    site.add(
+        "/",
+        '<html><head><meta charset="utf-8"></head><body><a href="/tongzhan/list.html">统战之窗</a>'
+        '<a href="/tongzhan/2023-01/01/content_9999.html">已删除的文章</a>'
+        '<a href="/tongzhan/2023-01/02/content_9998.html">出错的文章</a></body></html>',
+    )
+    site.add("/tongzhan/2023-01/02/content_9998.html", "<h1>Internal Server Error</h1>", status=500)
+    db = tmp_path / "archive.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST, "-s", "RETRY_TIMES=1", "linjiang-news")
+    assert result.returncode == 0, result.stderr
+    errors = {e["url"].rsplit("/", 1)[1]: e for e in rows(db, "SELECT * FROM crawl_errors")}
+    assert errors["content_9999.html"]["kind"] == "http_404"
+    assert errors["content_9998.html"]["kind"] == "http_500"
+    assert site.paths_requested().count("/tongzhan/2023-01/02/content_9998.html") == 2, "a 500 is retried"
+    run = rows(db, "SELECT * FROM crawl_runs")[0]
+    assert run["status"] == "ok" and run["errors"] == 2
+    assert rows(db, "SELECT status FROM pages WHERE url LIKE '%content_9999.html'")[0]["status"] == 404
+    assert len(rows(db, "SELECT id FROM documents")) == 1, "the rest of the site was still archived"
+
+
+def test_plain_scrapy_crawl_from_the_project_folder(tmp_path: Path, sample_web, sites_file: Path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    db = tmp_path / "scrapy.db"
+    command = [sys.executable, "-m", "scrapy", "crawl", "municipal", "-a", f"sites={sites_file}", "-a", "site_ids=yunxi-gov", "-s", f"ARCHIVE_DB={db}", *FAST]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert len(rows(db, "SELECT id FROM documents")) == 2
+    assert rows(db, "SELECT status, sites FROM crawl_runs") == [{"status": "ok", "sites": "yunxi-gov"}]
