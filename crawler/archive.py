@@ -9,6 +9,7 @@ all.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -95,6 +96,15 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_incremental(db: sqlite_utils.Database) -> None:
+    # The navigation links of each list page, replayed when the page answers 304 Not Modified.
+    db.execute("ALTER TABLE pages ADD COLUMN links TEXT")
+    for table in ("crawl_runs", "crawl_run_sites"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN skipped_known INTEGER")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN depth_cut INTEGER")
+
+
 class ArchiveError(RuntimeError):
     """The archive cannot be opened or written (missing folder, read-only file, not a database)."""
 
@@ -115,6 +125,7 @@ class PageRecord:
     encoding: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    links: list[tuple[str, str]] | None = None  # navigation links of a list page: (url, kind)
 
 
 @dataclass
@@ -149,6 +160,8 @@ class SiteCounts:
     sightings_new: int = 0
     errors: int = 0
     cut: int = 0
+    skipped_known: int = 0
+    depth_cut: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
     def as_row(self) -> dict[str, int]:
@@ -161,6 +174,8 @@ class SiteCounts:
             "sightings_new": self.sightings_new,
             "errors": self.errors,
             "cut": self.cut,
+            "skipped_known": self.skipped_known,
+            "depth_cut": self.depth_cut,
         }
 
 
@@ -253,6 +268,9 @@ class Archive:
                 "encoding": page.encoding,
                 "etag": page.etag,
                 "last_modified": page.last_modified,
+                "links": json.dumps(page.links, ensure_ascii=False)
+                if page.links is not None
+                else None,
                 "first_seen": now,
                 "last_fetched": now,
                 "run_id": run_id,
@@ -328,6 +346,14 @@ class Archive:
             outcome.new_sighting = True
         return outcome
 
+    def touch_page(self, run_id: int | None, url: str) -> None:
+        """A list page answered 304 Not Modified: only when it was last checked changes."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE pages SET last_fetched = ?, run_id = ? WHERE url = ?",
+                [utcnow(), run_id, url],
+            )
+
     def record_error(
         self,
         run_id: int | None,
@@ -365,3 +391,48 @@ class Archive:
             table: self.db[table].count
             for table in ("documents", "sightings", "pages", "crawl_runs", "crawl_errors")
         }
+
+
+@dataclass
+class ListPageState:
+    etag: str | None
+    last_modified: str | None
+    links: list[tuple[str, str]]
+
+
+@dataclass
+class SiteState:
+    """What earlier crawls learned about a site: the articles already fetched and, for each list
+    page, its validators and navigation links."""
+
+    known_articles: set[str] = field(default_factory=set)
+    list_pages: dict[str, ListPageState] = field(default_factory=dict)
+
+
+def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, SiteState]:
+    """The state of earlier crawls, read without writing (the crawl's pipeline is the writer)."""
+    states = {site_id: SiteState() for site_id in site_ids}
+    path = Path(path)
+    if not path.exists():
+        return states
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages'").fetchone():
+            return states
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
+        links_column = "links" if "links" in columns else "NULL"
+        for url, site, kind, status, etag, last_modified, links in conn.execute(
+            f"SELECT url, site, kind, status, etag, last_modified, {links_column} FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
+            list(states),
+        ):
+            state = states[site]
+            # Gone pages are not asked for again either; server errors are retried next time.
+            if kind == "article" and status in (200, 404, 410):
+                state.known_articles.add(url)
+            elif kind in ("list", "other") and status == 200:
+                state.list_pages[url] = ListPageState(
+                    etag, last_modified, [tuple(link) for link in json.loads(links or "[]")]
+                )
+    finally:
+        conn.close()
+    return states

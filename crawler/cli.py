@@ -56,8 +56,17 @@ def cli() -> None:
     metavar="NAME=VALUE",
     help="Override a Scrapy setting, as with `scrapy crawl -s` (repeatable).",
 )
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Fetch every page again, ignoring what earlier crawls already have.",
+)
 def crawl(
-    site_ids: tuple[str, ...], sites_path: str, db_path: str, overrides: tuple[str, ...]
+    site_ids: tuple[str, ...],
+    sites_path: str,
+    db_path: str,
+    overrides: tuple[str, ...],
+    refresh: bool,
 ) -> None:
     """Crawl the sites in the registry (or only SITE_IDS) into the archive.
 
@@ -69,6 +78,8 @@ def crawl(
 
     try:
         settings = parse_overrides(overrides)
+        if refresh:
+            settings["ARCHIVE_REFRESH"] = "True"
         result = run_crawl(sites_path, site_ids, db_path, settings)
     except (SitesError, ArchiveError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)

@@ -22,6 +22,7 @@ class PageItem:
     published: str | None = None
     source: str | None = None
     body: str | None = None
+    links: list[tuple[str, str]] | None = None  # navigation links of a list page
     # Set by the pipelines:
     is_summary: bool | None = None
     reason: str | None = None

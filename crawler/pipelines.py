@@ -99,6 +99,9 @@ class ArchivePipeline:
                     ),
                 )
             return item
+        if item.status == 304:
+            self.archive.touch_page(self.run_id, item.url)
+            return item
         document = None
         if item.is_summary and item.content_hash:
             document = DocumentRecord(
@@ -128,6 +131,7 @@ class ArchivePipeline:
             encoding=item.encoding,
             etag=item.etag,
             last_modified=item.last_modified,
+            links=item.links,
         )
         outcome = self.archive.record_page(self.run_id, page, document)
         if outcome.new_document:

@@ -61,3 +61,8 @@ def crawled(tmp_path: Path, sample_web, sites_file: Path) -> Path:
     result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
     assert result.returncode == 0, result.stderr
     return db
+
+
+def placed_articles(web) -> list:
+    """Every article the sample web serves, one entry per page (a repost counts on each site)."""
+    return [article for site in web.sites.values() for _column, items in site.columns.values() for article in items]

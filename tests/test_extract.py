@@ -3,8 +3,9 @@
 from pathlib import Path
 
 import pytest
+from conftest import placed_articles
 
-from crawler.demo.sites import build_sample_web, load_articles
+from crawler.demo.sites import build_sample_web
 from crawler.extract import NotHTML, date_from_url, extract_page, parse_date
 from crawler.fingerprint import content_hash
 
@@ -29,7 +30,7 @@ FURNITURE = [
 
 def sample_article_pages():
     web = build_sample_web()
-    articles = {a.title: a for a in load_articles().values()}
+    articles = {a.title: a for a in placed_articles(web)}
     for site in web.sites.values():
         for path, route in site.routes.items():
             if any(marker in path for marker in ("content_", "/t20", "/art_")):

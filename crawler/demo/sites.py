@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import html
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
+from urllib.parse import parse_qs, urlsplit
 
-from crawler.demo.server import SampleSite, SampleWeb, loopback_hosts
+from crawler.demo.server import Route, SampleSite, SampleWeb, loopback_hosts
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class SampleArticle:
     source: str
     year: int
     body: str
+    later: bool = False  # not on the sample web at first; tests publish it to simulate a new day
 
     @property
     def paragraphs(self) -> list[str]:
@@ -55,7 +57,7 @@ def _esc(text: str) -> str:
 # --- 临江新闻网: a plain news CMS -------------------------------------------------------------
 
 _LJ_NAV = """<div class="nav"><ul>
-<li><a href="/">首页</a></li><li><a href="/szyw/list.html">时政要闻</a></li>
+<li><a href="/">首页</a></li><li><a href="/szyw/index.php">时政要闻</a></li>
 <li><a href="/tongzhan/list.html">统战之窗</a></li><li><a href="/search/?q=统战">站内搜索</a></li>
 <li><a href="javascript:void(0)">更多</a></li><li><a href="http://www.example.invalid/">合作媒体</a></li>
 </ul></div>"""
@@ -90,64 +92,154 @@ def _lj_article(article: SampleArticle, prev_link: str, next_link: str) -> str:
     return _lj_page(article.title, main)
 
 
-def _lj_list(column: str, items: list[tuple[str, SampleArticle]], page: int, pages: int) -> str:
+def _lj_list(
+    column: str, items: list[tuple[str, SampleArticle]], page: int, pages: int, page_href
+) -> str:
     rows = "\n".join(
         f'<li><a href="{url}" target="_blank">{_esc(a.title)}</a><span>{a.published}</span></li>'
         for url, a in items
     )
     pager = []
     if page > 1:
-        prev_name = "list.html" if page == 2 else f"list_{page - 1}.html"
-        pager.append(f'<a href="{prev_name}">上一页</a>')
+        pager.append(f'<a href="{page_href(page - 1)}">上一页</a>')
     for number in range(1, pages + 1):
-        name = "list.html" if number == 1 else f"list_{number}.html"
-        pager.append(f'<a href="{name}">{number}</a>')
+        pager.append(f'<a href="{page_href(number)}">{number}</a>')
     if page < pages:
         pager.append(
-            f'<a href="list_{page + 1}.html">下一页</a> <a href="list_{pages}.html">尾页</a>'
+            f'<a href="{page_href(page + 1)}">下一页</a> <a href="{page_href(pages)}">尾页</a>'
         )
     main = f"""<div class="location">您当前的位置：<a href="/">首页</a> &gt; {column}</div>
 <div class="list"><h2>{column}</h2><ul>{rows}</ul><div class="pager">{" ".join(pager)}</div></div>"""
     return _lj_page(column, main)
 
 
-def _build_linjiang(site: SampleSite, articles: dict[str, SampleArticle]) -> None:
-    columns = {
-        "tongzhan": ("统战之窗", ["lj-news-forum", "lj-plan-2023", "lj-summary-2022"]),
-        "szyw": ("时政要闻", []),
-    }
+class CmsSite(SampleSite):
+    """A sample site whose columns hold articles, newest first; ``publish`` adds one and renders
+    every route again, as a CMS regenerates its list pages."""
+
     per_page = 2
-    number = 1000
-    for slug, (column, keys) in columns.items():
-        placed: list[tuple[str, SampleArticle]] = []
-        for key in keys:
-            article = articles[key]
-            number += 1
-            month, day = article.published[:7], article.published[8:]
-            placed.append((f"/{slug}/{month}/{day}/content_{number}.html", article))
-        for index, (url, article) in enumerate(placed):
-            prev_link = (
-                f'<a href="{placed[index - 1][0]}">{_esc(placed[index - 1][1].title)}</a>'
-                if index
-                else "没有了"
+
+    def __init__(
+        self,
+        site_id: str,
+        name: str,
+        region: str,
+        host: str,
+        columns: dict[str, tuple[str, list[SampleArticle]]],
+    ):
+        super().__init__(site_id, name, region, host)
+        self.columns = {slug: (title, list(items)) for slug, (title, items) in columns.items()}
+        self._numbers: dict[str, int] = {}
+        self.render()
+
+    def number(self, article: SampleArticle) -> int:
+        """A stable id per article, as a CMS assigns it once."""
+        return self._numbers.setdefault(article.key, self.first_number + len(self._numbers) + 1)
+
+    def publish(self, column: str, article: SampleArticle) -> None:
+        """Put ``article`` at the top of ``column`` (older items move down the pages)."""
+        self.columns[column][1].insert(0, article)
+        self.render()
+
+    def render(self) -> None:
+        kept = {path: route for path, route in self.routes.items() if path in self.extra_routes}
+        self.routes.clear()
+        self.build()
+        self.routes.update(kept)
+
+    extra_routes: set[str] = set()
+    first_number = 0
+
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def add_extra(
+        self, path: str, body: bytes | str, content_type: str = "text/html; charset=utf-8", **kwargs
+    ) -> None:
+        """A route that survives ``render`` (tests add broken pages and redirects this way)."""
+        self.extra_routes = self.extra_routes | {path}
+        self.add(path, body, content_type, **kwargs)
+
+    def pages_of(self, items: list) -> list[list]:
+        return [items[i : i + self.per_page] for i in range(0, len(items), self.per_page)] or [[]]
+
+
+def filler_news(prefix: str, place: str, count: int, start_day: int = 1) -> list[SampleArticle]:
+    """Short news items that fill list pages, so that columns have several pages."""
+    topics = [
+        "召开党外人士情况通报会",
+        "举办民族团结进步宣传活动",
+        "开展同心助企走访",
+        "召开侨联委员座谈会",
+        "举行新乡贤代表见面会",
+        "开展宗教场所安全检查",
+    ]
+    items = []
+    for index in range(count):
+        day = start_day + index
+        topic = topics[index % len(topics)]
+        body = f"1月{day}日，{place}{topic}，有关部门负责同志参加。\n活动围绕当前重点工作进行了交流，与会人员表示将认真抓好落实。"
+        items.append(
+            SampleArticle(
+                f"{prefix}-{index + 1}",
+                "news",
+                f"{place}{topic}",
+                f"2023-01-{day:02d}",
+                f"{place}融媒体中心",
+                2023,
+                body,
             )
-            next_link = (
-                f'<a href="{placed[index + 1][0]}">{_esc(placed[index + 1][1].title)}</a>'
-                if index + 1 < len(placed)
-                else "没有了"
-            )
-            site.add(url, _lj_article(article, prev_link, next_link))
-        pages = max(1, -(-len(placed) // per_page))
-        for page in range(1, pages + 1):
-            name = "list.html" if page == 1 else f"list_{page}.html"
-            chunk = placed[(page - 1) * per_page : page * per_page]
-            site.add(f"/{slug}/{name}", _lj_list(column, chunk, page, pages))
-    home_items = "".join(
-        f'<li><a href="{url}">{_esc(title)}</a></li>'
-        for url, title in (("/tongzhan/list.html", "统战之窗"), ("/szyw/list.html", "时政要闻"))
-    )
-    site.add("/", _lj_page("首页", f'<div class="home"><h2>栏目</h2><ul>{home_items}</ul></div>'))
-    site.add("/robots.txt", "User-agent: *\nDisallow: /search/\nDisallow: /admin/\n", "text/plain")
+        )
+    return items
+
+
+class LinjiangNews(CmsSite):
+    """A plain news CMS: list.html, list_2.html … with 下一页/尾页, and a column paged by ?page=N."""
+
+    first_number = 1000
+
+    def article_path(self, slug: str, article: SampleArticle) -> str:
+        return f"/{slug}/{article.published[:7]}/{article.published[8:]}/content_{self.number(article)}.html"
+
+    def build(self) -> None:
+        for slug, (column, items) in self.columns.items():
+            placed = [(self.article_path(slug, a), a) for a in items]
+            for index, (url, article) in enumerate(placed):
+                prev_link = (
+                    f'<a href="{placed[index - 1][0]}">{_esc(placed[index - 1][1].title)}</a>'
+                    if index
+                    else "没有了"
+                )
+                next_link = (
+                    f'<a href="{placed[index + 1][0]}">{_esc(placed[index + 1][1].title)}</a>'
+                    if index + 1 < len(placed)
+                    else "没有了"
+                )
+                self.add(url, _lj_article(article, prev_link, next_link))
+            pages = self.pages_of(placed)
+            if slug == "szyw":
+                # an older section of the site, paged by query string
+                def href(n: int) -> str:
+                    return "index.php" if n == 1 else f"index.php?page={n}"
+            else:
+
+                def href(n: int) -> str:
+                    return "list.html" if n == 1 else f"list_{n}.html"
+
+            for number, chunk in enumerate(pages, start=1):
+                self.add(
+                    f"/{slug}/{href(number)}", _lj_list(column, chunk, number, len(pages), href)
+                )
+        home_items = "".join(
+            f'<li><a href="{url}">{_esc(title)}</a></li>'
+            for url, title in (("/tongzhan/list.html", "统战之窗"), ("/szyw/index.php", "时政要闻"))
+        )
+        self.add(
+            "/", _lj_page("首页", f'<div class="home"><h2>栏目</h2><ul>{home_items}</ul></div>')
+        )
+        self.add(
+            "/robots.txt", "User-agent: *\nDisallow: /search/\nDisallow: /admin/\n", "text/plain"
+        )
 
 
 # --- 青山统战网: TRS WCM, GBK ---------------------------------------------------------------
@@ -205,53 +297,46 @@ createPageHTML(countPage, currentPage, "index", "html");
     return _qs_page(column, main)
 
 
-def _build_qingshan(site: SampleSite, articles: dict[str, SampleArticle]) -> None:
-    gbk = "text/html"  # no charset in the header: the meta tag (or detection) must decide
-    columns = {
-        "gzdt": ("工作动态", ["qs-news-training", "qs-summary-2022"]),
-        "tszs": ("他山之石", ["lj-summary-2022"]),
-    }
-    number = 5500
-    for slug, (column, keys) in columns.items():
-        placed = []
-        for key in keys:
-            article = articles[key]
-            number += 1
-            stamp = article.published.replace("-", "")
-            if slug == "tszs":
-                # Reposted a few days later under this site's own date.
-                stamp = "20230220"
-                article = SampleArticle(**{**article.__dict__, "published": "2023-02-20"})
-            relative = f"./{stamp[:6]}/t{stamp}_{number}.html"
-            placed.append((relative, article))
-            path = f"/{slug}/{stamp[:6]}/t{stamp}_{number}.html"
-            if slug == "tszs":
-                body = [swap_punctuation_width(p) for p in article.paragraphs]
-                site.add(path, _qs_article(article, body, use_br=True, charset_meta=True), gbk)
-            else:
-                # The news item is an old template without any charset declaration.
-                site.add(
-                    path,
-                    _qs_article(
+class QingshanTrs(CmsSite):
+    """TRS WCM, GBK: createPageHTML paging, ./YYYYMM/tYYYYMMDD_N.html articles, TRS_Editor text."""
+
+    first_number = 5500
+    per_page = 1
+    # Columns whose articles are reposts from elsewhere, shown with half-width punctuation.
+    repost_columns = {"tszs"}
+
+    def build(self) -> None:
+        gbk = "text/html"  # no charset in the header: the meta tag (or detection) must decide
+        for slug, (column, items) in self.columns.items():
+            placed = []
+            for article in items:
+                stamp = article.published.replace("-", "")
+                name = f"{stamp[:6]}/t{stamp}_{self.number(article)}.html"
+                placed.append((f"./{name}", article))
+                if slug in self.repost_columns:
+                    body = [swap_punctuation_width(p) for p in article.paragraphs]
+                    page = _qs_article(article, body, use_br=True, charset_meta=True)
+                else:
+                    # short news items use an old template without any charset declaration
+                    page = _qs_article(
                         article,
                         article.paragraphs,
                         use_br=False,
-                        charset_meta=key != "qs-news-training",
-                    ),
+                        charset_meta=article.kind != "news",
+                    )
+                self.add(f"/{slug}/{name}", page, gbk)
+            pages = self.pages_of(placed)
+            for index, chunk in enumerate(pages):
+                listing = _qs_list(column, chunk, index, len(pages))
+                self.add(
+                    f"/{slug}/index.html" if index == 0 else f"/{slug}/index_{index}.html",
+                    listing,
                     gbk,
                 )
-        per_page = 1
-        pages = len(placed)
-        for page in range(pages):
-            page_items = placed[page * per_page : (page + 1) * per_page]
-            listing = _qs_list(column, page_items, page, pages)
-            site.add(
-                f"/{slug}/index.html" if page == 0 else f"/{slug}/index_{page}.html", listing, gbk
-            )
-            if page == 0:
-                site.add(f"/{slug}/", listing, gbk)
-    site.add("/", _qs_page("首页", '<div class="home">欢迎访问青山统战网</div>'), gbk)
-    site.add("/robots.txt", "User-agent: *\nDisallow: /zxft/\n", "text/plain")
+                if index == 0:
+                    self.add(f"/{slug}/", listing, gbk)
+        self.add("/", _qs_page("首页", '<div class="home">欢迎访问青山统战网</div>'), gbk)
+        self.add("/robots.txt", "User-agent: *\nDisallow: /zxft/\n", "text/plain")
 
 
 # --- 云溪区人民政府: Hanweb --------------------------------------------------------------------
@@ -280,51 +365,128 @@ def _yx_article(article: SampleArticle) -> str:
     return _yx_page(article.title, main)
 
 
-def _yx_column(column_id: int, name: str, records: list[tuple[str, SampleArticle]]) -> str:
-    cdata = "\n".join(
-        f'<record><![CDATA[<li><a href="{url}" title="{_esc(a.title)}" target="_blank">{_esc(a.title)}</a><span>{a.published}</span></li>]]></record>'
-        for url, a in records
+HANWEB_PER_PAGE = 1
+HANWEB_GROUP = 2  # records embedded in the column page; the rest come from dataproxy.jsp
+
+
+def _yx_record(url: str, article: SampleArticle) -> str:
+    return (
+        f'<record><![CDATA[<li><a href="{url}" title="{_esc(article.title)}" target="_blank">{_esc(article.title)}</a>'
+        f"<span>{article.published}</span></li>]]></record>"
     )
+
+
+def _yx_column(column_id: int, name: str, records: list[tuple[str, SampleArticle]]) -> str:
+    embedded = "\n".join(_yx_record(url, a) for url, a in records[:HANWEB_GROUP])
     main = f"""<div class="bt-position">您的位置：<a href="/">首页</a> &gt; {name}</div>
 <div id="{column_id}"><script type="text/xml"><datastore>
 <nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=3&path=/&columnid={column_id}&unitid=12345&webname=%E4%BA%91%E6%BA%AA&permissiontype=0"></a>]]></nextgroup>
 <recordset>
-{cdata}
+{embedded}
 </recordset></datastore></script></div>
 <script language="javascript" src="/module/web/jpage/jpage.js"></script>
-<script>$(document).ready(function(){{$('#{column_id}').jpage({{dataStore:dataStore,perPage:15,totalRecord:{len(records)}}});}});</script>"""
+<script>$(document).ready(function(){{$('#{column_id}').jpage({{dataStore:dataStore,perPage:{HANWEB_PER_PAGE},groupSize:{HANWEB_GROUP},totalRecord:{len(records)},
+proxyUrl:'/module/web/jpage/dataproxy.jsp',ajaxParam:{{col:1,appid:1,webid:3,path:'/',columnid:{column_id},sourceContentType:1,unitid:'12345',webname:'云溪区人民政府',permissiontype:0}}}});}});</script>"""
     return _yx_page(name, main)
 
 
-def _build_yunxi(site: SampleSite, articles: dict[str, SampleArticle]) -> None:
-    columns = {
-        4467: ("统战工作", ["yx-slogan-2022", "yx-news-xiangxian", "yx-review-2022"]),
-        4470: ("通知公告", ["yx-notice-2022"]),
-    }
-    number = 2300
-    for column_id, (name, keys) in columns.items():
-        records = []
-        for key in keys:
-            article = articles[key]
-            number += 1
+class YunxiHanweb(CmsSite):
+    """Hanweb (大汉): /col/colN/index.html, records in a text/xml datastore, later records from
+    /module/web/jpage/dataproxy.jsp (POST, startrecord/endrecord/perpage)."""
+
+    first_number = 2300
+
+    def records(self, column_id: int) -> list[tuple[str, SampleArticle]]:
+        placed = []
+        for article in self.columns[str(column_id)][1]:
             year, month, day = (int(part) for part in article.published.split("-"))
-            url = f"/art/{year}/{month}/{day}/art_{column_id}_{number}.html"
-            site.add(url, _yx_article(article))
-            records.append((url, article))
-        site.add(f"/col/col{column_id}/index.html", _yx_column(column_id, name, records))
-    site.add("/", _yx_page("首页", '<div class="home">云溪区人民政府门户网站</div>'))
-    site.add("/attach/2023/guide.pdf", b"%PDF-1.4\n% sample attachment\n", "application/pdf")
-    site.add("/robots.txt", "User-agent: *\nDisallow: /module/search/\n", "text/plain")
+            placed.append(
+                (f"/art/{year}/{month}/{day}/art_{column_id}_{self.number(article)}.html", article)
+            )
+        return placed
+
+    def build(self) -> None:
+        for slug, (name, _items) in self.columns.items():
+            column_id = int(slug)
+            records = self.records(column_id)
+            for url, article in records:
+                self.add(url, _yx_article(article))
+            self.add(f"/col/col{column_id}/index.html", _yx_column(column_id, name, records))
+        self.routes["/module/web/jpage/dataproxy.jsp"] = self._dataproxy
+        self.add("/", _yx_page("首页", '<div class="home">云溪区人民政府门户网站</div>'))
+        self.add("/attach/2023/guide.pdf", b"%PDF-1.4\n% sample attachment\n", "application/pdf")
+        self.add("/robots.txt", "User-agent: *\nDisallow: /module/search/\n", "text/plain")
+
+    def _dataproxy(self, method: str, path: str, payload: bytes) -> Route:
+        query = parse_qs(urlsplit(path).query)
+        form = parse_qs(payload.decode("utf-8", "replace"))
+        try:
+            start = int(query["startrecord"][0])
+            end = int(query["endrecord"][0])
+            column_id = int((form.get("columnid") or query.get("columnid"))[0])
+        except (KeyError, TypeError, ValueError):
+            return Route(
+                b"<datastore><recordset></recordset></datastore>", "text/xml; charset=utf-8"
+            )
+        if str(column_id) not in self.columns:
+            return Route(
+                b"<datastore><recordset></recordset></datastore>", "text/xml; charset=utf-8"
+            )
+        chosen = self.records(column_id)[start - 1 : end]
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?><datastore><recordset>'
+            + "".join(_yx_record(u, a) for u, a in chosen)
+            + "</recordset></datastore>"
+        )
+        return Route(xml.encode("utf-8"), "text/xml; charset=utf-8")
 
 
 def build_sample_web() -> SampleWeb:
     """The three sample sites, not yet started."""
     articles = load_articles()
     hosts = loopback_hosts(3)
-    linjiang = SampleSite("linjiang-news", "临江新闻网", "临江市", hosts[0])
-    qingshan = SampleSite("qingshan-tz", "青山统战网", "临江市青山县", hosts[1])
-    yunxi = SampleSite("yunxi-gov", "云溪区人民政府", "临江市云溪区", hosts[2])
-    _build_linjiang(linjiang, articles)
-    _build_qingshan(qingshan, articles)
-    _build_yunxi(yunxi, articles)
+    linjiang = LinjiangNews(
+        "linjiang-news",
+        "临江新闻网",
+        "临江市",
+        hosts[0],
+        {
+            "tongzhan": (
+                "统战之窗",
+                [articles["lj-news-forum"], articles["lj-plan-2023"], articles["lj-summary-2022"]],
+            ),
+            "szyw": ("时政要闻", filler_news("lj-szyw", "临江市", 3)),
+        },
+    )
+    repost = replace(
+        articles["lj-summary-2022"], published="2023-02-20"
+    )  # reposted a few days later
+    qingshan = QingshanTrs(
+        "qingshan-tz",
+        "青山统战网",
+        "临江市青山县",
+        hosts[1],
+        {
+            "gzdt": ("工作动态", [articles["qs-news-training"], articles["qs-summary-2022"]]),
+            "tszs": ("他山之石", [repost]),
+        },
+    )
+    yunxi = YunxiHanweb(
+        "yunxi-gov",
+        "云溪区人民政府",
+        "临江市云溪区",
+        hosts[2],
+        {
+            "4467": (
+                "统战工作",
+                [
+                    articles["yx-slogan-2022"],
+                    articles["yx-news-xiangxian"],
+                    *filler_news("yx-tz", "云溪区", 2, 20),
+                    articles["yx-review-2022"],
+                ],
+            ),
+            "4470": ("通知公告", [articles["yx-notice-2022"]]),
+        },
+    )
     return SampleWeb([linjiang, qingshan, yunxi])

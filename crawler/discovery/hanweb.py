@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import lxml.html
 
-from crawler.discovery.links import LinkKind
+from crawler.discovery.links import Link, LinkKind
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
 HREF = re.compile(
@@ -43,3 +43,72 @@ def links(
         if (script.get("type") or "").lower() == "text/xml" and script.text:
             found.extend(records(script.text, page_url))
     return found
+
+
+_DATASTORE_DOCUMENT = re.compile(r"\s*(<\?xml[^>]*\?>\s*)?<datastore", re.IGNORECASE)
+_JPAGE_NUMBER = {
+    name: re.compile(rf"\b{name}\s*:\s*['\"]?(\d+)", re.IGNORECASE)
+    for name in ("totalRecord", "perPage", "groupSize")
+}
+_PROXY_URL = re.compile(r"\bproxyUrl\s*:\s*['\"]([^'\"]+)['\"]", re.IGNORECASE)
+_AJAX_PARAM = re.compile(r"\bajaxParam\s*:\s*\{([^}]*)\}", re.IGNORECASE)
+_PARAM = re.compile(r"""(\w+)\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,}\s]+))""")
+_NEXTGROUP = re.compile(
+    r"<nextgroup>\s*<!\[CDATA\[.*?href=[\"']([^\"']+)", re.DOTALL | re.IGNORECASE
+)
+DEFAULT_PROXY = "/module/web/jpage/dataproxy.jsp"
+
+
+def proxy_pages(raw_text: str, page_url: str) -> list[Link]:
+    """The dataproxy.jsp requests that fetch a Hanweb column's records beyond those embedded in
+    the column page, one per group, in order (POST, as the site's own jpage script sends them)."""
+    if "<datastore" not in raw_text or _DATASTORE_DOCUMENT.match(raw_text):
+        return []
+    numbers = {
+        name: int(m.group(1))
+        for name, pattern in _JPAGE_NUMBER.items()
+        if (m := pattern.search(raw_text))
+    }
+    total = numbers.get("totalRecord")
+    if not total:
+        return []
+    embedded = len(RECORD.findall(raw_text))
+    group = numbers.get("perPage", 15) * numbers.get("groupSize", 3)
+    params: dict[str, str] = {}
+    ajax = _AJAX_PARAM.search(raw_text)
+    if ajax:
+        for match in _PARAM.finditer(ajax.group(1)):
+            params[match.group(1)] = next(v for v in match.groups()[1:] if v is not None)
+    else:
+        nextgroup = _NEXTGROUP.search(raw_text)
+        if nextgroup:
+            query = dict(parse_qsl(urlsplit(html.unescape(nextgroup.group(1))).query))
+            params = {
+                k: v
+                for k, v in query.items()
+                if k in ("webid", "path", "columnid", "unitid", "webname", "permissiontype")
+            }
+            params.setdefault("col", "1")
+            params.setdefault("appid", "1")
+    if "columnid" not in params:
+        return []
+    proxy = _PROXY_URL.search(raw_text)
+    endpoint = urljoin(page_url, proxy.group(1) if proxy else DEFAULT_PROXY)
+    pages = []
+    for start in range(embedded + 1, total + 1, group):
+        query = urlencode(
+            {
+                "startrecord": start,
+                "endrecord": start + group - 1,
+                "perpage": numbers.get("perPage", 15),
+            }
+        )
+        pages.append(
+            Link(
+                f"{endpoint}?{query}",
+                LinkKind.PAGE,
+                f"records {start}-{start + group - 1}",
+                tuple(params.items()),
+            )
+        )
+    return pages

@@ -25,6 +25,26 @@ class Link:
     url: str
     kind: LinkKind
     text: str = ""
+    # For a list page that answers a POST (Hanweb's dataproxy.jsp): the form fields to send.
+    formdata: tuple[tuple[str, str], ...] | None = None
+
+
+_PAGE_NUMBER = [
+    re.compile(
+        r"[?&](?:page|pageno|pageindex|pagenum|p|pn|curpage|startrecord)=(\d+)", re.IGNORECASE
+    ),
+    re.compile(r"_(\d+)\.s?html?$", re.IGNORECASE),
+]
+
+
+def page_number(url: str) -> int:
+    """Where a list page stands in its column: 0 for the first page (list.html, index.html, the
+    folder), N for list_N.html, index_N.html, ?page=N, startrecord=N."""
+    for pattern in _PAGE_NUMBER:
+        match = pattern.search(url)
+        if match:
+            return int(match.group(1))
+    return 0
 
 
 # Article URLs of the CMS families and news systems common on Chinese municipal sites.
@@ -137,6 +157,7 @@ def discover(
     candidates: list[tuple[str, str, LinkKind | None]] = []
     for reader in (trs.links, hanweb.links):
         candidates.extend(reader(doc, page_url, raw_text))
+    posted = [link for link in hanweb.proxy_pages(raw_text, page_url) if site.owns(link.url)]
     for url, text in anchors(doc, page_url):
         hint = None
         if (NEXT_PAGE_TEXT.match(text) or PAGE_NUMBER_TEXT.match(text)) and _same_column(
@@ -159,7 +180,7 @@ def discover(
         links[url] = Link(url, kind, text)
     for alias in index_aliases(page_url):
         links.pop(alias, None)
-    return list(links.values())
+    return list(links.values()) + posted
 
 
 def index_aliases(url: str) -> set[str]:

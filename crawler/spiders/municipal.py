@@ -3,6 +3,11 @@
 From each start URL (usually a home page) it reads the navigation for column pages, pages through
 each column, and fetches the articles they list. Sites differ only in configuration (sites.toml)
 and in which discovery readers recognise their list pages.
+
+Re-crawls ask only for what is new: articles already in the archive are not fetched again, list
+pages are requested conditionally (a 304 replays the page's stored navigation), and a column is
+paged only while its pages hold articles not seen before. A column never read before is walked to
+its last page.
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -26,10 +30,10 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawler.archive import SiteCounts
+from crawler.archive import SiteCounts, SiteState, read_crawl_state
 from crawler.decode import charset_from_content_type, decode_html
-from crawler.discovery import LinkKind, discover
-from crawler.discovery.links import index_aliases
+from crawler.discovery import Link, LinkKind, discover
+from crawler.discovery.links import index_aliases, page_number
 from crawler.extract import NotHTML, extract_document, looks_binary, parse_html
 from crawler.items import ErrorItem, PageItem
 from crawler.middlewares import OffsiteRequest
@@ -56,12 +60,18 @@ class MunicipalSpider(scrapy.Spider):
         self.sites_path = sites
         self.sites: list[Site] = select_sites(load_sites(sites), ids, sites)
         self.counts: dict[str, SiteCounts] = {site.id: SiteCounts() for site in self.sites}
+        self.state: dict[str, SiteState] = {site.id: SiteState() for site in self.sites}
+        self.refresh = False
         self._scheduled: dict[str, int] = {site.id: 0 for site in self.sites}
         self._seen: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> MunicipalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.refresh = crawler.settings.getbool("ARCHIVE_REFRESH")
+        db_path = crawler.settings.get("ARCHIVE_DB")
+        if db_path and not spider.refresh:
+            spider.state = read_crawl_state(db_path, [site.id for site in spider.sites])
         crawler.signals.connect(spider._count_request, signal=signals.request_reached_downloader)
         return spider
 
@@ -79,30 +89,44 @@ class MunicipalSpider(scrapy.Spider):
             self.counts[site.id].requests += 1
 
     def _request(
-        self, url: str, site: Site, kind: str, hops: int, column: str | None = None
+        self, link: Link | str, site: Site, kind: str, hops: int, **meta: Any
     ) -> scrapy.Request | None:
-        """A request within the site's budget, once per page (a folder and its index.html are one)."""
-        if any(alias in self._seen for alias in index_aliases(url)):
+        """A request within the site's budget, once per page (a folder and its index.html are
+        one), or None for a page not to fetch. List pages are asked for conditionally."""
+        url = link.url if isinstance(link, Link) else link
+        formdata = link.formdata if isinstance(link, Link) else None
+        key = url + (repr(formdata) if formdata else "")
+        if any(alias in self._seen for alias in index_aliases(key)):
+            return None
+        state = self.state[site.id]
+        if kind == "article" and url in state.known_articles:
+            self._seen.add(key)
+            self.counts[site.id].skipped_known += 1
             return None
         if self._scheduled[site.id] >= site.max_requests:
             self.counts[site.id].cut += 1
             return None
-        self._seen.add(url)
+        self._seen.add(key)
         self._scheduled[site.id] += 1
-        return scrapy.Request(
-            url,
-            callback=self.parse_page,
-            errback=self.on_error,
-            # Articles first: a budget cut should cost list pages, not the texts already found.
-            priority=10 if kind == "article" else 0,
-            meta={
-                "site": site,
-                "kind": kind,
-                "hops": hops,
-                "column": column,
-                "handle_httpstatus_list": [304],
-            },
-        )
+        headers = {}
+        known = state.list_pages.get(url) if kind != "article" and not formdata else None
+        if known is not None:
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+        meta = {"site": site, "kind": kind, "hops": hops, "handle_httpstatus_list": [304], **meta}
+        options = {
+            "headers": headers,
+            "callback": self.parse_page,
+            "errback": self.on_error,
+            # Articles first: a budget cut should cost list pages, not texts already found.
+            "priority": 10 if kind == "article" else 0,
+            "meta": meta,
+        }
+        if formdata:
+            return scrapy.FormRequest(url, formdata=dict(formdata), **options)
+        return scrapy.Request(url, **options)
 
     # --- crawling -------------------------------------------------------------------------
 
@@ -120,17 +144,16 @@ class MunicipalSpider(scrapy.Spider):
         counts = self.counts[site.id]
         if response.status == 304:
             counts.not_modified += 1
+            yield PageItem(
+                url=response.url, site=site.id, region=site.region, kind="list", status=304
+            )
+            yield from self._replay_navigation(response.url, site, hops)
             return
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         body = response.body
         if looks_binary(body) or (content_type and not content_type.startswith(_TEXT_TYPES)):
-            yield ErrorItem(
-                response.url,
-                site.id,
-                "not_html",
-                f"not an HTML page ({content_type or 'binary data'}, {len(body)} bytes)",
-                response.status,
-            )
+            message = f"not an HTML page ({content_type or 'binary data'}, {len(body)} bytes)"
+            yield ErrorItem(response.url, site.id, "not_html", message, response.status)
             return
         decoded = decode_html(body, charset_from_content_type(content_type), site.encoding)
         try:
@@ -147,48 +170,101 @@ class MunicipalSpider(scrapy.Spider):
             "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"),
         }
-
+        links: list[Link] = []
         if requested != "article":
             links = discover(doc, response.url, site, decoded.text)
-            articles = [link for link in links if link.kind is LinkKind.ARTICLE]
-            if articles or requested in ("home", "list"):
+            if requested in ("home", "list") or any(
+                link.kind is LinkKind.ARTICLE for link in links
+            ):
                 counts.list_pages += 1
-                yield PageItem(kind="list" if articles or requested == "list" else "other", **base)
-                yield from self._follow(
-                    links, site, hops, column=response.meta.get("column") or response.url
-                )
+                navigation = [
+                    (link.url, link.kind.value)
+                    for link in links
+                    if link.kind in (LinkKind.LIST, LinkKind.OTHER)
+                ]
+                yield PageItem(kind="list", links=navigation, **base)
+                yield from self._follow_list(response, site, hops, links)
                 return
         title, published, _, source, text = extract_document(doc, response.url)
         if (
             requested != "article"
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
         ):
-            yield PageItem(kind="other", **base)
-            yield from self._follow(links, site, hops, column=None)
+            navigation = [
+                (link.url, link.kind.value)
+                for link in links
+                if link.kind in (LinkKind.LIST, LinkKind.OTHER)
+            ]
+            yield PageItem(kind="other", links=navigation, **base)
+            yield from self._follow_list(response, site, hops, links)
             return
         counts.articles += 1
         yield PageItem(
             kind="article", title=title, published=published, source=source, body=text, **base
         )
 
-    def _follow(
-        self, links: list, site: Site, hops: int, column: str | None
+    def _follow_navigation(
+        self, links: list[Link] | list[tuple[str, str]], site: Site, hops: int
     ) -> Iterator[scrapy.Request]:
+        """Other columns and pages of unknown kind, within the site's depth limit."""
         for link in links:
-            if link.kind is LinkKind.IGNORE:
+            url, kind = (link.url, link.kind.value) if isinstance(link, Link) else link
+            if hops >= site.max_depth:
+                self.counts[site.id].depth_cut += 1
                 continue
-            if link.kind is LinkKind.ARTICLE:
-                request = self._request(link.url, site, "article", hops)
-            elif link.kind is LinkKind.PAGE:
-                request = self._request(link.url, site, "list", hops, column=column)
-            elif hops < site.max_depth:
-                request = self._request(
-                    link.url, site, "list" if link.kind is LinkKind.LIST else "other", hops + 1
-                )
-            else:
-                continue
+            request = self._request(link if isinstance(link, Link) else url, site, kind, hops + 1)
             if request is not None:
                 yield request
+
+    def _replay_navigation(self, url: str, site: Site, hops: int) -> Iterator[scrapy.Request]:
+        """A list page answered 304: nothing new on it, so its later pages are not asked for,
+        but the columns it leads to may have changed."""
+        known = self.state[site.id].list_pages.get(url)
+        if known is not None:
+            yield from self._follow_navigation(known.links, site, hops)
+
+    def _follow_list(
+        self, response: Response, site: Site, hops: int, links: list[Link]
+    ) -> Iterator[scrapy.Request]:
+        """Requests for what a list page leads to: its new articles, other columns within the
+        depth limit, and the next page of its column while pages still hold something new."""
+        column = response.meta.get("column") or response.url
+        backfill = response.meta.get(
+            "backfill", self.refresh or column not in self.state[site.id].list_pages
+        )
+        new_articles = 0
+        for link in links:
+            if link.kind is LinkKind.ARTICLE:
+                request = self._request(link, site, "article", hops)
+                if request is not None:
+                    new_articles += 1
+                    yield request
+        yield from self._follow_navigation(
+            [link for link in links if link.kind in (LinkKind.LIST, LinkKind.OTHER)], site, hops
+        )
+        if not (backfill or new_articles):
+            return
+        # The column's later pages, in order; one is asked for at a time, so that paging stops
+        # at the first page that holds nothing new (a backfill walks them all).
+        current = page_number(response.url)
+        pending = {(link.url, link.formdata): link for link in response.meta.get("pending", [])}
+        for link in links:
+            if link.kind is LinkKind.PAGE and page_number(link.url) > current:
+                pending.setdefault((link.url, link.formdata), link)
+        ordered = sorted(pending.values(), key=lambda link: page_number(link.url))
+        for position, link in enumerate(ordered):
+            request = self._request(
+                link,
+                site,
+                "list",
+                hops,
+                column=column,
+                backfill=backfill,
+                pending=ordered[position + 1 :],
+            )
+            if request is not None:
+                yield request
+                return
 
     def on_error(self, failure: Failure) -> Iterator[ErrorItem]:
         request = failure.request
@@ -204,9 +280,8 @@ class MunicipalSpider(scrapy.Spider):
             return
         if failure.check(IgnoreRequest):
             if "robots.txt" in str(failure.value) and site_id:
-                self.counts[site_id].extra["robots_forbidden"] = (
-                    self.counts[site_id].extra.get("robots_forbidden", 0) + 1
-                )
+                extra = self.counts[site_id].extra
+                extra["robots_forbidden"] = extra.get("robots_forbidden", 0) + 1
                 return
             yield ErrorItem(request.url, site_id, "ignored", str(failure.value))
             return
@@ -227,7 +302,3 @@ class MunicipalSpider(scrapy.Spider):
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()

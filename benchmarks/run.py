@@ -1,0 +1,22 @@
+"""Run every benchmark and print its figures: python benchmarks/run.py [NAME ...]"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+BENCHMARKS = ["recrawl"]
+
+
+def main(names: list[str]) -> None:
+    for name in names or BENCHMARKS:
+        print(f"== {name} ==")
+        importlib.import_module(name).main()
+        print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
