@@ -65,4 +65,9 @@ def crawled(tmp_path: Path, sample_web, sites_file: Path) -> Path:
 
 def placed_articles(web) -> list:
     """Every article the sample web serves, one entry per page (a repost counts on each site)."""
-    return [article for site in web.sites.values() for _column, items in site.columns.values() for article in items]
+    return [
+        article
+        for site in web.sites.values()
+        for _column, items in site.columns.values()
+        for article in items
+    ]
