@@ -25,6 +25,11 @@ from crawler.sites import Site
 migrations = Migrations("summary-archive")
 
 
+def _seconds_since(timestamp: str) -> float:
+    started = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return round((datetime.now(UTC) - started).total_seconds(), 1)
+
+
 def utcnow() -> str:
     """Timestamps are stored as UTC ISO 8601 text, which sorts and facets well in Datasette."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -103,6 +108,42 @@ def m002_incremental(db: sqlite_utils.Database) -> None:
     for table in ("crawl_runs", "crawl_run_sites"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN skipped_known INTEGER")
         db.execute(f"ALTER TABLE {table} ADD COLUMN depth_cut INTEGER")
+
+
+HEALTH_RUNS = (
+    3  # a site is flagged when its last HEALTH_RUNS runs all failed or found no list pages
+)
+
+
+@migrations()
+def m003_run_monitoring(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN duration_s REAL")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN exit_code INTEGER")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN log_path TEXT")
+    db.execute(
+        f"""CREATE VIEW site_health AS
+        WITH ranked AS (
+            SELECT s.site, r.id AS run_id, r.started, r.status, s.list_pages + s.not_modified AS list_pages, s.articles, s.errors,
+                   ROW_NUMBER() OVER (PARTITION BY s.site ORDER BY r.id DESC) AS n
+            FROM crawl_run_sites s JOIN crawl_runs r ON r.id = s.run_id
+            WHERE r.status NOT IN ('running', 'interrupted')  -- a stopped service says nothing about a site
+        )
+        SELECT site,
+               MAX(started) AS last_run,
+               (SELECT status FROM ranked AS last WHERE last.site = ranked.site AND last.n = 1) AS last_status,
+               COUNT(*) AS runs_considered,
+               SUM(status = 'ok') AS ok_runs,
+               SUM(list_pages) AS list_pages,
+               SUM(articles) AS articles,
+               SUM(errors) AS errors,
+               CASE
+                 WHEN COUNT(*) < {HEALTH_RUNS} THEN 'ok'
+                 WHEN SUM(status = 'ok') = 0 THEN 'failing: the last {HEALTH_RUNS} runs did not complete'
+                 WHEN SUM(list_pages) = 0 THEN 'blind: the last {HEALTH_RUNS} runs found no list page (not even unchanged ones)'
+                 ELSE 'ok'
+               END AS health
+        FROM ranked WHERE n <= {HEALTH_RUNS} GROUP BY site"""
+    )
 
 
 class ArchiveError(RuntimeError):
@@ -234,14 +275,68 @@ class Archive:
             for key, value in counts.as_row().items():
                 setattr(totals, key, getattr(totals, key) + value)
         with self.db.atomic():
+            duration = _seconds_since(self.run(run_id)["started"])
             self.db["crawl_runs"].update(
                 run_id,
-                {"finished": utcnow(), "status": status, "message": message, **totals.as_row()},
+                {
+                    "finished": utcnow(),
+                    "status": status,
+                    "message": message,
+                    "duration_s": duration,
+                    **totals.as_row(),
+                },
             )
             for site_id, counts in per_site.items():
                 self.db["crawl_run_sites"].upsert(
                     {"run_id": run_id, "site": site_id, **counts.as_row()}, pk=("run_id", "site")
                 )
+
+    def settle_run(
+        self,
+        pid: int,
+        site_id: str,
+        exit_code: int,
+        log_path: str | None,
+        status: str | None,
+        message: str | None,
+        unfinished: str = "failed",
+    ) -> dict[str, Any]:
+        """After a crawl process has ended: record its exit code and log file, and make sure its run
+        says how it ended, also when the process died before it could say so itself. Returns the
+        run row. ``status`` overrides the run's own status ('timed out'); ``unfinished`` is the status
+        of a run the process left open."""
+        now = utcnow()
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT id, status FROM crawl_runs WHERE pid = ? ORDER BY id DESC LIMIT 1", [pid]
+            ).fetchone()
+            if row is None:
+                # The crawl never opened its run: it refused its configuration or died at start.
+                cursor = self.db.execute(
+                    "INSERT INTO crawl_runs (started, finished, sites, status, pid, message) VALUES (?, ?, ?, ?, ?, ?)",
+                    [now, now, site_id, status or unfinished, pid, message],
+                )
+                run_id, current = cursor.lastrowid, status or unfinished
+            else:
+                run_id, current = row
+            if status is None:
+                status = unfinished if current == "running" else current
+            changes = {"status": status, "exit_code": exit_code, "log_path": log_path}
+            if current == "running" or row is None:
+                changes["finished"] = now
+                changes["message"] = message
+                changes["duration_s"] = _seconds_since(self.run(run_id)["started"])
+            self.db["crawl_runs"].update(run_id, changes)
+            self.db.execute(
+                "INSERT OR IGNORE INTO crawl_run_sites (run_id, site, requests, not_modified, list_pages, articles, documents_new, sightings_new, errors, cut) VALUES (?, ?, 0, 0, 0, 0, 0, 0, 0, 0)",
+                [run_id, site_id],
+            )
+        return self.run(run_id)
+
+    def site_health(self, site_id: str) -> str | None:
+        """What is wrong with a site by its last runs, or None when nothing is."""
+        row = self.db.execute("SELECT health FROM site_health WHERE site = ?", [site_id]).fetchone()
+        return row[0] if row and row[0] != "ok" else None
 
     def run(self, run_id: int) -> dict[str, Any]:
         return self.db["crawl_runs"].get(run_id)

@@ -1,38 +1,61 @@
 """The scheduler service: each site crawled on its own schedule, each crawl a subprocess.
 
-A Twisted reactor cannot be restarted, and a long-lived process that crawls in-process grows run
-after run; so every crawl is `python -m crawler crawl SITE` in its own process, and the job waits
-for it. With max_instances=1 a slow crawl of a site is never overlapped by the next one.
+A Twisted reactor cannot be restarted, and a long-lived process that crawled in-process would grow
+run after run; so every crawl is `python -m crawler crawl SITE` in a process of its own, and the
+job waits for it. With max_instances=1 a slow crawl of a site is never overlapped by the next one.
+Job state (next run times) lives in its own SQLite file, so a restart keeps the schedule and runs
+missed while the service was down fire once.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import logging.handlers
 import re
 import signal
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+import time
+from concurrent.futures import ThreadPoolExecutor as Pool
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.sites import SCHEDULE_INTERVAL, Site, load_sites
+from crawler.archive import Archive, ArchiveError
+from crawler.sites import SCHEDULE_INTERVAL, Site, SitesError, load_sites, select_sites
 
 logger = logging.getLogger("crawler.scheduler")
 
 DEFAULT_SCHEDULE = "0 3 * * *"  # nightly, when municipal servers are quiet
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+LOGS_KEPT_PER_SITE = 30
 
 # Crawls running now, so that a shutdown can pass SIGTERM on to them.
 _running: dict[str, subprocess.Popen] = {}
 _running_lock = threading.Lock()
 _stopping = threading.Event()
+
+
+@dataclass
+class CrawlConfig:
+    """What every scheduled crawl needs; plain data, so that the job store can keep it."""
+
+    sites_path: str
+    db_path: str
+    log_dir: str
+    overrides: list[str] = field(default_factory=list)
+    time_limit: float = 6 * 3600
+    grace: float = 30.0
 
 
 def trigger_for(schedule: str, jitter: int | None = None, timezone: str = "Asia/Shanghai"):
@@ -56,9 +79,6 @@ def trigger_for(schedule: str, jitter: int | None = None, timezone: str = "Asia/
     )
 
 
-_DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
 def cron_day_of_week(field: str) -> str:
     """crontab numbers days from Sunday = 0 (or 7); APScheduler from Monday = 0. Numbers are
     rewritten as day names, ranges expanded, so '1-5' means Monday to Friday as in crontab."""
@@ -76,35 +96,104 @@ def cron_day_of_week(field: str) -> str:
     return ",".join(dict.fromkeys(parts))
 
 
-def run_site_crawl(
-    site_id: str, sites_path: str, db_path: str, overrides: list[str], time_limit: float
-) -> int:
-    """The scheduled job: crawl one site in a subprocess and wait for it."""
+def _log_path(config: CrawlConfig, site_id: str) -> Path:
+    folder = Path(config.log_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    old = sorted(folder.glob(f"crawl-{site_id}-*.log"))
+    for path in old[: max(0, len(old) - LOGS_KEPT_PER_SITE + 1)]:
+        path.unlink(missing_ok=True)
+    return folder / f"crawl-{site_id}-{datetime.now():%Y%m%d-%H%M%S-%f}.log"
+
+
+def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
+    """The scheduled job: crawl one site in a subprocess, wait for it, record how it ended."""
     if _stopping.is_set():
         return -1
-    command = [sys.executable, "-m", "crawler", "crawl", "--sites", sites_path, "--db", db_path]
-    for pair in overrides:
+    crawl = CrawlConfig(**config)
+    log_path = _log_path(crawl, site_id)
+    command = [
+        sys.executable,
+        "-m",
+        "crawler",
+        "crawl",
+        "--sites",
+        crawl.sites_path,
+        "--db",
+        crawl.db_path,
+    ]
+    for pair in ["LOG_LEVEL=INFO", *crawl.overrides, f"LOG_FILE={log_path}"]:
         command += ["-s", pair]
     command.append(site_id)
-    logger.info("crawl %s: starting", site_id)
-    process = subprocess.Popen(command)
+    logger.info("crawl %s: started (log %s)", site_id, log_path)
+    started = time.monotonic()
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     with _running_lock:
         _running[site_id] = process
+    timed_out = False
     try:
-        code = process.wait(timeout=time_limit)
+        code = process.wait(timeout=crawl.time_limit)
     except subprocess.TimeoutExpired:
-        logger.warning("crawl %s: over its time limit of %.0f s, stopping it", site_id, time_limit)
-        process.terminate()
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
+        timed_out = True
+        logger.warning(
+            "crawl %s: over its time limit of %.0f s, stopping it", site_id, crawl.time_limit
+        )
+        code = _stop(process, crawl.grace)
     finally:
         with _running_lock:
             _running.pop(site_id, None)
-    logger.info("crawl %s: finished with exit code %s", site_id, code)
+    status = "timed out" if timed_out else None
+    # A crawl that died without closing its run was stopped by the shutdown, or failed.
+    unfinished = "interrupted" if _stopping.is_set() else "failed"
+    try:
+        with Archive(crawl.db_path) as archive:
+            run = archive.settle_run(
+                process.pid, site_id, code, str(log_path), status, _last_line(log_path), unfinished
+            )
+            unhealthy = archive.site_health(site_id)
+    except ArchiveError as exc:
+        logger.error("crawl %s: exit %s; cannot record it: %s", site_id, code, exc)
+        return code
+    logger.info(
+        "crawl %s: %s in %.1f s (exit %s): %s requests, %s not modified, %s list pages, %s articles, %s new documents, %s new sightings, %s errors",
+        site_id, run["status"], time.monotonic() - started, code, run["requests"], run["not_modified"], run["list_pages"],
+        run["articles"], run["documents_new"], run["sightings_new"], run["errors"],
+    )  # fmt: skip
+    if unhealthy:
+        logger.warning("site %s needs attention: %s", site_id, unhealthy)
     return code
+
+
+def _stop(process: subprocess.Popen, grace: float) -> int:
+    """SIGTERM (Scrapy then closes the crawl and marks its run), SIGKILL after ``grace`` seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+def _last_line(path: Path) -> str | None:
+    try:
+        lines = [line for line in path.read_text("utf-8", "replace").splitlines() if line.strip()]
+    except OSError:
+        return None
+    return lines[-1][:500] if lines else None
+
+
+def stop_crawls(grace: float = 30.0) -> None:
+    """No new crawls; pass SIGTERM to running crawls, SIGKILL those alive after ``grace`` seconds."""
+    _stopping.set()
+    with _running_lock:
+        processes = list(_running.values())
+    threads = [
+        threading.Thread(target=_stop, args=(p, grace)) for p in processes if p.poll() is None
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _on_event(event: JobExecutionEvent) -> None:
@@ -114,61 +203,90 @@ def _on_event(event: JobExecutionEvent) -> None:
         logger.error("job %s failed: %s", event.job_id, event.exception)
 
 
-def build_scheduler(
-    sites: list[Site],
-    sites_path: str,
-    db_path: str,
-    overrides: list[str],
-    max_parallel: int = 2,
-    time_limit: float = 6 * 3600,
-    jitter: int | None = None,
-    timezone: str = "Asia/Shanghai",
-) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
-        executors={"default": ThreadPoolExecutor(max_parallel)}, timezone=timezone
-    )
-    scheduler.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-    for site in sites:
-        if not site.enabled:
-            continue
-        scheduler.add_job(
-            run_site_crawl,
-            trigger=trigger_for(site.schedule or DEFAULT_SCHEDULE, jitter, timezone),
-            args=[site.id, sites_path, db_path, overrides, time_limit],
-            id=f"crawl:{site.id}",
-            name=f"crawl {site.id}",
-            replace_existing=True,
-            max_instances=1,  # never two crawls of one site at once
-            coalesce=True,  # runs missed while busy or down collapse into one
-            misfire_grace_time=3600,  # a run up to an hour late still happens
+@dataclass
+class Service:
+    sites: list[Site]
+    config: CrawlConfig
+    state_path: str
+    max_parallel: int = 2
+    jitter: int | None = None
+    timezone: str = "Asia/Shanghai"
+
+    def scheduler(self) -> BackgroundScheduler:
+        scheduler = BackgroundScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(url=f"sqlite:///{Path(self.state_path).resolve()}")
+            },
+            executors={"default": ThreadPoolExecutor(self.max_parallel)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+            timezone=self.timezone,
         )
-    return scheduler
+        scheduler.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        return scheduler
+
+    def schedule_key(self, site: Site) -> str:
+        return f"{site.schedule or DEFAULT_SCHEDULE}|{self.jitter}|{self.timezone}"
+
+    def sync_jobs(self, scheduler: BackgroundScheduler) -> None:
+        """Make the stored jobs match the registry. A job whose schedule is unchanged keeps its next
+        run time from before a restart; jobs of sites gone from the registry are removed."""
+        existing = {job.id: job for job in scheduler.get_jobs()}
+        for site in self.sites:
+            if not site.enabled:
+                continue
+            job_id = f"crawl:{site.id}"
+            key = self.schedule_key(site)
+            args = [site.id, asdict(self.config)]
+            job = existing.pop(job_id, None)
+            if job is not None and job.kwargs.get("schedule_key") == key:
+                job.modify(args=args)
+                continue
+            scheduler.add_job(
+                run_site_crawl,
+                trigger=trigger_for(site.schedule or DEFAULT_SCHEDULE, self.jitter, self.timezone),
+                args=args,
+                kwargs={"schedule_key": key},
+                id=job_id,
+                name=f"crawl {site.id}",
+                replace_existing=True,
+                max_instances=1,  # never two crawls of one site at once
+                coalesce=True,  # runs missed while busy or down collapse into one
+                misfire_grace_time=3600,  # a run up to an hour late still happens
+            )
+        for job_id in existing:
+            scheduler.remove_job(job_id)
 
 
-def stop_crawls(grace: float = 30.0) -> None:
-    """Pass SIGTERM to running crawls, then SIGKILL those still alive after ``grace`` seconds."""
-    _stopping.set()
-    with _running_lock:
-        processes = list(_running.values())
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def _configure_logging(log_dir: str) -> None:
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    formatter = logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
+    stream = logging.StreamHandler()
+    rotating = logging.handlers.RotatingFileHandler(
+        Path(log_dir) / "scheduler.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+    )
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for handler in (stream, rotating):
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="scheduler.py",
         description="Crawl each site in sites.toml on its schedule, as a long-running service.",
     )
     parser.add_argument("--sites", default="sites.toml", help="site registry (default: sites.toml)")
     parser.add_argument("--db", default="archive.db", help="archive file (default: archive.db)")
+    parser.add_argument(
+        "--state",
+        help="job state file, never the archive (default: scheduler-state.db beside the archive)",
+    )
+    parser.add_argument(
+        "--log-dir",
+        help="folder for scheduler.log and one log per crawl (default: logs/ beside the archive)",
+    )
     parser.add_argument(
         "-s",
         "--set",
@@ -188,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds a crawl may run before it is stopped (default: 21600)",
     )
     parser.add_argument(
+        "--grace",
+        type=float,
+        default=30,
+        help="seconds a stopped crawl gets to finish its run record (default: 30)",
+    )
+    parser.add_argument(
         "--jitter",
         type=int,
         default=None,
@@ -199,44 +323,106 @@ def main(argv: list[str] | None = None) -> int:
         help="time zone of crontab schedules (default: Asia/Shanghai, the sites' own clock)",
     )
     parser.add_argument("--list", action="store_true", help="print each site's next run and exit")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    parser.add_argument(
+        "--once",
+        nargs="*",
+        metavar="SITE_ID",
+        help="crawl the due sites (or those named) once, then exit",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    db_path = Path(args.db).resolve()
+    log_dir = args.log_dir or str(db_path.parent / "logs")
+    state_path = args.state or str(db_path.parent / "scheduler-state.db")
+    if Path(state_path).resolve() == db_path:
+        print("error: --state must not be the archive itself", file=sys.stderr)
+        return 2
     try:
-        sites = load_sites(args.sites)
-    except ValueError as exc:
+        registry = load_sites(args.sites)
+        named = select_sites(registry, args.once or [], args.sites) if args.once else None
+        with Archive(db_path) as archive:
+            archive.register_sites(registry)
+    except (SitesError, ArchiveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    scheduler = build_scheduler(
-        sites,
+    _configure_logging(log_dir)
+    config = CrawlConfig(
         str(Path(args.sites).resolve()),
-        str(Path(args.db).resolve()),
+        str(db_path),
+        log_dir,
         args.overrides,
-        args.max_parallel,
         args.time_limit,
-        args.jitter,
-        args.timezone,
+        args.grace,
     )
+    service = Service(registry, config, state_path, args.max_parallel, args.jitter, args.timezone)
+    scheduler = service.scheduler()
+    scheduler.start(paused=True)
+    service.sync_jobs(scheduler)
     if args.list:
-        from datetime import datetime
-
-        now = datetime.now(scheduler.timezone)
-        for job in scheduler.get_jobs():
-            next_time = job.trigger.get_next_fire_time(None, now)
-            print(f"{job.id.removeprefix('crawl:'):24} {next_time:%Y-%m-%d %H:%M:%S %Z}")
+        for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
+            print(f"{job.id.removeprefix('crawl:'):24} {job.next_run_time:%Y-%m-%d %H:%M:%S %Z}")
+        scheduler.shutdown(wait=False)
         return 0
+    if args.once is not None:
+        return _run_once(service, scheduler, named)
 
     def shutdown(signum, frame) -> None:
         logger.info(
             "signal %s: no new crawls; stopping running crawls", signal.Signals(signum).name
         )
         _stopping.set()
-        threading.Thread(
-            target=lambda: (stop_crawls(), scheduler.shutdown(wait=True)), daemon=True
-        ).start()
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    logger.info("scheduler: %d sites, archive %s", len(scheduler.get_jobs()), args.db)
-    scheduler.start()
+    logger.info(
+        "scheduler: %d sites, archive %s, state %s, logs %s",
+        len(scheduler.get_jobs()),
+        db_path,
+        state_path,
+        log_dir,
+    )
+    scheduler.resume()
+    while not _stopping.wait(1.0):
+        pass
+    scheduler.pause()
+    stop_crawls(args.grace)
+    scheduler.shutdown(wait=True)
     logger.info("scheduler: stopped")
     return 0
+
+
+def _run_once(service: Service, scheduler: BackgroundScheduler, named: list[Site] | None) -> int:
+    """Crawl the named sites, or those whose next run is due, once; then move their next runs on."""
+    now = datetime.now(scheduler.timezone)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    if named is not None:
+        chosen = [site.id for site in named]
+    else:
+        # Due: never crawled into this archive, or its next run time has passed.
+        with Archive(service.config.db_path) as archive:
+            crawled = {
+                row[0] for row in archive.db.execute("SELECT DISTINCT site FROM crawl_run_sites")
+            }
+        chosen = [
+            job_id.removeprefix("crawl:")
+            for job_id, job in jobs.items()
+            if job_id.removeprefix("crawl:") not in crawled
+            or job.next_run_time is None
+            or job.next_run_time <= now
+        ]
+    logger.info("once: %s", ", ".join(chosen) or "no site is due")
+    with Pool(max_workers=service.max_parallel) as pool:
+        codes = list(
+            pool.map(lambda site_id: run_site_crawl(site_id, asdict(service.config)), chosen)
+        )
+    for site_id in chosen:
+        job = jobs.get(f"crawl:{site_id}")
+        if job is not None:
+            job.modify(
+                next_run_time=job.trigger.get_next_fire_time(None, datetime.now(scheduler.timezone))
+            )
+    scheduler.shutdown(wait=False)
+    return 0 if all(code == 0 for code in codes) else 1

@@ -1,12 +1,16 @@
-"""The real scheduler process: crawls on the schedule, each in its own subprocess; SIGTERM stops it."""
+"""The real scheduler process against the sample web: schedules, overlap, failures, signals,
+restarts. Every crawl it starts is a real `crawler crawl` subprocess."""
 
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from conftest import FAST, rows
 
@@ -15,7 +19,7 @@ from crawler.scheduling import cron_day_of_week, trigger_for
 ROOT = Path(__file__).parent.parent
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.5):
+def wait_for(predicate, timeout: float, interval: float = 0.3):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -25,27 +29,24 @@ def wait_for(predicate, timeout: float, interval: float = 0.5):
     return predicate()
 
 
-def finished_runs(db: Path) -> list[dict]:
-    if not db.exists():
-        return []
+def runs(db: Path, where: str = "1") -> list[dict]:
     try:
-        return rows(db, "SELECT * FROM crawl_runs WHERE finished IS NOT NULL ORDER BY id")
-    except Exception:
+        return rows(db, f"SELECT * FROM crawl_runs WHERE {where} ORDER BY id")
+    except sqlite3.Error:
         return []
 
 
-def test_scheduler_runs_crawls_on_schedule_and_stops_on_sigterm(tmp_path: Path, sample_web):
+def slow(route, seconds: float):
+    def answer(method, path, payload):
+        time.sleep(seconds)
+        return route
+
+    return answer
+
+
+def start_scheduler(tmp_path: Path, sites_text: str, *args: str) -> tuple[subprocess.Popen, Path]:
     sites = tmp_path / "sites.toml"
-    sites.write_text(
-        sample_web.sites_toml(
-            extra={
-                "yunxi-gov": {"schedule": '"every 2s"'},
-                "linjiang-news": {"enabled": "false"},
-                "qingshan-tz": {"schedule": '"0 3 1 1 *"'},
-            }
-        ),
-        encoding="utf-8",
-    )
+    sites.write_text(sites_text, encoding="utf-8")
     db = tmp_path / "archive.db"
     command = [
         sys.executable,
@@ -57,51 +58,213 @@ def test_scheduler_runs_crawls_on_schedule_and_stops_on_sigterm(tmp_path: Path, 
         "--jitter",
         "0",
         *FAST,
+        *args,
     ]
     process = subprocess.Popen(
         command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    try:
-        runs = wait_for(lambda: len(finished_runs(db)) >= 2 and finished_runs(db), timeout=90)
-        assert runs, "the scheduler did not run two crawls"
-        assert {run["sites"] for run in runs} == {"yunxi-gov"}, "only the site due every 2s runs"
-        assert all(run["status"] == "ok" for run in runs)
-        # each crawl is its own process, not the scheduler's
-        assert len({run["pid"] for run in runs}) == len(runs) and process.pid not in {
-            run["pid"] for run in runs
-        }
-        assert len(rows(db, "SELECT id FROM documents")) == 2
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
+    return process, db
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=90)
     assert process.returncode == 0, output
+    return output
+
+
+def test_runs_on_schedule_without_overlap_and_a_failing_site_does_not_stop_the_others(
+    tmp_path: Path, sample_web
+):
+    qingshan = sample_web["qingshan-tz"]
+    qingshan.routes["/gzdt/"] = slow(
+        qingshan.routes["/gzdt/"], 3
+    )  # each crawl of this site takes > 3 s
+    sites_text = sample_web.sites_toml(
+        extra={
+            "yunxi-gov": {"schedule": '"every 2s"'},
+            "qingshan-tz": {"schedule": '"every 1s"'},
+            "linjiang-news": {"enabled": "false"},
+        }
+    )
+    sites_text += '\n[[site]]\nid = "gone"\nname = "已关闭的网站"\nregion = "R"\nstart_urls = ["http://127.0.0.1:9/"]\nschedule = "every 1s"\n'
+    process, db = start_scheduler(tmp_path, sites_text, "--max-parallel", "3")
+    try:
+        assert wait_for(
+            lambda: len(runs(db, "sites = 'qingshan-tz' AND finished IS NOT NULL")) >= 2, 120
+        )
+        assert wait_for(lambda: len(runs(db, "sites = 'gone' AND status = 'ok'")) >= 3, 60)
+        assert wait_for(
+            lambda: len(runs(db, "sites = 'yunxi-gov' AND finished IS NOT NULL")) >= 2, 60
+        )
+    finally:
+        output = stop(process)
+    slow_runs = runs(db, "sites = 'qingshan-tz' AND finished IS NOT NULL")
+    for earlier, later in zip(slow_runs, slow_runs[1:], strict=False):
+        assert later["started"] >= earlier["finished"], "two crawls of one site overlapped"
+    assert all(run["duration_s"] >= 3 for run in slow_runs if run["status"] == "ok")
+    completed = runs(
+        db, "sites = 'yunxi-gov' AND status != 'interrupted'"
+    )  # the last may be cut by the shutdown
+    assert len(completed) >= 2
+    assert all(
+        run["status"] == "ok" and run["exit_code"] == 0 and Path(run["log_path"]).exists()
+        for run in completed
+    )
+    assert {run["pid"] for run in runs(db)}.isdisjoint({process.pid}), (
+        "crawls run in their own processes"
+    )
+    health = {row["site"]: row for row in rows(db, "SELECT * FROM site_health")}
+    assert health["gone"]["health"].startswith("blind")
+    assert health["yunxi-gov"]["health"] == "ok"
+    assert "site gone needs attention: blind" in output
+    assert "crawl yunxi-gov: ok in" in output and "new documents" in output
+    assert (tmp_path / "logs" / "scheduler.log").read_text("utf-8").count(
+        "crawl yunxi-gov: ok in"
+    ) >= 2
+
+
+def test_sigterm_mid_crawl_leaves_a_consistent_archive_and_an_interrupted_run(
+    tmp_path: Path, sample_web
+):
+    yunxi = sample_web["yunxi-gov"]
+    for path in [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]:
+        yunxi.routes[path] = slow(yunxi.routes[path], 1.5)
+    sites_text = sample_web.sites_toml(
+        extra={
+            "yunxi-gov": {"schedule": '"every 1s"'},
+            "linjiang-news": {"enabled": "false"},
+            "qingshan-tz": {"enabled": "false"},
+        }
+    )
+    process, db = start_scheduler(tmp_path, sites_text)
+    try:
+        assert wait_for(
+            lambda: any(
+                r["path"].startswith("/art/")
+                for r in [{"path": p} for p in yunxi.paths_requested()]
+            ),
+            60,
+        )
+        time.sleep(1)
+    finally:
+        output = stop(process)
+    run = runs(db)[-1]
+    assert run["status"] == "interrupted", run
+    assert run["finished"] is not None
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM sightings WHERE document_id NOT IN (SELECT id FROM documents)"
+        ).fetchone()[0]
+        == 0
+    )
+    conn.close()
     assert "no new crawls" in output
 
 
-def test_scheduler_list_shows_next_runs(tmp_path: Path, sample_web):
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        sample_web.sites_toml(extra={"yunxi-gov": {"schedule": '"30 2 * * 1-5"'}}), encoding="utf-8"
+def test_a_restart_keeps_the_schedule(tmp_path: Path, sample_web):
+    sites_text = sample_web.sites_toml(
+        extra={site: {"schedule": '"every 1h"'} for site in sample_web.sites}
     )
+    (tmp_path / "sites.toml").write_text(sites_text, encoding="utf-8")
+
+    def listing() -> dict[str, str]:
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "scheduler.py"), "--sites", "sites.toml", "--db", "archive.db", "--list", "--jitter", "0"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return dict(line.split(None, 1) for line in result.stdout.splitlines())
+
+    first = listing()
+    time.sleep(1.5)
+    assert listing() == first, "next run times survive a restart"
+    assert (tmp_path / "scheduler-state.db").exists()
+    # a changed schedule is taken up
+    (tmp_path / "sites.toml").write_text(
+        sites_text.replace('"every 1h"', '"0 4 * * *"', 1), encoding="utf-8"
+    )
+    changed = listing()
+    assert changed != first and "04:00:00" in next(iter(changed.values()))
+
+
+def test_missed_runs_fire_once_after_a_restart(tmp_path: Path, sample_web):
+    sites_text = sample_web.sites_toml(
+        extra={
+            "yunxi-gov": {"schedule": '"every 2s"'},
+            "linjiang-news": {"enabled": "false"},
+            "qingshan-tz": {"enabled": "false"},
+        }
+    )
+    process, db = start_scheduler(tmp_path, sites_text)
+    assert wait_for(lambda: len(runs(db, "finished IS NOT NULL")) >= 1, 60)
+    stop(process)
+    before = len(runs(db))
+    time.sleep(7)  # three runs missed while the service is down
+    process, db = start_scheduler(tmp_path, sites_text)
+    time.sleep(1.5)  # the catch-up run starts at once; the next regular one is 2 s later
+    stop(process)
+    assert len(runs(db)) - before == 1, "missed runs collapse into one"
+
+
+def test_once_runs_due_or_named_sites_and_exits(tmp_path: Path, sample_web):
+    sites = tmp_path / "sites.toml"
+    sites.write_text(sample_web.sites_toml(), encoding="utf-8")
+    base = [
+        sys.executable,
+        str(ROOT / "scheduler.py"),
+        "--sites",
+        str(sites),
+        "--db",
+        str(tmp_path / "archive.db"),
+        *FAST,
+    ]
     result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scheduler.py"),
-            "--sites",
-            str(sites),
-            "--list",
-            "--jitter",
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [*base, "--once", "yunxi-gov"], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
-    assert set(lines) == set(sample_web.sites)
-    assert "02:30:00 CST" in lines["yunxi-gov"]
-    assert "03:00:00 CST" in lines["linjiang-news"]  # the default schedule
+    assert [run["sites"] for run in runs(tmp_path / "archive.db")] == ["yunxi-gov"]
+    result = subprocess.run([*base, "--once"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    # the sites never crawled are due; yunxi-gov was just crawled and its next run is tomorrow
+    assert sorted(run["sites"] for run in runs(tmp_path / "archive.db")[1:]) == [
+        "linjiang-news",
+        "qingshan-tz",
+    ]
+    result = subprocess.run([*base, "--once"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and len(runs(tmp_path / "archive.db")) == 3, (
+        "nothing is due any more"
+    )
+    assert "no site is due" in result.stderr
+
+
+def test_a_crawl_over_its_time_limit_is_stopped_and_marked(tmp_path: Path, sample_web):
+    yunxi = sample_web["yunxi-gov"]
+    yunxi.routes["/"] = slow(yunxi.routes["/"], 20)
+    sites = tmp_path / "sites.toml"
+    sites.write_text(sample_web.sites_toml(), encoding="utf-8")
+    command = [
+        sys.executable,
+        str(ROOT / "scheduler.py"),
+        "--sites",
+        str(sites),
+        "--db",
+        str(tmp_path / "archive.db"),
+        *FAST,
+        "--time-limit",
+        "3",
+        "--grace",
+        "10",
+        "--once",
+        "yunxi-gov",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    run = runs(tmp_path / "archive.db")[-1]
+    assert run["status"] == "timed out" and run["finished"] is not None
+    assert "over its time limit" in result.stderr
 
 
 def test_scheduler_refuses_a_bad_registry(tmp_path: Path):
@@ -111,7 +274,14 @@ def test_scheduler_refuses_a_bad_registry(tmp_path: Path):
         encoding="utf-8",
     )
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scheduler.py"), "--sites", str(sites)],
+        [
+            sys.executable,
+            str(ROOT / "scheduler.py"),
+            "--sites",
+            str(sites),
+            "--db",
+            str(tmp_path / "a.db"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -124,10 +294,7 @@ def test_crontab_days_of_week_mean_what_crontab_means():
     assert cron_day_of_week("1-5") == "mon,tue,wed,thu,fri"
     assert cron_day_of_week("0") == cron_day_of_week("7") == "sun"
     trigger = trigger_for("0 3 * * 0", jitter=0)
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     next_run = trigger.get_next_fire_time(
         None, datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     )
-    assert next_run.weekday() == 6 and next_run.hour == 3  # a Sunday, 03:00
+    assert next_run.weekday() == 6 and next_run.hour == 3  # a Sunday, 03:00 China time
