@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ["recrawl"]
+BENCHMARKS = ["recrawl", "scheduler_memory"]
 
 
 def main(names: list[str]) -> None:
