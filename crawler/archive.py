@@ -20,6 +20,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from crawler.search import FTS_TABLE, index_columns
 from crawler.sites import Site
 
 migrations = Migrations("summary-archive")
@@ -143,6 +144,24 @@ def m003_run_monitoring(db: sqlite_utils.Database) -> None:
                  ELSE 'ok'
                END AS health
         FROM ranked WHERE n <= {HEALTH_RUNS} GROUP BY site"""
+    )
+
+
+@migrations()
+def m004_search(db: sqlite_utils.Database) -> None:
+    # Contentless: the documents table has the text; the index holds only the segmented tokens.
+    db.execute(
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(bi, uni, content='', tokenize='unicode61 remove_diacritics 0')"
+    )
+    for doc_id, title, body in db.execute("SELECT id, title, body FROM documents").fetchall():
+        _index_document(db, doc_id, title, body)
+
+
+def _index_document(db: sqlite_utils.Database, doc_id: int, title: str | None, body: str) -> None:
+    columns = index_columns(title, body)
+    db.execute(
+        f"INSERT INTO {FTS_TABLE} (rowid, bi, uni) VALUES (?, ?, ?)",
+        [doc_id, columns["bi"], columns["uni"]],
     )
 
 
@@ -417,6 +436,7 @@ class Archive:
             )
             outcome.document_id = cursor.lastrowid
             outcome.new_document = True
+            _index_document(self.db, outcome.document_id, doc.title, doc.body)
         sighting = self.db.execute("SELECT id FROM sightings WHERE url = ?", [doc.url]).fetchone()
         if sighting:
             self.db.execute(

@@ -107,13 +107,19 @@ def crawl(
 @click.option(
     "--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port to listen on."
 )
-def serve(db_path: str, host: str, port: int) -> None:
+@click.option(
+    "--sql/--no-sql",
+    default=True,
+    show_default=True,
+    help="Allow arbitrary SQL (turn it off on a server facing a network; canned queries keep working).",
+)
+def serve(db_path: str, host: str, port: int, sql: bool) -> None:
     """Browse the archive in Datasette (facets, document pages, SQL)."""
     from crawler.serve import serve as run_datasette
 
     with tempfile.TemporaryDirectory(prefix="summary-archive-") as workdir:
         click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-        sys.exit(run_datasette(db_path, host, port, workdir))
+        sys.exit(run_datasette(db_path, host, port, workdir, allow_sql=sql))
 
 
 def _demo_guard(db_path: Path, demo_site_ids: set[str]) -> None:

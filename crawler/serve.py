@@ -31,7 +31,7 @@ def metadata_for(db_path: str | Path) -> dict:
 
 
 def datasette_command(
-    db_path: str | Path, host: str, port: int, metadata_path: str | Path
+    db_path: str | Path, host: str, port: int, metadata_path: str | Path, allow_sql: bool = True
 ) -> list[str]:
     args = [
         sys.executable,
@@ -48,6 +48,9 @@ def datasette_command(
     ]
     for name, value in DATASETTE_SETTINGS.items():
         args += ["--setting", name, value]
+    if not allow_sql:
+        # Canned queries and table pages keep working; arbitrary SQL is refused.
+        args += ["--setting", "default_allow_sql", "off"]
     return args
 
 
@@ -59,10 +62,12 @@ def write_metadata(db_path: str | Path, folder: str | Path) -> Path:
     return path
 
 
-def serve(db_path: str | Path, host: str, port: int, workdir: str | Path) -> int:
+def serve(
+    db_path: str | Path, host: str, port: int, workdir: str | Path, allow_sql: bool = True
+) -> int:
     """Run Datasette in the foreground until interrupted; returns its exit code."""
     metadata_path = write_metadata(db_path, workdir)
-    process = subprocess.Popen(datasette_command(db_path, host, port, metadata_path))
+    process = subprocess.Popen(datasette_command(db_path, host, port, metadata_path, allow_sql))
     try:
         return process.wait()
     except KeyboardInterrupt:
