@@ -153,8 +153,15 @@ def m004_search(db: sqlite_utils.Database) -> None:
     db.execute(
         f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(bi, uni, content='', tokenize='unicode61 remove_diacritics 0')"
     )
+    _index_all(db)
+
+
+def _index_all(db: sqlite_utils.Database) -> int:
+    count = 0
     for doc_id, title, body in db.execute("SELECT id, title, body FROM documents").fetchall():
         _index_document(db, doc_id, title, body)
+        count += 1
+    return count
 
 
 def _index_document(db: sqlite_utils.Database, doc_id: int, title: str | None, body: str) -> None:
@@ -460,6 +467,13 @@ class Archive:
             )
             outcome.new_sighting = True
         return outcome
+
+    def rebuild_search_index(self) -> int:
+        """Build the search index again from the documents (after a change to the segmentation);
+        returns the number of documents indexed."""
+        with self.db.atomic():
+            self.db.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')")
+            return _index_all(self.db)
 
     def touch_page(self, run_id: int | None, url: str) -> None:
         """A list page answered 304 Not Modified: only when it was last checked changes."""

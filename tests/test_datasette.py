@@ -129,3 +129,58 @@ def test_crawler_serve_runs_datasette_on_loopback(crawled: Path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_charts_page_draws_summaries_and_runs_and_escapes_labels(crawled: Path):
+    page = get(crawled, "/-/charts")
+    assert page.status_code == 200
+    assert page.text.count("<svg") == 2
+    assert "临江市云溪区 · 2022: 2" in page.text  # a bar's tooltip: region, year, count
+    assert "ok · " in page.text  # crawl runs by status
+    import sqlite3
+
+    conn = sqlite3.connect(crawled)
+    conn.execute("UPDATE documents SET region = '<script>alert(1)</script>' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    page = get(crawled, "/-/charts").text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
+def test_canned_queries(crawled: Path):
+    latest = get(crawled, "/archive/latest_summaries.json?_shape=objects").json()["rows"]
+    assert [r["published"] for r in latest] == sorted(
+        (r["published"] for r in latest), reverse=True
+    )
+    by_region = get(crawled, "/archive/summaries_by_region_and_year.json?_shape=objects").json()[
+        "rows"
+    ]
+    assert sum(r["summaries"] for r in by_region) == 4
+    reposts = get(crawled, "/archive/reposts.json?id=&_shape=objects").json()["rows"]
+    assert (
+        len(reposts) == 2
+        and reposts[0]["site"] == "临江新闻网"
+        and reposts[0]["published"] < reposts[1]["published"]
+    )
+    health = get(crawled, "/archive/crawl_health.json?_shape=objects").json()["rows"]
+    assert {r["site"] for r in health} == {"linjiang-news", "qingshan-tz", "yunxi-gov"}
+
+
+def test_no_writable_canned_queries_and_sql_can_be_turned_off(crawled: Path, tmp_path: Path):
+    metadata = metadata_for(crawled)
+    assert not any(q.get("write") for q in metadata["databases"]["archive"]["queries"].values())
+    from crawler.serve import datasette_command
+
+    command = datasette_command(crawled, "127.0.0.1", 8001, tmp_path / "m.json", allow_sql=False)
+    assert command[command.index("default_allow_sql") + 1] == "off"
+
+    async def fetch():
+        datasette = Datasette(
+            [str(crawled)], metadata=metadata, settings={"default_allow_sql": False}
+        )
+        return await datasette.client.get("/archive.json?sql=select+1"), await datasette.client.get(
+            "/archive/latest_summaries.json"
+        )
+
+    arbitrary, canned = asyncio.run(fetch())
+    assert arbitrary.status_code == 403 and canned.status_code == 200

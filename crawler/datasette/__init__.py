@@ -1,0 +1,18 @@
+"""The Datasette plugin of the archive (registered as the `crawler.datasette` package, so that
+Datasette finds the templates beside it). The hooks live in plugin.py."""
+
+from crawler.datasette.plugin import (
+    extra_css_urls,
+    extra_template_vars,
+    prepare_connection,
+    register_routes,
+    render_cell,
+)
+
+__all__ = [
+    "extra_css_urls",
+    "extra_template_vars",
+    "prepare_connection",
+    "register_routes",
+    "render_cell",
+]

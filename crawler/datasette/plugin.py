@@ -76,9 +76,31 @@ async def _css(request):
     return Response(_CSS, content_type="text/css; charset=utf-8")
 
 
+async def _charts(datasette, request):
+    from crawler.datasette.charts import charts_page
+
+    for name, database in datasette.databases.items():
+        if await database.table_exists("documents") and await database.table_exists("crawl_runs"):
+            body = await charts_page(database)
+            return Response.html(
+                await datasette.render_template(
+                    "summary_archive_charts.html",
+                    {"charts": Markup(body), "database": name},
+                    request=request,
+                )
+            )
+    return Response.html("<p>No archive is being served.</p>", status=404)
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/-/summary-archive\.css$", _css)]
+    return [(r"^/-/summary-archive\.css$", _css), (r"^/-/charts$", _charts)]
+
+
+@hookimpl
+def extra_template_vars():
+    # a link to the charts on every page's footer
+    return {"summary_archive_charts": "/-/charts"}
 
 
 @hookimpl(trylast=True)

@@ -1,0 +1,118 @@
+"""Charts of the archive as server-rendered SVG: summaries per year per region, and crawl runs per
+day by status. No JavaScript; every label from the data is escaped."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from markupsafe import escape
+
+PALETTE = [
+    "#2b6cb0",
+    "#c05621",
+    "#2f855a",
+    "#b83280",
+    "#6b46c1",
+    "#c53030",
+    "#2c7a7b",
+    "#975a16",
+    "#4a5568",
+    "#d69e2e",
+]
+STATUS_COLOURS = {
+    "ok": "#2f855a",
+    "interrupted": "#d69e2e",
+    "timed out": "#c05621",
+    "failed": "#c53030",
+    "running": "#4a5568",
+}
+
+
+def bar_chart(
+    title: str,
+    categories: list[str],
+    series: dict[str, dict[str, int]],
+    colours: dict[str, str] | None = None,
+    stacked: bool = False,
+) -> str:
+    """Vertical bars: one group per category, one bar (or stack segment) per series."""
+    width, height, left, bottom, top = 880, 320, 48, 56, 36
+    names = list(series)
+    colours = colours or {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+    totals = [
+        sum(series[n].get(c, 0) for n in names)
+        if stacked
+        else max([series[n].get(c, 0) for n in names] or [0])
+        for c in categories
+    ]
+    peak = max(totals + [1])
+    plot_w, plot_h = width - left - 16, height - top - bottom
+    group_w = plot_w / max(1, len(categories))
+    bar_w = group_w * 0.8 / (1 if stacked else max(1, len(names)))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 22 * ((len(names) + 5) // 6)}" role="img" class="archive-chart">',
+             f'<text x="{left}" y="22" font-size="16" font-weight="bold">{escape(title)}</text>']  # fmt: skip
+    for step in range(5):
+        value = peak * step / 4
+        y = top + plot_h - plot_h * step / 4
+        parts.append(
+            f'<line x1="{left}" x2="{width - 16}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{value:.0f}</text>'
+        )
+    for index, category in enumerate(categories):
+        x0 = left + index * group_w + group_w * 0.1
+        stack = 0.0
+        for number, name in enumerate(names):
+            value = series[name].get(category, 0)
+            if not value:
+                continue
+            h = plot_h * value / peak
+            if stacked:
+                x, y = x0, top + plot_h - stack - h
+                stack += h
+            else:
+                x, y = x0 + number * bar_w, top + plot_h - h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{h:.1f}" fill="{colours[name]}"><title>{escape(name)} · {escape(category)}: {value}</title></rect>'
+            )
+        parts.append(
+            f'<text x="{left + index * group_w + group_w / 2:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">{escape(category)}</text>'
+        )
+    for number, name in enumerate(names):
+        x, y = left + (number % 6) * 140, height - 14 + 22 * (number // 6)
+        parts.append(
+            f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colours[name]}"/><text x="{x + 16}" y="{y}" font-size="12">{escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+async def charts_page(database) -> str:
+    """The HTML body of /-/charts for one archive database."""
+    by_year: dict[str, dict[str, int]] = defaultdict(dict)
+    years: set[str] = set()
+    result = await database.execute(
+        "SELECT COALESCE(region, '?'), COALESCE(year, 0), COUNT(*) FROM documents GROUP BY 1, 2"
+    )
+    for region, year, count in result.rows:
+        label = str(year) if year else "?"
+        by_year[region][label] = count
+        years.add(label)
+    runs: dict[str, dict[str, int]] = defaultdict(dict)
+    days: set[str] = set()
+    result = await database.execute(
+        "SELECT substr(started, 1, 10), status, COUNT(*) FROM crawl_runs GROUP BY 1, 2 ORDER BY 1 DESC LIMIT 600"
+    )
+    for day, status, count in result.rows:
+        runs[status][day] = count
+        days.add(day)
+    recent_days = sorted(days)[-60:]
+    summaries = bar_chart(
+        "工作综述数量：按年度和地区 · Summaries per year and region", sorted(years), dict(by_year)
+    )
+    crawl = bar_chart(
+        "每日抓取次数：按状态 · Crawl runs per day by status (last 60 days)",
+        recent_days,
+        dict(runs),
+        {status: STATUS_COLOURS.get(status, "#718096") for status in runs},
+        stacked=True,
+    )
+    return f"<section>{summaries}</section><section>{crawl}</section>"

@@ -1,0 +1,91 @@
+"""A person's view: headless Chromium opens the served archive, types a 2-character word into
+Datasette's search box, and sees the expected document. The screenshot is kept in
+test-artifacts/ for a human to look at."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)",
+)
+
+
+@pytest.fixture
+def served(crawled: Path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(crawled), "--port", str(port)],
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_search_box_finds_a_two_character_word(served: str, crawled: Path, tmp_path: Path):
+    import sqlite3
+
+    with sqlite3.connect(crawled) as conn:
+        expected = sorted(
+            title
+            for title, body in conn.execute("SELECT title, body FROM documents")
+            if "乡贤" in title + body
+        )
+    assert "侨心汇聚添动能 同心筑梦启新程" in expected
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        driver.get(f"{served}/archive/documents")
+        box = driver.find_element(By.CSS_SELECTOR, "input[name=_search]")
+        box.send_keys("乡贤")
+        box.submit()
+        deadline = time.monotonic() + 20
+        while "_search=" not in driver.current_url and time.monotonic() < deadline:
+            time.sleep(0.2)
+        titles = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "td.col-title")]
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.execute_script("document.querySelector('h3, .search-row')?.scrollIntoView()")
+        driver.save_screenshot(str(ARTIFACTS / "search-xiangxian.png"))
+        assert sorted(titles) == expected
+        assert (
+            driver.find_element(By.CSS_SELECTOR, "input[name=_search]").get_attribute("value")
+            == "乡贤"
+        )
+        assert 'search matches "乡贤"' in driver.page_source
+    finally:
+        driver.quit()
+    assert (ARTIFACTS / "search-xiangxian.png").stat().st_size > 10_000
