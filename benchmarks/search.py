@@ -1,5 +1,5 @@
-"""Search at archive scale: 100,000 synthetic documents of realistic length (SEARCH_DOCS to
-change). Reports index build time, archive size, and search latency over HTTP through a running
+"""Search at archive scale: 100,000 synthetic documents of realistic length, their words drawn
+from the sample texts' vocabulary with Zipf frequencies (SEARCH_DOCS to change). Reports index build time, archive size, and search latency over HTTP through a running
 `crawler serve`, for 2- and 4-character queries, against a LIKE '%…%' scan on the same data."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -37,25 +38,26 @@ PLACES = [
     "白沙",
     "长丰",
 ]
-QUERIES = {
-    "2 characters": "乡贤",
-    "4 characters": "民族团结",
-    "2, rare": "侨胞",
-    "4, rare": "宗教场所",
-}
+# Query words by their rank in the vocabulary: a frequent word and a rare one of each length.
+QUERY_RANKS = {"common": 200, "rare": 5000}
 
 
-def sentences() -> list[str]:
-    found = []
+def vocabulary() -> list[str]:
+    """Distinct 2- and 4-character words of the sample texts, in a fixed random order: the rank
+    order of a Zipf distribution, as word frequencies in real text follow."""
+    words: set[str] = set()
     for article in load_articles().values():
-        for paragraph in article.paragraphs:
-            found.extend(part + "。" for part in paragraph.split("。") if len(part) > 8)
-    return found
+        for run in re.findall(r"[\u4e00-\u9fff]+", article.body):
+            for size in (2, 4):
+                words.update(run[i : i + size] for i in range(len(run) - size + 1))
+    ordered = sorted(words)
+    random.Random(7).shuffle(ordered)
+    return ordered
 
 
-def build(db_path: Path) -> tuple[float, float]:
+def build(db_path: Path, words: list[str]) -> tuple[float, float]:
     rng = random.Random(20261122)
-    pool = sentences()
+    weights = [1 / (rank + 1) for rank in range(len(words))]
     with Archive(db_path) as archive:
         archive.db["sites"].insert({"id": "bench", "name": "基准", "region": "R"})
         started = time.perf_counter()
@@ -63,18 +65,21 @@ def build(db_path: Path) -> tuple[float, float]:
         for number in range(DOCS):
             place = rng.choice(PLACES)
             year = rng.randint(2015, 2024)
-            body = "\n".join(
-                rng.choice(pool).replace("临江", place).replace("云溪", place)
-                for _ in range(rng.randint(12, 30))
-            )
-            body = body.replace("2022", str(year))
+            paragraphs = []
+            for _ in range(rng.randint(8, 20)):  # about 1,500 characters, as a real summary
+                picked = rng.choices(words, weights, k=rng.randint(15, 30))
+                paragraphs.append("，".join("".join(picked[i : i + 3]) for i in range(0, len(picked), 3)) + "。")
+            body = f"{year}年，{place}统一战线工作取得新成效。\n" + "\n".join(paragraphs)
             rows.append({
                 "content_hash": hashlib.sha256(f"{number}{body}".encode()).hexdigest(), "title": f"{year}年{place}统一战线工作综述（{number}）",
                 "body": body, "published": f"{year + 1}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}", "year": year, "source": f"{place}日报",
                 "site": "bench", "region": f"{place}市", "url": f"http://bench.example/{number}.html", "chars": len(body),
                 "first_seen": "2026-01-01T00:00:00Z", "last_seen": "2026-01-01T00:00:00Z",
             })  # fmt: skip
-        archive.db["documents"].insert_all(rows, batch_size=2000)
+            if len(rows) == 5000:
+                archive.db["documents"].insert_all(rows)
+                rows = []
+        archive.db["documents"].insert_all(rows)
         loaded = time.perf_counter() - started
         started = time.perf_counter()
         archive.rebuild_search_index()
@@ -97,7 +102,12 @@ def latency(url: str) -> tuple[float, float, object]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "archive.db"
-        loaded, indexed = build(db)
+        words = vocabulary()
+        loaded, indexed = build(db, words)
+        queries = {}
+        for label, rank in QUERY_RANKS.items():
+            for size in (2, 4):
+                queries[f"{size} chars, {label}"] = next(w for w in words[rank:] if len(w) == size)
         size = db.stat().st_size / 2**20
         print(
             f"{DOCS} documents, text loaded in {loaded:.1f} s; search index built in {indexed:.1f} s ({DOCS / indexed:.0f} documents/s)"
@@ -123,7 +133,7 @@ def main() -> None:
             print(
                 f"{'query':24} {'matches':>8} {'search box, 20 rows':>20} {'ranked + passage':>17} {'LIKE scan, 20 rows':>19} {'LIKE count all':>15}"
             )
-            for label, query in QUERIES.items():
+            for label, query in queries.items():
                 q = urllib.parse.quote(query)
                 box = latency(f"{base}/documents.json?_search={q}&_size=20&_nofacet=1&_col=title")
                 ranked = latency(f"{base}/search.json?q={q}&_shape=array")

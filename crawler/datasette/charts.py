@@ -45,9 +45,10 @@ def bar_chart(
         else max([series[n].get(c, 0) for n in names] or [0])
         for c in categories
     ]
-    peak = max(totals + [1])
+    peak = max(totals + [4])
+    peak = -(-peak // 4) * 4  # a multiple of 4, so every grid line is a whole number
     plot_w, plot_h = width - left - 16, height - top - bottom
-    group_w = plot_w / max(1, len(categories))
+    group_w = min(plot_w / max(1, len(categories)), 140)
     bar_w = group_w * 0.8 / (1 if stacked else max(1, len(names)))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 22 * ((len(names) + 5) // 6)}" role="img" class="archive-chart">',
              f'<text x="{left}" y="22" font-size="16" font-weight="bold">{escape(title)}</text>']  # fmt: skip
