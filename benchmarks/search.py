@@ -39,7 +39,7 @@ PLACES = [
     "长丰",
 ]
 # Query words by their rank in the vocabulary: a frequent word and a rare one of each length.
-QUERY_RANKS = {"common": 200, "rare": 5000}
+QUERY_RANKS = {"common": 0.03, "rare": 0.4}  # as fractions of the vocabulary size
 
 
 def vocabulary() -> list[str]:
@@ -68,7 +68,9 @@ def build(db_path: Path, words: list[str]) -> tuple[float, float]:
             paragraphs = []
             for _ in range(rng.randint(8, 20)):  # about 1,500 characters, as a real summary
                 picked = rng.choices(words, weights, k=rng.randint(15, 30))
-                paragraphs.append("，".join("".join(picked[i : i + 3]) for i in range(0, len(picked), 3)) + "。")
+                paragraphs.append(
+                    "，".join("".join(picked[i : i + 3]) for i in range(0, len(picked), 3)) + "。"
+                )
             body = f"{year}年，{place}统一战线工作取得新成效。\n" + "\n".join(paragraphs)
             rows.append({
                 "content_hash": hashlib.sha256(f"{number}{body}".encode()).hexdigest(), "title": f"{year}年{place}统一战线工作综述（{number}）",
@@ -103,11 +105,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "archive.db"
         words = vocabulary()
-        loaded, indexed = build(db, words)
         queries = {}
-        for label, rank in QUERY_RANKS.items():
+        for label, fraction in QUERY_RANKS.items():
             for size in (2, 4):
-                queries[f"{size} chars, {label}"] = next(w for w in words[rank:] if len(w) == size)
+                queries[f"{size} chars, {label}"] = next(
+                    w for w in words[int(len(words) * fraction) :] if len(w) == size
+                )
+        loaded, indexed = build(db, words)
         size = db.stat().st_size / 2**20
         print(
             f"{DOCS} documents, text loaded in {loaded:.1f} s; search index built in {indexed:.1f} s ({DOCS / indexed:.0f} documents/s)"

@@ -172,6 +172,16 @@ def _index_document(db: sqlite_utils.Database, doc_id: int, title: str | None, b
     )
 
 
+@migrations()
+def m005_search_marker(db: sqlite_utils.Database) -> None:
+    # Datasette (and plugins such as datasette-search-all) recognise a searchable table only by an
+    # FTS table declared with content="documents". The real index is contentless, so this empty
+    # marker says "documents is searchable"; searches themselves use documents_fts (metadata).
+    db.execute(
+        'CREATE VIRTUAL TABLE documents_search_marker USING fts5(title, content="documents", content_rowid="id")'
+    )
+
+
 class ArchiveError(RuntimeError):
     """The archive cannot be opened or written (missing folder, read-only file, not a database)."""
 
