@@ -107,10 +107,9 @@ def test_runs_on_schedule_without_overlap_and_a_failing_site_does_not_stop_the_o
         db, "sites = 'yunxi-gov' AND status != 'interrupted'"
     )  # the last may be cut by the shutdown
     assert len(completed) >= 2
-    assert all(
-        run["status"] == "ok" and run["exit_code"] == 0 and Path(run["log_path"]).exists()
-        for run in completed
-    )
+    assert all(run["status"] == "ok" and Path(run["log_path"]).exists() for run in completed)
+    # the last crawl may have closed its run and then been stopped while exiting
+    assert all(run["exit_code"] == 0 for run in completed[:-1])
     assert {run["pid"] for run in runs(db)}.isdisjoint({process.pid}), (
         "crawls run in their own processes"
     )
