@@ -25,6 +25,30 @@ class CrawlResult:
     summary: str
 
 
+def crawl_command(
+    sites_path: str | Path,
+    db_path: str | Path,
+    overrides: list[str],
+    site_ids: list[str] | tuple[str, ...] = (),
+) -> list[str]:
+    """The `crawler crawl` command line that runs one crawl in a process of its own."""
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "crawler",
+        "crawl",
+        "--sites",
+        str(sites_path),
+        "--db",
+        str(db_path),
+    ]
+    for pair in overrides:
+        command += ["-s", pair]
+    return command + list(site_ids)
+
+
 def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     """``NAME=VALUE`` pairs as given to ``-s``; ValueError for a pair without '='."""
     overrides = {}

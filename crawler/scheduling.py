@@ -31,6 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.archive import Archive, ArchiveError
+from crawler.runner import crawl_command
 from crawler.sites import SCHEDULE_INTERVAL, Site, SitesError, load_sites, select_sites
 
 logger = logging.getLogger("crawler.scheduler")
@@ -111,19 +112,8 @@ def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
         return -1
     crawl = CrawlConfig(**config)
     log_path = _log_path(crawl, site_id)
-    command = [
-        sys.executable,
-        "-m",
-        "crawler",
-        "crawl",
-        "--sites",
-        crawl.sites_path,
-        "--db",
-        crawl.db_path,
-    ]
-    for pair in ["LOG_LEVEL=INFO", *crawl.overrides, f"LOG_FILE={log_path}"]:
-        command += ["-s", pair]
-    command.append(site_id)
+    overrides = ["LOG_LEVEL=INFO", *crawl.overrides, f"LOG_FILE={log_path}"]
+    command = crawl_command(crawl.sites_path, crawl.db_path, overrides, [site_id])
     logger.info("crawl %s: started (log %s)", site_id, log_path)
     started = time.monotonic()
     with open(log_path, "ab") as log:

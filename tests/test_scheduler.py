@@ -93,7 +93,11 @@ def test_runs_on_schedule_without_overlap_and_a_failing_site_does_not_stop_the_o
         assert wait_for(
             lambda: len(runs(db, "sites = 'qingshan-tz' AND finished IS NOT NULL")) >= 2, 120
         )
-        assert wait_for(lambda: len(runs(db, "sites = 'gone' AND status = 'ok'")) >= 3, 60)
+        log = tmp_path / "logs" / "scheduler.log"
+        assert wait_for(
+            lambda: log.exists() and "site gone needs attention: blind" in log.read_text("utf-8"),
+            90,
+        )
         assert wait_for(
             lambda: len(runs(db, "sites = 'yunxi-gov' AND finished IS NOT NULL")) >= 2, 60
         )

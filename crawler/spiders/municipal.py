@@ -177,12 +177,7 @@ class MunicipalSpider(scrapy.Spider):
                 link.kind is LinkKind.ARTICLE for link in links
             ):
                 counts.list_pages += 1
-                navigation = [
-                    (link.url, link.kind.value)
-                    for link in links
-                    if link.kind in (LinkKind.LIST, LinkKind.OTHER)
-                ]
-                yield PageItem(kind="list", links=navigation, **base)
+                yield PageItem(kind="list", links=_navigation(links), **base)
                 yield from self._follow_list(response, site, hops, links)
                 return
         title, published, _, source, text = extract_document(doc, response.url)
@@ -190,12 +185,7 @@ class MunicipalSpider(scrapy.Spider):
             requested != "article"
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
         ):
-            navigation = [
-                (link.url, link.kind.value)
-                for link in links
-                if link.kind in (LinkKind.LIST, LinkKind.OTHER)
-            ]
-            yield PageItem(kind="other", links=navigation, **base)
+            yield PageItem(kind="other", links=_navigation(links), **base)
             yield from self._follow_list(response, site, hops, links)
             return
         counts.articles += 1
@@ -297,6 +287,15 @@ class MunicipalSpider(scrapy.Spider):
         yield ErrorItem(
             request.url, site_id, failure.type.__name__, failure.getErrorMessage()[:500]
         )
+
+
+def _navigation(links: list[Link]) -> list[tuple[str, str]]:
+    """The links of a page that lead to other list pages: stored, and replayed on a 304."""
+    return [
+        (link.url, link.kind.value)
+        for link in links
+        if link.kind in (LinkKind.LIST, LinkKind.OTHER)
+    ]
 
 
 def _header(response: Response, name: bytes) -> str | None:
