@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -275,6 +276,25 @@ class Archive:
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"cannot open archive {self.path}: {exc}") from exc
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction that takes the write lock at once (BEGIN IMMEDIATE).
+
+        A deferred transaction that reads first fails with "database is locked", without waiting,
+        when another process (a second crawl, the scheduler) has written in between: in WAL mode a
+        read snapshot cannot be upgraded. BEGIN IMMEDIATE waits for the busy timeout instead.
+        """
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
     def close(self) -> None:
         self.db.close()
 
@@ -288,7 +308,7 @@ class Archive:
 
     def register_sites(self, sites: Iterable[Site]) -> None:
         now = utcnow()
-        with self.db.atomic():
+        with self.transaction():
             for site in sites:
                 row = site.as_row() | {"updated": now}
                 self.db["sites"].upsert(row, pk="id")
@@ -296,7 +316,7 @@ class Archive:
     def start_run(self, site_ids: list[str]) -> int:
         import os
 
-        with self.db.atomic():
+        with self.transaction():
             cursor = self.db.execute(
                 "INSERT INTO crawl_runs (started, sites, status, pid) VALUES (?, ?, 'running', ?)",
                 [utcnow(), " ".join(site_ids), os.getpid()],
@@ -310,7 +330,7 @@ class Archive:
         for counts in per_site.values():
             for key, value in counts.as_row().items():
                 setattr(totals, key, getattr(totals, key) + value)
-        with self.db.atomic():
+        with self.transaction():
             duration = _seconds_since(self.run(run_id)["started"])
             self.db["crawl_runs"].update(
                 run_id,
@@ -342,7 +362,7 @@ class Archive:
         run row. ``status`` overrides the run's own status ('timed out'); ``unfinished`` is the status
         of a run the process left open."""
         now = utcnow()
-        with self.db.atomic():
+        with self.transaction():
             row = self.db.execute(
                 "SELECT id, status FROM crawl_runs WHERE pid = ? ORDER BY id DESC LIMIT 1", [pid]
             ).fetchone()
@@ -385,7 +405,7 @@ class Archive:
         """Write one fetched page, and the summary it holds if any, in one transaction."""
         now = utcnow()
         outcome = PageOutcome()
-        with self.db.atomic():
+        with self.transaction():
             row = {
                 "url": page.url,
                 "site": page.site,
@@ -481,13 +501,13 @@ class Archive:
     def rebuild_search_index(self) -> int:
         """Build the search index again from the documents (after a change to the segmentation);
         returns the number of documents indexed."""
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')")
             return _index_all(self.db)
 
     def touch_page(self, run_id: int | None, url: str) -> None:
         """A list page answered 304 Not Modified: only when it was last checked changes."""
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute(
                 "UPDATE pages SET last_fetched = ?, run_id = ? WHERE url = ?",
                 [utcnow(), run_id, url],
@@ -504,7 +524,7 @@ class Archive:
     ) -> None:
         """Record a failed fetch or a page that could not be read; the pages row keeps the status."""
         now = utcnow()
-        with self.db.atomic():
+        with self.transaction():
             self.db.execute(
                 "INSERT INTO crawl_errors (run_id, site, url, kind, message, status, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [run_id, site, url, kind, message, status, now],

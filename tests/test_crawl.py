@@ -277,3 +277,44 @@ def test_plain_scrapy_crawl_from_the_project_folder(tmp_path: Path, sample_web, 
     assert rows(db, "SELECT status, sites FROM crawl_runs") == [
         {"status": "ok", "sites": "yunxi-gov"}
     ]
+
+
+def test_two_crawls_at_once_on_one_archive_both_complete(
+    tmp_path: Path, sample_web, sites_file: Path
+):
+    """Regression: a deferred write transaction that read first failed with 'database is locked'
+    when another crawl had written meanwhile; writes now take the lock up front and wait."""
+    import subprocess
+    import sys
+
+    for attempt in range(4):
+        db = tmp_path / f"archive-{attempt}.db"
+        result = run_crawler(
+            "crawl", "--sites", str(sites_file), "--db", str(db), *FAST, "yunxi-gov"
+        )
+        assert result.returncode == 0, result.stderr
+        command = [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "--sites",
+            str(sites_file),
+            "--db",
+            str(db),
+            *FAST,
+        ]
+        processes = [
+            subprocess.Popen([*command, site], stderr=subprocess.PIPE, text=True)
+            for site in ("linjiang-news", "qingshan-tz")
+        ]
+        for process in processes:
+            _, stderr = process.communicate(timeout=180)
+            assert process.returncode == 0 and "locked" not in stderr, stderr
+        assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY id")] == [
+            "ok",
+            "ok",
+            "ok",
+        ]
+        assert len(rows(db, "SELECT id FROM documents")) == 4
+        assert len(rows(db, "SELECT id FROM sightings")) == 5
