@@ -532,19 +532,6 @@ class Archive:
 
     # --- reading helpers used by the crawl ----------------------------------------------------
 
-    def page(self, url: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT * FROM pages WHERE url = ?", [url]).fetchone()
-        if row is None:
-            return None
-        columns = [c.name for c in self.db["pages"].columns]
-        return dict(zip(columns, row, strict=True))
-
-    def known_article_urls(self, site_id: str) -> set[str]:
-        rows = self.db.execute(
-            "SELECT url FROM pages WHERE site = ? AND kind = 'article' AND status = 200", [site_id]
-        )
-        return {row[0] for row in rows}
-
     def counts(self) -> dict[str, int]:
         return {
             table: self.db[table].count

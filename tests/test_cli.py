@@ -57,25 +57,18 @@ def test_extract_of_a_binary_file_says_so(tmp_path: Path):
     assert "binary data, not an HTML page" in result.stderr
 
 
+def run_demo(folder: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "crawler", "demo", "--no-serve", "--db", "demo.db"]
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
+
+
 def test_demo_crawls_the_sample_sites_and_refuses_a_real_archive(tmp_path: Path):
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler", "demo", "--no-serve", "--db", "demo.db"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_demo(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Archive: 4 documents, 5 sightings" in result.stderr
     assert len(rows(tmp_path / "demo.db", "SELECT id FROM documents")) == 4
     # run again: the same archive, nothing duplicated
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler", "demo", "--no-serve", "--db", "demo.db"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_demo(tmp_path)
     assert result.returncode == 0, result.stderr
     assert len(rows(tmp_path / "demo.db", "SELECT id FROM documents")) == 4
     # an archive with real sites is not mixed with sample data
@@ -87,12 +80,6 @@ def test_demo_crawls_the_sample_sites_and_refuses_a_real_archive(tmp_path: Path)
     conn.execute("INSERT INTO sites (id, name) VALUES ('jjxw', '九江新闻网')")
     conn.commit()
     conn.close()
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler", "demo", "--no-serve", "--db", "demo.db"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_demo(tmp_path)
     assert result.returncode == 1
     assert "already holds a real archive (sites: jjxw)" in result.stderr

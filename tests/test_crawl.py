@@ -10,6 +10,7 @@ from conftest import FAST, placed_articles, rows, run_crawler
 
 from crawler.demo.sites import load_articles
 from crawler.fingerprint import content_hash, normalise
+from crawler.runner import crawl_command
 
 ARTICLES = load_articles()
 ARTICLES = {key: a for key, a in ARTICLES.items() if not a.later}  # those on the sample web
@@ -285,7 +286,6 @@ def test_two_crawls_at_once_on_one_archive_both_complete(
     """Regression: a deferred write transaction that read first failed with 'database is locked'
     when another crawl had written meanwhile; writes now take the lock up front and wait."""
     import subprocess
-    import sys
 
     for attempt in range(4):
         db = tmp_path / f"archive-{attempt}.db"
@@ -293,17 +293,7 @@ def test_two_crawls_at_once_on_one_archive_both_complete(
             "crawl", "--sites", str(sites_file), "--db", str(db), *FAST, "yunxi-gov"
         )
         assert result.returncode == 0, result.stderr
-        command = [
-            sys.executable,
-            "-m",
-            "crawler",
-            "crawl",
-            "--sites",
-            str(sites_file),
-            "--db",
-            str(db),
-            *FAST,
-        ]
+        command = crawl_command(sites_file, db, [arg for arg in FAST if arg != "-s"])
         processes = [
             subprocess.Popen([*command, site], stderr=subprocess.PIPE, text=True)
             for site in ("linjiang-news", "qingshan-tz")

@@ -48,22 +48,23 @@ def start_scheduler(tmp_path: Path, sites_text: str, *args: str) -> tuple[subpro
     sites = tmp_path / "sites.toml"
     sites.write_text(sites_text, encoding="utf-8")
     db = tmp_path / "archive.db"
-    command = [
+    command = scheduler_command(sites, db, "--jitter", "0", *FAST, *args)
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    return process, db
+
+
+def scheduler_command(sites: Path, db: Path, *args: str) -> list[str]:
+    return [
         sys.executable,
         str(ROOT / "scheduler.py"),
         "--sites",
         str(sites),
         "--db",
         str(db),
-        "--jitter",
-        "0",
-        *FAST,
         *args,
     ]
-    process = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    return process, db
 
 
 def stop(process: subprocess.Popen) -> str:
@@ -215,15 +216,7 @@ def test_missed_runs_fire_once_after_a_restart(tmp_path: Path, sample_web):
 def test_once_runs_due_or_named_sites_and_exits(tmp_path: Path, sample_web):
     sites = tmp_path / "sites.toml"
     sites.write_text(sample_web.sites_toml(), encoding="utf-8")
-    base = [
-        sys.executable,
-        str(ROOT / "scheduler.py"),
-        "--sites",
-        str(sites),
-        "--db",
-        str(tmp_path / "archive.db"),
-        *FAST,
-    ]
+    base = scheduler_command(sites, tmp_path / "archive.db", *FAST)
     result = subprocess.run(
         [*base, "--once", "yunxi-gov"], capture_output=True, text=True, timeout=120
     )
@@ -249,13 +242,7 @@ def test_a_crawl_over_its_time_limit_is_stopped_and_marked(tmp_path: Path, sampl
     sites = tmp_path / "sites.toml"
     sites.write_text(sample_web.sites_toml(), encoding="utf-8")
     command = [
-        sys.executable,
-        str(ROOT / "scheduler.py"),
-        "--sites",
-        str(sites),
-        "--db",
-        str(tmp_path / "archive.db"),
-        *FAST,
+        *scheduler_command(sites, tmp_path / "archive.db", *FAST),
         "--time-limit",
         "3",
         "--grace",
@@ -277,14 +264,7 @@ def test_scheduler_refuses_a_bad_registry(tmp_path: Path):
         encoding="utf-8",
     )
     result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scheduler.py"),
-            "--sites",
-            str(sites),
-            "--db",
-            str(tmp_path / "a.db"),
-        ],
+        scheduler_command(sites, tmp_path / "a.db"),
         capture_output=True,
         text=True,
         timeout=60,
