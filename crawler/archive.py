@@ -183,8 +183,41 @@ def m005_search_marker(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m006_column_walks(db: sqlite_utils.Database) -> None:
+    # When a column (a list page that starts a run of pages) was last paged to where it should
+    # stop; NULL while its paging is under way, so that a crawl killed half-way through a column
+    # walks it again next time. Columns read by earlier versions were walked completely.
+    db.execute("ALTER TABLE pages ADD COLUMN column_walked TEXT")
+    db.execute("UPDATE pages SET column_walked = last_fetched WHERE kind = 'list' AND status = 200")
+
+
 class ArchiveError(RuntimeError):
     """The archive cannot be opened or written (missing folder, read-only file, not a database)."""
+
+
+class SiteBusy(ArchiveError):
+    """Another live crawl process is crawling one of the sites into this archive."""
+
+
+def _process_alive(pid: int) -> bool:
+    """True when ``pid`` is a running process that looks like a crawl (pids are reused)."""
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ")
+        except OSError:
+            return True
+        return b"crawl" in text or b"scrapy" in text
+    return True
 
 
 @dataclass
@@ -203,7 +236,8 @@ class PageRecord:
     encoding: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    links: list[tuple[str, str]] | None = None  # navigation links of a list page: (url, kind)
+    # What a list page links to, as [url, kind] or [url, kind, form fields]: replayed on a 304.
+    links: list[list] | None = None
 
 
 @dataclass
@@ -314,9 +348,35 @@ class Archive:
                 self.db["sites"].upsert(row, pk="id")
 
     def start_run(self, site_ids: list[str]) -> int:
+        """Open a run for the sites; SiteBusy when a live crawl process already has one of them.
+
+        Runs left 'running' by a process that no longer exists (killed, machine restarted) are
+        closed as interrupted first. The check and the new row are one transaction, so of two
+        crawls of a site started at the same moment exactly one goes ahead.
+        """
         import os
 
+        wanted = set(site_ids)
         with self.transaction():
+            for run_id, pid, sites, started in self.db.execute(
+                "SELECT id, pid, sites, started FROM crawl_runs WHERE status = 'running'"
+            ).fetchall():
+                if pid is not None and pid != os.getpid() and _process_alive(pid):
+                    busy = wanted & set((sites or "").split())
+                    if busy:
+                        raise SiteBusy(
+                            f"site '{sorted(busy)[0]}' is already being crawled into {self.path} "
+                            f"by run {run_id} (pid {pid}, started {started}); not starting another"
+                        )
+                    continue
+                self.db["crawl_runs"].update(
+                    run_id,
+                    {
+                        "status": "interrupted",
+                        "finished": utcnow(),
+                        "message": f"the crawl process (pid {pid}) ended without closing its run",
+                    },
+                )
             cursor = self.db.execute(
                 "INSERT INTO crawl_runs (started, sites, status, pid) VALUES (?, ?, 'running', ?)",
                 [utcnow(), " ".join(site_ids), os.getpid()],
@@ -406,37 +466,36 @@ class Archive:
         now = utcnow()
         outcome = PageOutcome()
         with self.transaction():
-            row = {
-                "url": page.url,
-                "site": page.site,
-                "kind": page.kind,
-                "status": page.status,
-                "is_summary": None if page.is_summary is None else int(page.is_summary),
-                "reason": page.reason,
-                "content_hash": page.content_hash,
-                "title": page.title,
-                "published": page.published,
-                "encoding": page.encoding,
-                "etag": page.etag,
-                "last_modified": page.last_modified,
-                "links": json.dumps(page.links, ensure_ascii=False)
-                if page.links is not None
-                else None,
-                "first_seen": now,
-                "last_fetched": now,
-                "run_id": run_id,
-            }
-            columns = ", ".join(row)
-            updates = ", ".join(
-                f"{c} = excluded.{c}" for c in row if c not in ("url", "first_seen")
-            )
-            self.db.execute(
-                f"INSERT INTO pages ({columns}) VALUES ({', '.join('?' for _ in row)}) ON CONFLICT(url) DO UPDATE SET {updates}",
-                list(row.values()),
-            )
+            self._write_page(run_id, page, now)
             if document is not None:
                 outcome = self._record_document(document, now)
         return outcome
+
+    def _write_page(self, run_id: int | None, page: PageRecord, now: str) -> None:
+        row = {
+            "url": page.url,
+            "site": page.site,
+            "kind": page.kind,
+            "status": page.status,
+            "is_summary": None if page.is_summary is None else int(page.is_summary),
+            "reason": page.reason,
+            "content_hash": page.content_hash,
+            "title": page.title,
+            "published": page.published,
+            "encoding": page.encoding,
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            "links": json.dumps(page.links, ensure_ascii=False) if page.links is not None else None,
+            "first_seen": now,
+            "last_fetched": now,
+            "run_id": run_id,
+        }
+        columns = ", ".join(row)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in row if c not in ("url", "first_seen"))
+        self.db.execute(
+            f"INSERT INTO pages ({columns}) VALUES ({', '.join('?' for _ in row)}) ON CONFLICT(url) DO UPDATE SET {updates}",
+            list(row.values()),
+        )
 
     def _record_document(self, doc: DocumentRecord, now: str) -> PageOutcome:
         outcome = PageOutcome()
@@ -521,13 +580,25 @@ class Archive:
         kind: str,
         message: str,
         status: int | None = None,
+        page: PageRecord | None = None,
     ) -> None:
-        """Record a failed fetch or a page that could not be read; the pages row keeps the status."""
+        """Record a failed fetch or a page that could not be read, with its pages row (which keeps
+        the status, so that a gone article is not asked for again) in the same transaction."""
         now = utcnow()
         with self.transaction():
             self.db.execute(
                 "INSERT INTO crawl_errors (run_id, site, url, kind, message, status, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [run_id, site, url, kind, message, status, now],
+            )
+            if page is not None:
+                self._write_page(run_id, page, now)
+
+    def mark_column(self, column_url: str, walked: bool) -> None:
+        """A column's paging has begun (walked=False) or reached where it stops (walked=True)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE pages SET column_walked = ? WHERE url = ?",
+                [utcnow() if walked else None, column_url],
             )
 
     # --- reading helpers used by the crawl ----------------------------------------------------
@@ -543,7 +614,7 @@ class Archive:
 class ListPageState:
     etag: str | None
     last_modified: str | None
-    links: list[tuple[str, str]]
+    links: list[list]  # [url, kind] or [url, kind, [[field, value], ...]]
 
 
 @dataclass
@@ -553,6 +624,8 @@ class SiteState:
 
     known_articles: set[str] = field(default_factory=set)
     list_pages: dict[str, ListPageState] = field(default_factory=dict)
+    # Columns whose paging last ran to its end; any other column is walked to its last page.
+    walked_columns: set[str] = field(default_factory=set)
 
 
 def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, SiteState]:
@@ -567,18 +640,22 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
             return states
         columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
         links_column = "links" if "links" in columns else "NULL"
-        for url, site, kind, status, etag, last_modified, links in conn.execute(
-            f"SELECT url, site, kind, status, etag, last_modified, {links_column} FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
+        walked_column = "column_walked" if "column_walked" in columns else "last_fetched"
+        for url, site, kind, status, etag, last_modified, links, walked in conn.execute(
+            f"SELECT url, site, kind, status, etag, last_modified, {links_column}, {walked_column} FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
             list(states),
         ):
             state = states[site]
             # Gone pages are not asked for again either; server errors are retried next time.
-            if kind == "article" and status in (200, 404, 410):
+            # Attachments are recorded once, never fetched.
+            if (kind == "article" and status in (200, 404, 410)) or kind == "attachment":
                 state.known_articles.add(url)
             elif kind in ("list", "other") and status == 200:
                 state.list_pages[url] = ListPageState(
-                    etag, last_modified, [tuple(link) for link in json.loads(links or "[]")]
+                    etag, last_modified, json.loads(links or "[]")
                 )
+                if kind == "list" and walked:
+                    state.walked_columns.add(url)
     finally:
         conn.close()
     return states

@@ -71,16 +71,22 @@ def crawl(
     """Crawl the sites in the registry (or only SITE_IDS) into the archive.
 
     Exits 0 when the run completed, even if some pages failed (they are recorded in crawl_errors);
-    exits 2 with a one-line reason for a bad sites file, an unknown site id or an archive that
-    cannot be written.
+    exits 1 when the run failed (for example the disk filled up: the crawl stops, and what was
+    archived before is kept); exits 2 with a one-line reason for a bad sites file, an unknown site
+    id or an archive that cannot be written; exits 3 when another crawl is crawling one of the
+    sites into the same archive.
     """
-    from crawler.runner import parse_overrides, run_crawl
+    from crawler.archive import SiteBusy
+    from crawler.runner import EXIT_BUSY, parse_overrides, run_crawl
 
     try:
         settings = parse_overrides(overrides)
         if refresh:
             settings["ARCHIVE_REFRESH"] = "True"
         result = run_crawl(sites_path, site_ids, db_path, settings)
+    except SiteBusy as exc:
+        click.echo(f"refused: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
     except (SitesError, ArchiveError, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

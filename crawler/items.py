@@ -22,7 +22,7 @@ class PageItem:
     published: str | None = None
     source: str | None = None
     body: str | None = None
-    links: list[tuple[str, str]] | None = None  # navigation links of a list page
+    links: list[list] | None = None  # what a list page links to, replayed on a 304
     # Set by the pipelines:
     is_summary: bool | None = None
     reason: str | None = None
@@ -36,6 +36,17 @@ class ErrorItem:
 
     url: str
     site: str | None
-    kind: str  # http_404, timeout, dns, connection, offsite_redirect, binary, too_large, ...
+    kind: str  # http_404, blocked, timeout, redirect_loop, too_large, not_html, no_text, ...
     message: str
     status: int | None = None
+    # What the URL was fetched as (article, list, ...): with a status, the URL gets a pages row of
+    # this kind, so that a gone article is not asked for again. "attachment" rows are never fetched.
+    page_kind: str | None = None
+
+
+@dataclass
+class ColumnItem:
+    """A column's paging has begun (walked=False) or reached the page where it stops."""
+
+    url: str
+    walked: bool

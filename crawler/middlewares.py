@@ -1,27 +1,118 @@
-"""Downloader middleware that keeps every request inside its site's own hosts.
+"""Downloader middlewares: keep every request inside its site, and space out retries.
 
 Links are filtered when they are read, but redirects are not: a 302 to another host (or to a
 file: or ftp: URL) arrives here as a new request and is refused, so the crawl never leaves a site
-the user listed.
+the user listed. Nor does it reach into a private network: a site on the public internet whose
+links or host names lead to a private, loopback or link-local address (an intranet host, a cloud
+metadata service) is refused, unless the site itself lives there.
 """
 
 from __future__ import annotations
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.asyncio import sleep
+
+from crawler.sites import Site, is_private_address
 
 
 class OffsiteRequest(IgnoreRequest):
     """A request outside the site it belongs to; the message names the URL and the site."""
 
 
+class PrivateAddressRequest(IgnoreRequest):
+    """A request that would reach a private address for a site that does not live there."""
+
+
+# Answers that mean "a firewall does not want you here": recorded as blocked, never retried, and
+# after ARCHIVE_BLOCKED_LIMIT of them the site is left alone for the rest of the run.
+BLOCKED_STATUSES = (401, 403, 412, 429, 451, 521)
+
+
+class SiteGivenUp(IgnoreRequest):
+    """A request queued for a site that has since answered with too many anti-bot statuses."""
+
+
 class SiteScopeMiddleware:
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler) -> SiteScopeMiddleware:
+        return cls(crawler)
+
     def process_request(self, request: Request) -> None:
-        site = request.meta.get("site")
+        site: Site | None = request.meta.get("site")
         if site is None:
             return None
+        spider = self.crawler.spider if self.crawler is not None else None
+        if site.id in getattr(spider, "given_up", ()):
+            raise SiteGivenUp(f"not requested: site '{site.id}' refused the crawler")
+        via = request.meta.get("redirect_urls")
+        origin = f" (redirected from {via[0]})" if via else ""
         if not site.owns(request.url):
-            via = request.meta.get("redirect_urls")
-            origin = f" (redirected from {via[0]})" if via else ""
             raise OffsiteRequest(f"not followed: {request.url} is outside site '{site.id}'{origin}")
+        host = request.url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+        if is_private_address(host) and not site.may_use_private_addresses:
+            raise PrivateAddressRequest(
+                f"not followed: {request.url} is a private address and site '{site.id}' "
+                f"is not on a private network{origin}"
+            )
         return None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """A host name that resolved to a private address: the answer is dropped unread.
+
+        Anti-bot answers are counted here, as they arrive, so that once a site has given
+        ARCHIVE_BLOCKED_LIMIT of them the requests already on their way are dropped too."""
+        site: Site | None = request.meta.get("site")
+        spider = self.crawler.spider if self.crawler is not None else None
+        if site is not None and spider is not None and response.status in BLOCKED_STATUSES:
+            answers = spider.blocked_answers
+            answers[site.id] = answers.get(site.id, 0) + 1
+            if answers[site.id] > spider.blocked_limit:
+                raise SiteGivenUp(f"not read: site '{site.id}' refused the crawler")
+            if answers[site.id] == spider.blocked_limit:
+                spider.given_up.add(site.id)
+        address = response.ip_address
+        if (
+            site is not None
+            and address is not None
+            and not address.is_global
+            and not site.may_use_private_addresses
+        ):
+            raise PrivateAddressRequest(
+                f"not read: {request.url} resolved to the private address {address} and site "
+                f"'{site.id}' is not on a private network (set private_network = true if it is)"
+            )
+        return response
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries (RETRY_TIMES, RETRY_HTTP_CODES, RETRY_EXCEPTIONS), spaced out: the n-th
+    retry of a request waits RETRY_BACKOFF_BASE × 2^(n-1) seconds, at most RETRY_BACKOFF_MAX.
+
+    A struggling server gets time to recover instead of an immediate second request. The wait
+    holds neither the site's download slot nor the rest of the crawl.
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    async def _spaced(self, result: Request | Response | None) -> Request | Response | None:
+        if isinstance(result, Request) and self.backoff_base > 0:
+            attempt = result.meta.get("retry_times", 1)
+            await sleep(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+        return result
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        return await self._spaced(super().process_response(request, response))
+
+    async def process_exception(
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        return await self._spaced(super().process_exception(request, exception))

@@ -6,14 +6,16 @@ One concern per pipeline, ordered by number in settings.ITEM_PIPELINES.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
 from crawler.classify import classify, review_year
 from crawler.fingerprint import content_hash
-from crawler.items import ErrorItem, PageItem
+from crawler.items import ColumnItem, ErrorItem, PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,9 @@ class ArchivePipeline:
     """Writes every item to archive.db and keeps the crawl_runs row of this run.
 
     The run is finished on spider_closed rather than in close_spider, because only that signal
-    carries the reason the crawl ended (finished, shutdown, ...).
+    carries the reason the crawl ended (finished, shutdown, ...). A write that fails (disk full,
+    the file made read-only, an I/O error) stops the crawl at once: every transaction either
+    landed or did not, so what was archived before stays as it was.
     """
 
     def __init__(self, crawler, path: str):
@@ -56,6 +60,7 @@ class ArchivePipeline:
         self.path = path
         self.archive: Archive | None = None
         self.run_id: int | None = None
+        self.write_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -70,7 +75,11 @@ class ArchivePipeline:
         spider = self.crawler.spider
         self.archive = Archive(self.path)
         self.archive.register_sites(spider.sites)
-        self.run_id = self.archive.start_run([site.id for site in spider.sites])
+        # `crawler crawl` opens the run before the crawl starts (refusing a site another crawl has);
+        # a plain `scrapy crawl` opens it here.
+        self.run_id = self.crawler.settings.getint("ARCHIVE_RUN_ID") or self.archive.start_run(
+            [site.id for site in spider.sites]
+        )
         spider.run_id = self.run_id
         logger.info(
             "archive %s: run %s started for %s",
@@ -80,28 +89,44 @@ class ArchivePipeline:
         )
 
     def process_item(self, item):
-        counts = self.crawler.spider.counts
-        if isinstance(item, ErrorItem):
-            self.archive.record_error(
-                self.run_id, item.site, item.url, item.kind, item.message, item.status
+        if self.write_error is not None:
+            raise DropItem(f"not archived: {self.write_error}")
+        try:
+            self._store(item)
+        except sqlite3.Error as exc:
+            self.write_error = f"cannot write archive {self.path}: {exc}"
+            self.crawler.spider.archive_error = self.write_error
+            logger.critical(
+                "%s; the crawl stops here, and what was archived before is kept", self.write_error
             )
-            if item.site in counts:
-                counts[item.site].errors += 1
-            if item.site and item.status is not None:
-                self.archive.record_page(
-                    self.run_id,
-                    PageRecord(
-                        item.url,
-                        item.site,
-                        "other",
-                        item.status,
-                        reason=f"{item.kind}: {item.message}",
-                    ),
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            raise DropItem(f"not archived: {self.write_error}") from exc
+        return item
+
+    def _store(self, item) -> None:
+        counts = self.crawler.spider.counts
+        if isinstance(item, ColumnItem):
+            self.archive.mark_column(item.url, item.walked)
+            return
+        if isinstance(item, ErrorItem):
+            page = None
+            if item.site and (item.status is not None or item.page_kind == "attachment"):
+                page = PageRecord(
+                    item.url,
+                    item.site,
+                    item.page_kind or "other",
+                    item.status,
+                    reason=f"{item.kind}: {item.message}",
                 )
-            return item
+            self.archive.record_error(
+                self.run_id, item.site, item.url, item.kind, item.message, item.status, page
+            )
+            if item.site in counts and item.kind != "attachment":
+                counts[item.site].errors += 1
+            return
         if item.status == 304:
             self.archive.touch_page(self.run_id, item.url)
-            return item
+            return
         document = None
         if item.is_summary and item.content_hash:
             document = DocumentRecord(
@@ -115,16 +140,13 @@ class ArchivePipeline:
                 region=item.region,
                 url=item.url,
             )
-        reason = item.reason
-        if item.kind == "article" and not item.body:
-            reason = "no main text found on the page"
         page = PageRecord(
             url=item.url,
             site=item.site,
             kind=item.kind,
             status=item.status,
             is_summary=item.is_summary,
-            reason=reason,
+            reason=item.reason,
             content_hash=item.content_hash,
             title=item.title,
             published=item.published,
@@ -138,18 +160,28 @@ class ArchivePipeline:
             counts[item.site].documents_new += 1
         if outcome.new_sighting:
             counts[item.site].sightings_new += 1
-        return item
 
     def spider_closed(self, spider, reason: str):
         if self.archive is None:
             return
-        status = {"finished": "ok", "shutdown": "interrupted"}.get(reason, reason)
-        self.archive.finish_run(
-            self.run_id,
-            status,
-            spider.counts,
-            message=None if reason == "finished" else f"closed: {reason}",
+        status = {"finished": "ok", "shutdown": "interrupted", "archive_error": "failed"}.get(
+            reason, reason
         )
+        try:
+            self.archive.finish_run(
+                self.run_id,
+                status,
+                spider.counts,
+                message=self.write_error or (None if reason == "finished" else f"closed: {reason}"),
+            )
+        except sqlite3.Error as exc:
+            # The next crawl closes the run as interrupted; nothing else is left half-done.
+            logger.critical(
+                "cannot record the end of run %s in %s: %s", self.run_id, self.path, exc
+            )
+            self.archive.close()
+            self.archive = None
+            return
         logger.info(
             "archive %s: run %s %s %s",
             self.path,

@@ -17,6 +17,9 @@ from scrapy.settings import Settings
 from crawler.archive import Archive, ArchiveError
 from crawler.sites import Site, load_sites, select_sites
 
+# `crawler crawl` exit status when another crawl already has one of the sites.
+EXIT_BUSY = 3
+
 
 @dataclass
 class CrawlResult:
@@ -114,14 +117,25 @@ def run_crawl(
 
     sites = prepare(sites_path, site_ids, db_path)
     settings = build_settings(db_path, sites, overrides)
+    # The run is opened here, before Scrapy starts, so that a site another live crawl has is
+    # refused with a clear message (SiteBusy) instead of being crawled twice at once.
+    with Archive(db_path) as archive:
+        run_id = archive.start_run([site.id for site in sites])
+    settings.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(MunicipalSpider)
     process.crawl(crawler, sites=str(sites_path), site_ids=[site.id for site in sites])
     process.start()
     spider = crawler.spider
-    run_id = getattr(spider, "run_id", None)
-    if run_id is None:
-        return CrawlResult(None, "failed", "the crawl did not start (see the log above)")
+    write_error = getattr(spider, "archive_error", None)
+    if write_error:
+        return CrawlResult(
+            run_id,
+            "failed",
+            f"run {run_id} failed: {write_error}; the crawl stopped, and what was archived before is kept",
+        )
+    if getattr(spider, "run_id", None) is None:
+        return CrawlResult(run_id, "failed", "the crawl did not start (see the log above)")
     with Archive(db_path) as archive:
         run = archive.run(run_id)
     summary = (

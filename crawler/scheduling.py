@@ -31,7 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.archive import Archive, ArchiveError
-from crawler.runner import crawl_command
+from crawler.runner import EXIT_BUSY, crawl_command
 from crawler.sites import SCHEDULE_INTERVAL, Site, SitesError, load_sites, select_sites
 
 logger = logging.getLogger("crawler.scheduler")
@@ -132,6 +132,13 @@ def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
     finally:
         with _running_lock:
             _running.pop(site_id, None)
+    if code == EXIT_BUSY:
+        logger.warning(
+            "crawl %s: skipped, another crawl of the site is running (%s)",
+            site_id,
+            _last_line(log_path),
+        )
+        return code
     status = "timed out" if timed_out else None
     # A crawl that died without closing its run was stopped by the shutdown, or failed.
     unfinished = "interrupted" if _stopping.is_set() else "failed"

@@ -29,7 +29,12 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Server trouble is retried; anti-bot answers (403, 412, 429, 521) are not: see
+# ARCHIVE_BLOCKED_LIMIT.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+# The n-th retry of a request waits RETRY_BACKOFF_BASE * 2**(n-1) seconds, at most RETRY_BACKOFF_MAX.
+RETRY_BACKOFF_BASE = 5.0
+RETRY_BACKOFF_MAX = 120.0
 REDIRECT_MAX_TIMES = 5
 METAREFRESH_ENABLED = True
 TELNETCONSOLE_ENABLED = False
@@ -43,6 +48,8 @@ DEFAULT_REQUEST_HEADERS = {
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SiteScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
 
 # One concern per pipeline, in this order.
@@ -56,3 +63,5 @@ ITEM_PIPELINES = {
 ARCHIVE_DB = "archive.db"
 # Fetch article URLs again even when the archive already has them.
 ARCHIVE_REFRESH = False
+# After this many anti-bot answers (403, 412, 429, 521, ...) a site gets no more requests this run.
+ARCHIVE_BLOCKED_LIMIT = 3

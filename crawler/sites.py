@@ -31,6 +31,7 @@ _OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "article_patterns": (list, []),
     "list_patterns": (list, []),
     "ignore_patterns": (list, []),
+    "private_network": (bool, False),
 }
 _REQUIRED = ("id", "name", "region", "start_urls")
 _DEFAULTABLE = {"schedule", "max_requests", "max_depth", "download_delay", "enabled"}
@@ -56,6 +57,8 @@ class Site:
     article_patterns: tuple[re.Pattern, ...] = field(default_factory=tuple)
     list_patterns: tuple[re.Pattern, ...] = field(default_factory=tuple)
     ignore_patterns: tuple[re.Pattern, ...] = field(default_factory=tuple)
+    # A site on an intranet or on this machine: its pages may come from private addresses.
+    private_network: bool = False
 
     def owns(self, url: str) -> bool:
         """True when ``url`` is http(s) on one of the site's own hosts."""
@@ -63,6 +66,14 @@ class Site:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
         return host_in_domains(parts.hostname.lower(), self.allowed_domains)
+
+    @property
+    def may_use_private_addresses(self) -> bool:
+        """True when the site itself lives on a private, loopback or link-local address: it says
+        so (private_network = true) or a start URL names such an address."""
+        return self.private_network or any(
+            is_private_address(urlsplit(url).hostname or "") for url in self.start_urls
+        )
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -93,6 +104,16 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_private_address(host: str) -> bool:
+    """True for an IP address that is not on the public internet (private, loopback, link-local,
+    reserved, ...); False for host names and public addresses."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def default_domains(start_urls: tuple[str, ...]) -> tuple[str, ...]:

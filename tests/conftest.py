@@ -13,7 +13,12 @@ import pytest
 from crawler.demo.sites import build_sample_web
 
 # Tests lower the politeness delays, as the settings allow; everything else is the real crawl.
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"]
+FAST = [
+    "-s", "DOWNLOAD_DELAY=0",
+    "-s", "AUTOTHROTTLE_ENABLED=False",
+    "-s", "LOG_LEVEL=WARNING",
+    "-s", "RETRY_BACKOFF_BASE=0.1",
+]  # fmt: skip
 
 
 def run_crawler(

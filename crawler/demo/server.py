@@ -12,6 +12,7 @@ import email.utils
 import hashlib
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +26,10 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     last_modified: float | None = None  # a Unix time; sent as Last-Modified when set
+    delay: float = 0.0  # seconds to wait before answering (a slow or hanging server)
+    # Sent without Content-Length and ended by closing the connection, as some servers do: the
+    # client learns the size only by reading.
+    stream: bool = False
 
     @property
     def etag(self) -> str:
@@ -41,6 +46,7 @@ class RequestLog:
     path: str
     headers: dict[str, str]
     status: int
+    at: float = field(default_factory=time.monotonic)
 
 
 class SampleSite:
@@ -79,6 +85,11 @@ class SampleSite:
         with self._lock:
             return [r.path for r in self.requests if method is None or r.method == method]
 
+    def log_of(self, path: str) -> list[RequestLog]:
+        """The requests for one path, oldest first."""
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
     def clear_log(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -114,19 +125,25 @@ def _make_handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
                 if self._not_modified(route):
                     status = 304
             site.log(RequestLog(method, path, dict(self.headers.items()), status))
+            if route.delay:
+                time.sleep(route.delay)
             body = b"" if status == 304 or method == "HEAD" else route.body
             self.send_response(status)
             if status != 304:
                 self.send_header("Content-Type", route.content_type)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body) if status != 304 else 0))
-            self.end_headers()
-            if body:
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+            if route.stream:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(len(body) if status != 304 else 0))
+            try:
+                self.end_headers()
+                for start in range(0, len(body), 1 << 16):
+                    self.wfile.write(body[start : start + (1 << 16)])
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
         def _not_modified(self, route: Route) -> bool:
             if_none_match = self.headers.get("If-None-Match")

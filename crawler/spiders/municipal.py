@@ -18,16 +18,19 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
+from twisted.internet.error import ConnectError, ConnectionRefusedError, DNSLookupError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from crawler.archive import SiteCounts, SiteState, read_crawl_state
@@ -35,14 +38,30 @@ from crawler.decode import charset_from_content_type, decode_html
 from crawler.discovery import Link, LinkKind, discover
 from crawler.discovery.links import index_aliases, page_number
 from crawler.extract import NotHTML, extract_document, looks_binary, parse_html
-from crawler.items import ErrorItem, PageItem
-from crawler.middlewares import OffsiteRequest
+from crawler.items import ColumnItem, ErrorItem, PageItem
+from crawler.middlewares import (
+    BLOCKED_STATUSES,
+    OffsiteRequest,
+    PrivateAddressRequest,
+    SiteGivenUp,
+)
 from crawler.sites import Site, load_sites, select_sites
 
 # A page reached as "other" is taken for an article when it lists no articles itself and carries
 # at least this many Chinese characters of main text.
 ARTICLE_MIN_CJK = 150
 _TEXT_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
+# Linked documents that may hold a summary (the text of a PDF is not archived): recorded once.
+DOCUMENT_ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar)$", re.IGNORECASE)
+# Failures by what the user should read, most specific first.
+_FAILURES: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
+    ("timeout", (DownloadTimeoutError, TwistedTimeoutError)),
+    ("dns", (CannotResolveHostError, DNSLookupError)),
+    ("connection_refused", (DownloadConnectionRefusedError, ConnectionRefusedError)),
+    ("too_large", (DownloadCancelledError,)),
+    ("truncated", (ResponseDataLossError,)),
+    ("connection", (ConnectError, DownloadFailedError)),
+)
 
 
 class MunicipalSpider(scrapy.Spider):
@@ -62,6 +81,11 @@ class MunicipalSpider(scrapy.Spider):
         self.counts: dict[str, SiteCounts] = {site.id: SiteCounts() for site in self.sites}
         self.state: dict[str, SiteState] = {site.id: SiteState() for site in self.sites}
         self.refresh = False
+        self.blocked_limit = 3
+        # Sites that answered with ARCHIVE_BLOCKED_LIMIT anti-bot statuses (counted as they arrive
+        # by SiteScopeMiddleware): no further requests this run.
+        self.blocked_answers: dict[str, int] = {}
+        self.given_up: set[str] = set()
         self._scheduled: dict[str, int] = {site.id: 0 for site in self.sites}
         self._seen: set[str] = set()
 
@@ -69,6 +93,7 @@ class MunicipalSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> MunicipalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.refresh = crawler.settings.getbool("ARCHIVE_REFRESH")
+        spider.blocked_limit = crawler.settings.getint("ARCHIVE_BLOCKED_LIMIT", 3)
         db_path = crawler.settings.get("ARCHIVE_DB")
         if db_path and not spider.refresh:
             spider.state = read_crawl_state(db_path, [site.id for site in spider.sites])
@@ -103,7 +128,7 @@ class MunicipalSpider(scrapy.Spider):
             self._seen.add(key)
             self.counts[site.id].skipped_known += 1
             return None
-        if self._scheduled[site.id] >= site.max_requests:
+        if self._scheduled[site.id] >= site.max_requests or site.id in self.given_up:
             self.counts[site.id].cut += 1
             return None
         self._seen.add(key)
@@ -123,6 +148,9 @@ class MunicipalSpider(scrapy.Spider):
             # Articles first: a budget cut should cost list pages, not texts already found.
             "priority": 10 if kind == "article" else 0,
             "meta": meta,
+            # Pages are fetched once per crawl by the check above; the scheduler's filter would
+            # also drop the hops of a redirect loop silently instead of letting it be recorded.
+            "dont_filter": True,
         }
         if formdata:
             return scrapy.FormRequest(url, formdata=dict(formdata), **options)
@@ -147,19 +175,20 @@ class MunicipalSpider(scrapy.Spider):
             yield PageItem(
                 url=response.url, site=site.id, region=site.region, kind="list", status=304
             )
-            yield from self._replay_navigation(response.url, site, hops)
+            known = self.state[site.id].list_pages.get(response.url)
+            yield from self._follow_list(response, site, hops, _stored_links(known))
             return
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         body = response.body
         if looks_binary(body) or (content_type and not content_type.startswith(_TEXT_TYPES)):
             message = f"not an HTML page ({content_type or 'binary data'}, {len(body)} bytes)"
-            yield ErrorItem(response.url, site.id, "not_html", message, response.status)
+            yield ErrorItem(response.url, site.id, "not_html", message, response.status, requested)
             return
         decoded = decode_html(body, charset_from_content_type(content_type), site.encoding)
         try:
             doc = parse_html(decoded.text)
         except NotHTML as exc:
-            yield ErrorItem(response.url, site.id, "empty", str(exc), response.status)
+            yield ErrorItem(response.url, site.id, "empty", str(exc), response.status, requested)
             return
         base = {
             "url": response.url,
@@ -177,7 +206,7 @@ class MunicipalSpider(scrapy.Spider):
                 link.kind is LinkKind.ARTICLE for link in links
             ):
                 counts.list_pages += 1
-                yield PageItem(kind="list", links=_navigation(links), **base)
+                yield PageItem(kind="list", links=_link_rows(links), **base)
                 yield from self._follow_list(response, site, hops, links)
                 return
         title, published, _, source, text = extract_document(doc, response.url)
@@ -185,8 +214,18 @@ class MunicipalSpider(scrapy.Spider):
             requested != "article"
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
         ):
-            yield PageItem(kind="other", links=_navigation(links), **base)
+            yield PageItem(kind="other", links=_link_rows(links), **base)
             yield from self._follow_list(response, site, hops, links)
+            return
+        if not text:
+            yield ErrorItem(
+                response.url,
+                site.id,
+                "no_text",
+                "no main text on the page (empty, or navigation only)",
+                response.status,
+                requested,
+            )
             return
         counts.articles += 1
         yield PageItem(
@@ -194,34 +233,29 @@ class MunicipalSpider(scrapy.Spider):
         )
 
     def _follow_navigation(
-        self, links: list[Link] | list[tuple[str, str]], site: Site, hops: int
+        self, links: list[Link], site: Site, hops: int
     ) -> Iterator[scrapy.Request]:
         """Other columns and pages of unknown kind, within the site's depth limit."""
         for link in links:
-            url, kind = (link.url, link.kind.value) if isinstance(link, Link) else link
             if hops >= site.max_depth:
                 self.counts[site.id].depth_cut += 1
                 continue
-            request = self._request(link if isinstance(link, Link) else url, site, kind, hops + 1)
+            request = self._request(link, site, link.kind.value, hops + 1)
             if request is not None:
                 yield request
 
-    def _replay_navigation(self, url: str, site: Site, hops: int) -> Iterator[scrapy.Request]:
-        """A list page answered 304: nothing new on it, so its later pages are not asked for,
-        but the columns it leads to may have changed."""
-        known = self.state[site.id].list_pages.get(url)
-        if known is not None:
-            yield from self._follow_navigation(known.links, site, hops)
-
     def _follow_list(
         self, response: Response, site: Site, hops: int, links: list[Link]
-    ) -> Iterator[scrapy.Request]:
+    ) -> Iterator[scrapy.Request | ColumnItem | ErrorItem]:
         """Requests for what a list page leads to: its new articles, other columns within the
-        depth limit, and the next page of its column while pages still hold something new."""
+        depth limit, and the next page of its column while pages still hold something new.
+
+        A column whose paging did not last reach its end (never read, or a crawl stopped half-way)
+        is walked to its last page; the archive learns when a column's paging begins and ends.
+        """
+        state = self.state[site.id]
         column = response.meta.get("column") or response.url
-        backfill = response.meta.get(
-            "backfill", self.refresh or column not in self.state[site.id].list_pages
-        )
+        backfill = response.meta.get("backfill", self.refresh or column not in state.walked_columns)
         new_articles = 0
         for link in links:
             if link.kind is LinkKind.ARTICLE:
@@ -229,10 +263,27 @@ class MunicipalSpider(scrapy.Spider):
                 if request is not None:
                     new_articles += 1
                     yield request
+            elif (
+                link.kind is LinkKind.IGNORE
+                and DOCUMENT_ATTACHMENT.search(link.url)
+                and link.url not in state.known_articles
+                and link.url not in self._seen
+            ):
+                self._seen.add(link.url)
+                label = f"'{link.text}' " if link.text else ""
+                yield ErrorItem(
+                    link.url,
+                    site.id,
+                    "attachment",
+                    f"document attachment {label}linked from {response.url}; not fetched, its text "
+                    "is not archived",
+                    page_kind="attachment",
+                )
         yield from self._follow_navigation(
             [link for link in links if link.kind in (LinkKind.LIST, LinkKind.OTHER)], site, hops
         )
         if not (backfill or new_articles):
+            yield from self._column_walked(site, column)
             return
         # The column's later pages, in order; one is asked for at a time, so that paging stops
         # at the first page that holds nothing new (a backfill walks them all).
@@ -253,49 +304,134 @@ class MunicipalSpider(scrapy.Spider):
                 pending=ordered[position + 1 :],
             )
             if request is not None:
+                if column in state.walked_columns:
+                    state.walked_columns.discard(column)
+                    yield ColumnItem(column, walked=False)
                 yield request
                 return
+        yield from self._column_walked(site, column)
+
+    def _column_walked(self, site: Site, column: str) -> Iterator[ColumnItem]:
+        """The column's paging stopped where it should (not cut short by a budget or a block)."""
+        state = self.state[site.id]
+        stopped_early = self._scheduled[site.id] >= site.max_requests or site.id in self.given_up
+        if column not in state.walked_columns and not stopped_early:
+            state.walked_columns.add(column)
+            yield ColumnItem(column, walked=True)
 
     def on_error(self, failure: Failure) -> Iterator[ErrorItem]:
         request = failure.request
         site: Site | None = request.meta.get("site") or self.site_for_url(request.url)
         site_id = site.id if site else None
+        requested = request.meta.get("kind")
         if failure.check(HttpError):
             status = failure.value.response.status
-            kind = "blocked" if status in (403, 412, 429, 521) else f"http_{status}"
-            yield ErrorItem(request.url, site_id, kind, f"HTTP {status}", status)
+            if status in BLOCKED_STATUSES and site is not None:
+                yield from self._blocked(request.url, site, status, requested)
+                return
+            meaning = {404: "not found", 410: "gone"}.get(
+                status, "server error" if status >= 500 else "refused"
+            )
+            yield ErrorItem(
+                request.url,
+                site_id,
+                f"http_{status}",
+                f"HTTP {status} ({meaning})",
+                status,
+                requested,
+            )
+            return
+        # A refused redirect is recorded under the site's own URL that redirected.
+        origin = (request.meta.get("redirect_urls") or [request.url])[0]
+        if failure.check(SiteGivenUp):
+            self.counts[site.id].cut += 1
             return
         if failure.check(OffsiteRequest):
-            yield ErrorItem(request.url, site_id, "offsite", str(failure.value))
+            yield ErrorItem(origin, site_id, "offsite", str(failure.value))
+            return
+        if failure.check(PrivateAddressRequest):
+            yield ErrorItem(origin, site_id, "private_address", str(failure.value))
             return
         if failure.check(IgnoreRequest):
-            if "robots.txt" in str(failure.value) and site_id:
+            message = str(failure.value)
+            if "robots.txt" in message and site_id:
                 extra = self.counts[site_id].extra
                 extra["robots_forbidden"] = extra.get("robots_forbidden", 0) + 1
                 return
-            yield ErrorItem(request.url, site_id, "ignored", str(failure.value))
+            if "max redirections" in message:
+                chain = [*request.meta.get("redirect_urls", []), request.url]
+                yield ErrorItem(
+                    chain[0],
+                    site_id,
+                    "redirect_loop",
+                    f"gave up after {len(chain) - 1} redirects: " + " -> ".join(chain[:6]),
+                )
+                return
+            yield ErrorItem(request.url, site_id, "ignored", message)
             return
-        for kind, exc_types in (
-            ("timeout", (TimeoutError, TCPTimedOutError)),
-            ("dns", (DNSLookupError,)),
-            ("connection_refused", (ConnectionRefusedError,)),
-            ("connection", (ConnectError,)),
-        ):
+        for kind, exc_types in _FAILURES:
             if failure.check(*exc_types):
-                yield ErrorItem(request.url, site_id, kind, failure.getErrorMessage() or kind)
+                message = failure.getErrorMessage()[:500] or kind
+                if kind == "too_large":
+                    limit = request.meta.get(
+                        "download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE")
+                    )
+                    message = (
+                        f"cut off unread: larger than the size limit of {limit} bytes "
+                        f"(DOWNLOAD_MAXSIZE). {message}"
+                    )
+                yield ErrorItem(request.url, site_id, kind, message)
                 return
         yield ErrorItem(
             request.url, site_id, failure.type.__name__, failure.getErrorMessage()[:500]
         )
 
+    def _blocked(
+        self, url: str, site: Site, status: int, requested: str | None
+    ) -> Iterator[ErrorItem]:
+        """An anti-bot answer: recorded, not retried; enough of them and the site is left alone."""
+        extra = self.counts[site.id].extra
+        extra["blocked"] = extra.get("blocked", 0) + 1
+        yield ErrorItem(
+            url,
+            site.id,
+            "blocked",
+            f"HTTP {status}: the site refused the crawler",
+            status,
+            requested,
+        )
+        if extra["blocked"] == self.blocked_limit:
+            yield ErrorItem(
+                site.start_urls[0],
+                site.id,
+                "site_blocked",
+                f"{extra['blocked']} anti-bot answers (the last HTTP {status}); no further "
+                "requests to this site in this run",
+            )
 
-def _navigation(links: list[Link]) -> list[tuple[str, str]]:
-    """The links of a page that lead to other list pages: stored, and replayed on a 304."""
-    return [
-        (link.url, link.kind.value)
-        for link in links
-        if link.kind in (LinkKind.LIST, LinkKind.OTHER)
-    ]
+
+def _stored_links(known) -> list[Link]:
+    """The links of a list page as stored at its last fetch (see _link_rows)."""
+    links = []
+    for row in known.links if known is not None else []:
+        url, kind = row[0], row[1]
+        formdata = tuple(tuple(pair) for pair in row[2]) if len(row) > 2 and row[2] else None
+        links.append(Link(url, LinkKind(kind), "", formdata))
+    return links
+
+
+def _link_rows(links: list[Link]) -> list[list]:
+    """What a list page leads to, stored with it and replayed when it answers 304: articles,
+    further pages and other columns (not the ignored links)."""
+    rows: list[list] = []
+    for link in links:
+        if link.kind is LinkKind.IGNORE:
+            continue
+        rows.append(
+            [link.url, link.kind.value]
+            + ([list(map(list, link.formdata))] if link.formdata else [])
+        )
+    return rows
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -1,0 +1,342 @@
+"""Bad input from real web servers: every case is recorded with a clear reason in crawl_errors,
+none stops the crawl of the other pages or sites, and none damages what is archived."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from conftest import FAST, rows, run_crawler
+
+from crawler.demo.server import Route, SampleSite, SampleWeb, loopback_hosts
+from crawler.demo.sites import load_articles
+
+ARTICLES = load_articles()
+ARTICLE = "/news/2023-02/{:02d}/content_{}.html"
+
+
+def page(title: str, body: str, charset: str | None = "utf-8") -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    paragraphs = "".join(f"<p>{line}</p>" for line in body.strip().splitlines())
+    return (
+        f"<html><head>{meta}<title>{title}_测试站</title></head><body>"
+        f'<div class="nav"><a href="/">首页</a></div>'
+        f'<h1 class="title">{title}</h1><div class="content">{paragraphs}</div>'
+        '<div class="footer">版权所有 测试站</div></body></html>'
+    )
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class HostileSite(SampleSite):
+    """A site whose pages go wrong in every way the issue lists, next to pages that are fine."""
+
+    def __init__(self, host: str):
+        super().__init__("hostile", "故障测试站", "测试市", host)
+        self.cases: dict[str, str] = {}  # path -> case name
+        self.flaky_calls = 0
+
+    def case(self, number: int, name: str) -> str:
+        path = ARTICLE.format(number % 28 + 1, 1000 + number)
+        self.cases[path] = name
+        return path
+
+    def build(self, other_host: str, other_port: int) -> None:
+        good = ARTICLES["lj-summary-2022"]
+        gbk = ARTICLES["qs-summary-2022"]
+        slogan = ARTICLES["yx-slogan-2022"]
+        review = ARTICLES["yx-review-2022"]
+        for status, name in (
+            (404, "404"),
+            (410, "410"),
+            (500, "500"),
+            (403, "403"),
+            (412, "412"),
+            (521, "521"),
+        ):
+            self.add(self.case(status, name), f"<h1>{status}</h1>", status=status)
+        self.add(self.case(1, "good"), page(good.title, good.body))
+        self.add(self.case(2, "slow"), page(good.title, good.body), delay=4)
+        loop_a, loop_b = self.case(3, "loop"), ARTICLE.format(4, 3003)
+        self.add(loop_a, b"", status=302, headers={"Location": loop_b})
+        self.add(loop_b, b"", status=302, headers={"Location": loop_a})
+        self.add(
+            self.case(5, "away"),
+            b"",
+            status=302,
+            headers={"Location": f"http://{other_host}:{other_port}/news/stolen.html"},
+        )
+        huge = (
+            b"<html><body>"
+            + b"<p>"
+            + "统战".encode() * 1024
+            + b"</p>" * (30 * 1024 // 7)
+            + b"</body></html>"
+        )
+        huge = huge.ljust(30 * 1024 * 1024, b" ")
+        self.add(self.case(6, "huge"), huge)
+        self.add(self.case(7, "huge_streamed"), huge, stream=True)
+        self.add(self.case(8, "binary"), os.urandom(40_000), "text/html")
+        self.add(self.case(9, "pdf"), b"%PDF-1.4\n" + os.urandom(20_000), "application/pdf")
+        # Malformed and cut short: unclosed and stray tags, and the page ends in its last paragraph.
+        broken = page(slogan.title, slogan.body).replace("</p><p>", "<p><b><i>", 3)
+        broken = broken.replace("</h1>", "</h2></span>")
+        self.add(self.case(10, "truncated"), broken[: broken.rindex("</p>")])
+        self.add(
+            self.case(11, "wrong_charset"),
+            page(gbk.title, gbk.body, "utf-8").encode("gbk"),
+            "text/html; charset=utf-8",
+        )
+        self.add(
+            self.case(12, "no_charset"),
+            page(review.title, review.body, None).encode("gbk"),
+            "text/html",
+        )
+        self.add(self.case(13, "empty"), b"")
+        self.add(
+            self.case(14, "nav_only"),
+            '<html><head><meta charset="utf-8"><title>栏目导航</title></head><body><ul>'
+            + "".join(f'<li><a href="/col{n}/">栏目{n}</a></li>' for n in range(12))
+            + "</ul></body></html>",
+        )
+        self.routes[self.case(15, "flaky")] = self._flaky
+        links = "".join(
+            f'<li><a href="{path}">第{n}篇文章标题</a></li>' for n, path in enumerate(self.cases)
+        )
+        self.add(
+            "/",
+            f'<html><head><meta charset="utf-8"><title>故障测试站</title></head><body><ul>{links}'
+            '<li><a href="/files/2022年工作总结.pdf">2022年统战工作总结（PDF）</a></li>'
+            "</ul></body></html>",
+        )
+
+    def _flaky(self, method: str, path: str, payload: bytes) -> Route:
+        """503 on the first request, the page on the retry."""
+        self.flaky_calls += 1
+        if self.flaky_calls == 1:
+            return Route(b"<h1>503</h1>", status=503)
+        review = ARTICLES["lj-halfyear-2023"]
+        return Route(page(review.title, review.body).encode("utf-8"))
+
+
+@pytest.fixture
+def hostile(tmp_path: Path):
+    host, other_host = loopback_hosts(2)
+    site = HostileSite(host)
+    other = SampleSite("other", "别的网站", "别处", other_host)
+    other.add(
+        "/news/stolen.html",
+        page(ARTICLES["lj-summary-2022"].title, ARTICLES["lj-summary-2022"].body),
+    )
+    web = SampleWeb([site, other]).start()
+    site.build(other_host, other.port)
+    refused_port = free_port(other_host)
+    registry = site_block(site) + (
+        '\n[[site]]\nid = "refused"\nname = "关闭的网站"\nregion = "测试市"\n'
+        f'start_urls = ["http://{other_host}:{refused_port}/"]\n'
+    )
+    sites = tmp_path / "sites.toml"
+    sites.write_text(registry, encoding="utf-8")
+    yield site, other, sites
+    web.stop()
+
+
+def site_block(site: SampleSite) -> str:
+    return (
+        f'[[site]]\nid = "{site.id}"\nname = "{site.name}"\nregion = "{site.region}"\n'
+        f'start_urls = ["{site.base_url}/"]\n'
+    )
+
+
+BAD_INPUT_SETTINGS = [
+    *FAST,
+    "-s", "DOWNLOAD_TIMEOUT=1.5",
+    "-s", "DOWNLOAD_MAXSIZE=1048576",
+    "-s", "RETRY_TIMES=2",
+    "-s", "RETRY_BACKOFF_BASE=0.3",
+    "-s", "ARCHIVE_BLOCKED_LIMIT=10",
+]  # fmt: skip
+
+
+@pytest.fixture
+def hostile_crawl(hostile, tmp_path: Path):
+    site, other, sites = hostile
+    db = tmp_path / "archive.db"
+    result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *BAD_INPUT_SETTINGS)
+    return site, other, db, result
+
+
+def errors_by_case(site: HostileSite, db: Path) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for error in rows(db, "SELECT * FROM crawl_errors ORDER BY id"):
+        path = "/" + error["url"].split("/", 3)[-1]
+        found.setdefault(site.cases.get(path, path), []).append(error)
+    return found
+
+
+def test_the_crawl_completes_and_every_bad_page_has_its_reason(hostile_crawl):
+    site, _other, db, result = hostile_crawl
+    assert result.returncode == 0, result.stderr
+    errors = errors_by_case(site, db)
+    expected = {
+        "404": "http_404",
+        "410": "http_410",
+        "500": "http_500",
+        "403": "blocked",
+        "412": "blocked",
+        "521": "blocked",
+        "slow": "timeout",
+        "loop": "redirect_loop",
+        "away": "offsite",
+        "huge": "too_large",
+        "huge_streamed": "too_large",
+        "binary": "not_html",
+        "pdf": "not_html",
+        "empty": "empty",
+        "nav_only": "no_text",
+        "/files/2022年工作总结.pdf": "attachment",
+    }
+    assert {case: [e["kind"] for e in errors.get(case, [])] for case in expected} == {
+        case: [kind] for case, kind in expected.items()
+    }
+    for case in ("good", "truncated", "wrong_charset", "no_charset", "flaky"):
+        assert case not in errors, errors.get(case)
+    refused = rows(db, "SELECT kind, message FROM crawl_errors WHERE site = 'refused'")
+    assert [e["kind"] for e in refused] == ["connection_refused"]
+    assert "refused" in refused[0]["message"].lower()
+    runs = rows(db, "SELECT status FROM crawl_runs")
+    assert runs == [{"status": "ok"}]
+
+
+def test_messages_say_what_happened(hostile_crawl):
+    site, _other, db, _ = hostile_crawl
+    errors = errors_by_case(site, db)
+    message = {case: found[0]["message"] for case, found in errors.items()}
+    assert "404" in message["404"] and "not found" in message["404"]
+    assert "gone" in message["410"]
+    assert "refused the crawler" in message["403"]
+    assert "larger than download max size (1048576)" in message["huge"]
+    assert "size limit of 1048576 bytes" in message["huge"]
+    assert "1048576" in message["huge_streamed"]
+    assert message["loop"].startswith("gave up after 5 redirects")
+    assert "outside site 'hostile'" in message["away"]
+    assert "application/pdf" in message["pdf"]
+    assert "2022年统战工作总结" in message["/files/2022年工作总结.pdf"]
+
+
+def test_the_good_and_the_damaged_pages_are_archived_correctly(hostile_crawl):
+    site, _other, db, _ = hostile_crawl
+    documents = {d["title"]: d for d in rows(db, "SELECT * FROM documents")}
+    for key in (
+        "lj-summary-2022",
+        "qs-summary-2022",
+        "yx-review-2022",
+        "lj-halfyear-2023",
+        "yx-slogan-2022",
+    ):
+        article = ARTICLES[key]
+        assert article.title in documents, f"{key} not archived"
+        assert documents[article.title]["body"] == "\n".join(article.paragraphs)
+    for document in documents.values():
+        assert "\ufffd" not in document["body"] and "锟" not in document["body"]
+    encodings = {
+        p["url"].split("/")[-1]: p["encoding"] for p in rows(db, "SELECT url, encoding FROM pages")
+    }
+    assert "gb18030" in encodings["content_1011.html"].lower()
+    assert "gb18030" in encodings["content_1012.html"].lower()
+
+
+def test_server_errors_are_retried_with_backoff_and_anti_bot_answers_are_not(hostile_crawl):
+    site, _other, _db, _ = hostile_crawl
+    server_error = site.log_of(ARTICLE.format(500 % 28 + 1, 1500))
+    assert len(server_error) == 3, "a 500 is tried 1 + RETRY_TIMES times, then given up"
+    gaps = [b.at - a.at for a, b in zip(server_error, server_error[1:], strict=False)]
+    assert gaps[0] >= 0.3 and gaps[1] >= 0.6, f"retries wait 0.3 s, then 0.6 s: {gaps}"
+    for status in (403, 412, 521):
+        assert len(site.log_of(ARTICLE.format(status % 28 + 1, 1000 + status))) == 1
+    assert len(site.log_of(ARTICLE.format(16, 1015))) == 2, "the flaky page recovered on retry"
+    assert site.paths_requested().count("/files/2022年工作总结.pdf") == 0
+
+
+def test_the_redirect_to_another_host_is_not_followed(hostile_crawl):
+    _site, other, _db, _ = hostile_crawl
+    assert other.paths_requested() == []
+
+
+def test_a_second_crawl_does_not_ask_for_gone_pages_or_attachments_again(hostile_crawl, hostile):
+    site, _other, db, _ = hostile_crawl
+    _, _, sites = hostile
+    site.clear_log()
+    result = run_crawler(
+        "crawl", "--sites", str(sites), "--db", str(db), *BAD_INPUT_SETTINGS, "hostile"
+    )
+    assert result.returncode == 0, result.stderr
+    asked = site.paths_requested()
+    for case in ("404", "410", "good"):
+        path = next(p for p, name in site.cases.items() if name == case)
+        assert path not in asked
+    assert [
+        e["kind"]
+        for e in rows(db, "SELECT kind FROM crawl_errors WHERE run_id = 2 AND kind = 'attachment'")
+    ] == []
+
+
+def test_a_site_that_keeps_refusing_is_left_alone(tmp_path: Path):
+    host = loopback_hosts(1)[0]
+    site = SampleSite("walled", "防火墙站", "测试市", host)
+    links = "".join(
+        f'<li><a href="{ARTICLE.format(n % 28 + 1, 2000 + n)}">第{n}篇</a></li>' for n in range(20)
+    )
+    site.add("/", f'<html><head><meta charset="utf-8"></head><body><ul>{links}</ul></body></html>')
+    for n in range(20):
+        site.add(ARTICLE.format(n % 28 + 1, 2000 + n), "<h1>Forbidden</h1>", status=403)
+    with SampleWeb([site]):
+        sites = tmp_path / "sites.toml"
+        sites.write_text(site_block(site), encoding="utf-8")
+        db = tmp_path / "archive.db"
+        result = run_crawler(
+            "crawl", "--sites", str(sites), "--db", str(db), *FAST, "-s", "CONCURRENT_REQUESTS=2"
+        )
+        assert result.returncode == 0, result.stderr
+        article_requests = [p for p in site.paths_requested() if p.startswith("/news/")]
+    # Requests already handed to the downloader still go out (at most CONCURRENT_REQUESTS).
+    assert 3 <= len(article_requests) <= 5, "the default ARCHIVE_BLOCKED_LIMIT is 3"
+    kinds = [e["kind"] for e in rows(db, "SELECT kind FROM crawl_errors ORDER BY id")]
+    assert kinds == ["blocked", "blocked", "blocked", "site_blocked"]
+    run = rows(db, "SELECT cut, errors FROM crawl_run_sites")[0]
+    assert run["cut"] == 17
+
+
+def test_a_host_name_that_resolves_to_a_private_address_is_not_read(tmp_path: Path):
+    """A site given by host name (localhost here) that turns out to live on a private or loopback
+    address: refused, unless the registry says the site is on a private network."""
+    site = SampleSite("named", "内网站", "测试市", "127.0.0.1")
+    article = ARTICLES["lj-summary-2022"]
+    site.add(
+        "/",
+        '<html><head><meta charset="utf-8"></head><body><a href="/news/2023-02/01/content_1.html">综述</a></body></html>',
+    )
+    site.add("/news/2023-02/01/content_1.html", page(article.title, article.body))
+    with SampleWeb([site]):
+        for private, expected in ((False, 0), (True, 1)):
+            sites = tmp_path / f"sites-{private}.toml"
+            sites.write_text(
+                f'[[site]]\nid = "named"\nname = "内网站"\nregion = "测试市"\n'
+                f'start_urls = ["http://localhost:{site.port}/"]\n'
+                + ("private_network = true\n" if private else ""),
+                encoding="utf-8",
+            )
+            db = tmp_path / f"archive-{private}.db"
+            result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
+            assert result.returncode == 0, result.stderr
+            assert len(rows(db, "SELECT id FROM documents")) == expected
+            if not private:
+                errors = rows(db, "SELECT kind, message FROM crawl_errors")
+                assert errors[0]["kind"] == "private_address"
+                assert "private_network = true" in errors[0]["message"]
