@@ -627,6 +627,17 @@ class SiteState:
     # Columns whose paging last ran to its end; any other column is walked to its last page.
     walked_columns: set[str] = field(default_factory=set)
 
+    def unfetched_articles(self) -> list[str]:
+        """Articles that list pages already read lead to but that were never fetched: the crawl
+        that read the list was stopped first, or the article failed for a reason worth a retry."""
+        pending = {
+            link[0]
+            for page in self.list_pages.values()
+            for link in page.links
+            if link[1] == "article" and link[0] not in self.known_articles
+        }
+        return sorted(pending)
+
 
 def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, SiteState]:
     """The state of earlier crawls, read without writing (the crawl's pipeline is the writer)."""

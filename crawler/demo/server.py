@@ -181,6 +181,18 @@ def loopback_hosts(count: int) -> list[str]:
     return hosts
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up early (a timeout, a cut-off download, a killed crawl) is normal
+        here; anything else is printed as usual."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SampleWeb:
     """Serves a set of SampleSites, each on its own port, in background threads."""
 
@@ -194,10 +206,7 @@ class SampleWeb:
 
     def start(self, ports: dict[str, int] | None = None) -> SampleWeb:
         for site in self.sites.values():
-            server = ThreadingHTTPServer(
-                (site.host, (ports or {}).get(site.id, 0)), _make_handler(site)
-            )
-            server.daemon_threads = True
+            server = _Server((site.host, (ports or {}).get(site.id, 0)), _make_handler(site))
             site.port = server.server_address[1]
             thread = threading.Thread(
                 target=server.serve_forever, name=f"sample-{site.id}", daemon=True

@@ -164,6 +164,11 @@ class MunicipalSpider(scrapy.Spider):
                 request = self._request(url, site, "home", 0)
                 if request is not None:
                     yield request
+            # What an earlier crawl found but did not get to fetch.
+            for url in self.state[site.id].unfetched_articles():
+                request = self._request(url, site, "article", 1)
+                if request is not None:
+                    yield request
 
     def parse_page(self, response: Response) -> Iterator[PageItem | ErrorItem | scrapy.Request]:
         site: Site = response.meta["site"]
