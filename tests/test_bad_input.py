@@ -66,6 +66,7 @@ class HostileSite(SampleSite):
         loop_a, loop_b = self.case(3, "loop"), ARTICLE.format(4, 3003)
         self.add(loop_a, b"", status=302, headers={"Location": loop_b})
         self.add(loop_b, b"", status=302, headers={"Location": loop_a})
+        self.add(self.case(16, "file"), b"", status=302, headers={"Location": "file:///etc/passwd"})
         self.add(
             self.case(5, "away"),
             b"",
@@ -194,6 +195,7 @@ def test_the_crawl_completes_and_every_bad_page_has_its_reason(hostile_crawl):
         "slow": "timeout",
         "loop": "redirect_loop",
         "away": "offsite",
+        "file": "offsite",
         "huge": "too_large",
         "huge_streamed": "too_large",
         "binary": "not_html",
@@ -226,6 +228,7 @@ def test_messages_say_what_happened(hostile_crawl):
     assert "1048576" in message["huge_streamed"]
     assert message["loop"].startswith("gave up after 5 redirects")
     assert "outside site 'hostile'" in message["away"]
+    assert "redirect to file:///etc/passwd, which is not an http(s) page" in message["file"]
     assert "application/pdf" in message["pdf"]
     assert "2022年统战工作总结" in message["/files/2022年工作总结.pdf"]
 
@@ -340,3 +343,25 @@ def test_a_host_name_that_resolves_to_a_private_address_is_not_read(tmp_path: Pa
                 errors = rows(db, "SELECT kind, message FROM crawl_errors")
                 assert errors[0]["kind"] == "private_address"
                 assert "private_network = true" in errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        (("region = ", "region = 3 #"), "key 'region'"),
+        (("[[site]]", '[[site]]\nid = "hostile"\nname = "x"\nregion = "y"\nstart_urls = ["http://127.0.0.1/"]\n\n[[site]]'), "duplicate id"),
+        (('start_urls = ["', 'start_urls = ["gopher://'), "key 'start_urls'"),
+        (("[[site]]\n", "[[site]]\ncolour = 'red'\n"), "key 'colour': unknown key"),
+    ],
+)  # fmt: skip
+def test_a_malformed_registry_leaves_the_archive_untouched(
+    hostile_crawl, hostile, change, expected
+):
+    _site, _other, db, _ = hostile_crawl
+    _, _, sites = hostile
+    before = {path.name: path.read_bytes() for path in db.parent.glob("archive.db*")}
+    sites.write_text(sites.read_text("utf-8").replace(*change, 1), encoding="utf-8")
+    result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
+    assert result.returncode == 2
+    assert str(sites) in result.stderr and expected in result.stderr
+    assert {path.name: path.read_bytes() for path in db.parent.glob("archive.db*")} == before

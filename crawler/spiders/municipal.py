@@ -334,6 +334,18 @@ class MunicipalSpider(scrapy.Spider):
             if status in BLOCKED_STATUSES and site is not None:
                 yield from self._blocked(request.url, site, status, requested)
                 return
+            if 300 <= status < 400:
+                location = _header(failure.value.response, b"Location") or "nowhere"
+                yield ErrorItem(
+                    request.url,
+                    site_id,
+                    "offsite",
+                    f"not followed: HTTP {status} redirect to {location}, which is not an "
+                    f"http(s) page of site '{site_id}'",
+                    status,
+                    requested,
+                )
+                return
             meaning = {404: "not found", 410: "gone"}.get(
                 status, "server error" if status >= 500 else "refused"
             )
