@@ -2,6 +2,8 @@
 
 The rules live in data (crawler/classify_rules.toml) so a user can read and tune them; the reason
 stored with each page names every rule that fired, so a wrong decision can be traced to a rule.
+sites.toml may change them for all sites (a [classify] table) or for one site ([site.classify]):
+the threshold, the minimum length, a rule's weight (0 turns it off) or new rules.
 """
 
 from __future__ import annotations
@@ -41,27 +43,69 @@ class Decision:
     reason: str
 
 
-def parse_rules(data: dict) -> Rules:
-    """Build Rules from the parsed TOML structure of classify_rules.toml."""
-    rules = []
-    for entry in data.get("rule", []):
-        if entry["field"] not in ("title", "lead", "body"):
-            raise ValueError(f"rule {entry['name']!r}: field must be title, lead or body")
-        if ("pattern" in entry) == ("max_chars" in entry):
-            raise ValueError(f"rule {entry['name']!r}: give either a pattern or max_chars")
-        pattern = re.compile(entry["pattern"]) if "pattern" in entry else None
-        max_chars = int(entry["max_chars"]) if "max_chars" in entry else None
-        rules.append(
-            Rule(
-                entry["name"],
-                entry["field"],
-                pattern,
-                float(entry["weight"]),
-                int(entry.get("min_count", 1)),
-                max_chars,
-            )
+_RULE_KEYS = {"name", "field", "pattern", "max_chars", "weight", "min_count"}
+_TABLE_KEYS = {"threshold", "min_chars", "rule"}
+
+
+def _rule(entry: dict, base: Rule | None = None) -> Rule:
+    """One rule from its TOML table; ValueError naming the rule for anything wrong. With ``base``
+    (a rule of the same name), the entry changes only the keys it gives."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise ValueError("each rule needs a name (a string)")
+    name = entry["name"]
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise ValueError(f"rule {name!r}: unknown key {sorted(unknown)[0]!r}")
+    field = entry.get("field", base.field if base else None)
+    if field not in ("title", "lead", "body"):
+        raise ValueError(f"rule {name!r}: field must be title, lead or body")
+    if "pattern" in entry and "max_chars" in entry:
+        raise ValueError(f"rule {name!r}: give either a pattern or max_chars")
+    try:
+        if "pattern" in entry:
+            pattern, max_chars = re.compile(entry["pattern"]), None
+        elif "max_chars" in entry:
+            pattern, max_chars = None, int(entry["max_chars"])
+        elif base is not None:
+            pattern, max_chars = base.pattern, base.max_chars
+        else:
+            raise ValueError(f"rule {name!r}: give either a pattern or max_chars")
+        weight = float(entry["weight"]) if "weight" in entry else base.weight if base else None
+        min_count = int(entry.get("min_count", base.min_count if base else 1))
+    except re.error as exc:
+        raise ValueError(f"rule {name!r}: invalid pattern: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        if str(exc).startswith("rule "):
+            raise
+        raise ValueError(f"rule {name!r}: {exc}") from None
+    if weight is None:
+        raise ValueError(f"rule {name!r}: weight is missing")
+    return Rule(name, field, pattern, weight, min_count, max_chars)
+
+
+def parse_rules(data: dict, base: Rules | None = None) -> Rules:
+    """Rules from a TOML table shaped like classify_rules.toml. With ``base``, the table changes
+    it: threshold and min_chars if given, and each rule replaces the base rule of the same name
+    (only in the keys it gives) or is added; a weight of 0 turns a rule off."""
+    unknown = set(data) - _TABLE_KEYS
+    if unknown:
+        raise ValueError(
+            f"unknown key {sorted(unknown)[0]!r} (allowed: threshold, min_chars, rule)"
         )
-    return Rules(float(data.get("threshold", 3)), int(data.get("min_chars", 200)), tuple(rules))
+    by_name = {rule.name: rule for rule in (base.rules if base else ())}
+    entries = data.get("rule", [])
+    if not isinstance(entries, list):
+        raise ValueError("rule must be an array of tables ([[classify.rule]])")
+    for entry in entries:
+        rule = _rule(entry, by_name.get(entry.get("name")) if isinstance(entry, dict) else None)
+        by_name[rule.name] = rule
+    try:
+        threshold = float(data.get("threshold", base.threshold if base else 3))
+        min_chars = int(data.get("min_chars", base.min_chars if base else 200))
+    except (TypeError, ValueError):
+        raise ValueError("threshold and min_chars must be numbers") from None
+    rules = tuple(rule for rule in by_name.values() if rule.weight != 0)
+    return Rules(threshold, min_chars, rules)
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +149,37 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
     return Decision(
         False, score, f"not a summary: score {score:g} < {rules.threshold:g}: {evidence}"
     )
+
+
+# A county-level place named in a title or an opening: two characters and 县, 区 or 旗 (most
+# county names have two), not a word that only ends in 区 (社区, 园区, 示范区 ...) or 县 (我县, 全县).
+_COUNTY = re.compile(r"([\u4e00-\u9fff]{2})([县区旗])(?!长|级|域|内|外|里|情|城|乡|镇)")
+_NOT_A_NAME = set("社园景辖范验护发游校片地市小矿林牧灾库老边街能全本我该各省州郊新县区")
+_NOT_NAMES = {"主城区", "老城区", "新城区", "旧城区", "中城区", "城郊区"} | {
+    c + "山区" for c in "困远偏深大在到"
+}
+_PREFECTURE = re.compile(r"(市|州|盟|地区)$")
+
+
+def refine_region(site_region: str, title: str | None, body: str) -> str:
+    """The region a document is about: the site's region, made more precise when the site is a
+    prefecture's (…市, …州) and the title, or failing that the opening, names a county or district
+    of it (碧水县2022年统战工作回眸 on a city site → 浙江省青川市碧水县)."""
+    if not site_region or not _PREFECTURE.search(site_region):
+        return site_region
+    for text in (title or "", body[:120]):
+        for match in _COUNTY.finditer(text):
+            name = match.group(0)
+            if (
+                match.group(1)[-1] in _NOT_A_NAME
+                or match.group(1)[0] in "年月日的和与及在"
+                or name in _NOT_NAMES
+            ):
+                continue
+            if name in site_region:
+                return site_region
+            return site_region + name
+    return site_region
 
 
 def review_year(title: str | None, body: str, published: str | None) -> int | None:

@@ -13,7 +13,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
-from crawler.classify import classify, review_year
+from crawler.classify import classify, refine_region, review_year
 from crawler.fingerprint import content_hash
 from crawler.items import ColumnItem, ErrorItem, PageItem
 
@@ -25,15 +25,31 @@ def _is_article(item: object) -> bool:
 
 
 class ClassifyPipeline:
-    """Decide whether an article is a work summary; the reason goes with it to the archive."""
+    """Decide whether an article is a work summary, with the site's rules; the reason goes with
+    it to the archive."""
+
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _rules(self, site_id: str):
+        spider = self.crawler.spider if self.crawler is not None else None
+        for site in getattr(spider, "sites", ()):
+            if site.id == site_id:
+                return site.rules
+        return None
 
     def process_item(self, item):
         if _is_article(item):
-            decision = classify(item.title, item.body or "")
+            decision = classify(item.title, item.body or "", self._rules(item.site))
             item.is_summary = decision.is_summary
             item.reason = decision.reason
             if decision.is_summary:
                 item.year = review_year(item.title, item.body or "", item.published)
+                item.region = refine_region(item.region, item.title, item.body or "")
         return item
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.classify import Rules, default_rules, parse_rules
+
 SITE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 SCHEDULE_INTERVAL = re.compile(r"^every\s+(\d+)\s*(s|m|h|d)$")
 CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
@@ -59,6 +61,9 @@ class Site:
     ignore_patterns: tuple[re.Pattern, ...] = field(default_factory=tuple)
     # A site on an intranet or on this machine: its pages may come from private addresses.
     private_network: bool = False
+    # The summary classifier's rules for this site: the defaults changed by sites.toml's
+    # [classify] table and the site's own [site.classify]; None for the defaults unchanged.
+    rules: Rules | None = None
 
     def owns(self, url: str) -> bool:
         """True when ``url`` is http(s) on one of the site's own hosts."""
@@ -220,14 +225,15 @@ def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SitesError(f"{path}: not valid TOML: {exc}") from None
-    unknown_top = set(data) - {"site", "defaults"}
+    unknown_top = set(data) - {"site", "defaults", "classify"}
     if unknown_top:
         raise check.fail(
             "top level",
             sorted(unknown_top)[0],
-            "unknown key (expected [[site]] tables and an optional [defaults] table)",
+            "unknown key (expected [[site]] tables, an optional [defaults] and [classify] table)",
         )
     defaults = data.get("defaults", {})
+    global_rules = _classify_rules(check, "[classify]", data.get("classify"), None)
     if not isinstance(defaults, dict):
         raise check.fail("top level", "defaults", "expected a table")
     for key, raw in defaults.items():
@@ -248,11 +254,11 @@ def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
             if key not in entry:
                 raise check.fail(where, key, "missing")
         for key in entry:
-            if key not in _REQUIRED and key not in _OPTIONAL:
+            if key not in _REQUIRED and key not in _OPTIONAL and key != "classify":
                 raise check.fail(
                     where,
                     key,
-                    f"unknown key (allowed: {', '.join(list(_REQUIRED) + list(_OPTIONAL))})",
+                    f"unknown key (allowed: {', '.join(list(_REQUIRED) + list(_OPTIONAL) + ['classify'])})",
                 )
         site_id = entry["id"]
         if not isinstance(site_id, str) or not SITE_ID.match(site_id):
@@ -284,6 +290,7 @@ def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
                 options[key] = ()
             else:
                 options[key] = default
+        options["rules"] = _classify_rules(check, where, entry.get("classify"), global_rules)
         urls = tuple(start_urls)
         domains = options.pop("allowed_domains") or default_domains(urls)
         site = Site(
@@ -303,6 +310,18 @@ def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
     if not sites:
         raise SitesError(f"{path}: no [[site]] tables")
     return sites
+
+
+def _classify_rules(check: _Checker, where: str, table: Any, base: Rules | None) -> Rules | None:
+    """The classifier rules as a [classify] table changes them; ``base`` when there is none."""
+    if table is None:
+        return base
+    if not isinstance(table, dict):
+        raise check.fail(where, "classify", "expected a table of threshold, min_chars and [[rule]]")
+    try:
+        return parse_rules(table, base or default_rules())
+    except ValueError as exc:
+        raise check.fail(where, "classify", str(exc)) from None
 
 
 def load_sites(path: str | Path) -> list[Site]:
