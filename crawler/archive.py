@@ -21,6 +21,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from crawler.fingerprint import FAMILY_CONTAINMENT, containment, samples, shingles
 from crawler.search import FTS_TABLE, index_columns
 from crawler.sites import Site
 
@@ -192,6 +193,121 @@ def m006_column_walks(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE pages SET column_walked = last_fetched WHERE kind = 'list' AND status = 200")
 
 
+@migrations()
+def m007_families_and_versions(db: sqlite_utils.Database) -> None:
+    # Near-duplicate families: reposts that differ by an editor's note, a dropped paragraph or a
+    # corrected figure are separate documents (each with its own hash) linked by family_id.
+    db.execute(
+        """CREATE TABLE document_families (
+            id INTEGER PRIMARY KEY, title TEXT, first_published TEXT, first_site TEXT,
+            first_url TEXT, documents INTEGER, sites INTEGER, updated TEXT)"""
+    )
+    db.execute(
+        "ALTER TABLE documents ADD COLUMN family_id INTEGER REFERENCES document_families(id)"
+    )
+    db.execute("ALTER TABLE documents ADD COLUMN family_similarity REAL")
+    db.execute(
+        """CREATE TABLE document_shingles (
+            hash INTEGER NOT NULL, document_id INTEGER NOT NULL REFERENCES documents(id))"""
+    )
+    db["document_shingles"].create_index(["hash"])
+    db["documents"].create_index(["family_id"])
+    # Every text ever seen at a URL: a page whose text changed keeps its old version.
+    db.execute(
+        """CREATE TABLE url_versions (
+            url TEXT NOT NULL, document_id INTEGER NOT NULL REFERENCES documents(id), site TEXT,
+            published TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            PRIMARY KEY (url, document_id))"""
+    )
+    db["url_versions"].create_index(["document_id"])
+    db.execute(
+        """INSERT INTO url_versions (url, document_id, site, published, first_seen, last_seen)
+           SELECT url, document_id, site, published, first_seen, last_seen FROM sightings"""
+    )
+    db.execute(
+        """CREATE VIEW versions AS
+           SELECT v.url, v.site,
+                  ROW_NUMBER() OVER (PARTITION BY v.url ORDER BY v.first_seen, v.document_id) AS version,
+                  COUNT(*) OVER (PARTITION BY v.url) AS versions,
+                  v.document_id, d.title, d.chars, d.content_hash, v.first_seen, v.last_seen,
+                  s.document_id IS v.document_id AS current
+           FROM url_versions v JOIN documents d ON d.id = v.document_id
+           LEFT JOIN sightings s ON s.url = v.url"""
+    )
+    for doc_id, body in db.execute("SELECT id, body FROM documents ORDER BY id").fetchall():
+        _join_family(db, doc_id, body)
+
+
+MAX_SAMPLES = 2000
+
+
+def _join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
+    """Link a new document to the family of the document it most resembles (containment of
+    shingles at least FAMILY_CONTAINMENT), or start a family; returns the family id."""
+    own = shingles(body)
+    # At most MAX_SAMPLES, the smallest hashes: the same choice for the same text, and few
+    # enough for SQLite's limit on bound variables even for a book-length page.
+    kept = sorted(samples(own))[:MAX_SAMPLES]
+    best_family, best_score = None, 0.0
+    if kept:
+        marks = ", ".join("?" for _ in kept)
+        candidates = db.execute(
+            f"""SELECT s.document_id, d.family_id, d.body, COUNT(*) AS shared
+                FROM document_shingles s JOIN documents d ON d.id = s.document_id
+                WHERE s.hash IN ({marks}) AND s.document_id != ?
+                GROUP BY s.document_id ORDER BY shared DESC LIMIT 20""",
+            [*kept, doc_id],
+        ).fetchall()
+        for _other, family_id, other_body, shared in candidates:
+            if shared < 2 and len(kept) > 2:
+                continue
+            score = containment(own, shingles(other_body))
+            if score > best_score:
+                best_family, best_score = family_id, score
+        db.execute(
+            "INSERT INTO document_shingles (hash, document_id) VALUES "
+            + ", ".join("(?, ?)" for _ in kept),
+            [value for pair in ((h, doc_id) for h in kept) for value in pair],
+        )
+    if best_family is None or best_score < FAMILY_CONTAINMENT:
+        best_family = db.execute(
+            "INSERT INTO document_families (updated) VALUES (?)", [utcnow()]
+        ).lastrowid
+        best_score = None
+    db.execute(
+        "UPDATE documents SET family_id = ?, family_similarity = ? WHERE id = ?",
+        [best_family, None if best_score is None else round(best_score, 3), doc_id],
+    )
+    _refresh_family(db, best_family)
+    return best_family
+
+
+def _refresh_family(db: sqlite_utils.Database, family_id: int | None) -> None:
+    """A family's first publication (earliest date of any version at any URL, the site and URL
+    that had it) and its counts."""
+    if family_id is None:
+        return
+    first = db.execute(
+        """SELECT d.title, COALESCE(v.published, d.published), v.site, v.url
+           FROM url_versions v JOIN documents d ON d.id = v.document_id
+           WHERE d.family_id = ?
+           ORDER BY COALESCE(v.published, d.published) IS NULL, COALESCE(v.published, d.published), v.first_seen
+           LIMIT 1""",
+        [family_id],
+    ).fetchone()
+    counts = db.execute(
+        """SELECT COUNT(DISTINCT d.id), COUNT(DISTINCT v.site)
+           FROM documents d LEFT JOIN url_versions v ON v.document_id = d.id WHERE d.family_id = ?""",
+        [family_id],
+    ).fetchone()
+    title, published, site, url = first if first else (None, None, None, None)
+    db.execute(
+        """UPDATE document_families SET title = ?, first_published = ?, first_site = ?, first_url = ?,
+           documents = ?, sites = ?, updated = ? WHERE id = ?""",
+        [title, published, site, url, counts[0], counts[1], utcnow(), family_id],
+    )
+
+
 class ArchiveError(RuntimeError):
     """The archive cannot be opened or written (missing folder, read-only file, not a database)."""
 
@@ -260,6 +376,7 @@ class PageOutcome:
     document_id: int | None = None
     new_document: bool = False
     new_sighting: bool = False
+    changed: bool = False  # the URL showed another text before: a new version
 
 
 @dataclass
@@ -533,8 +650,19 @@ class Archive:
             outcome.document_id = cursor.lastrowid
             outcome.new_document = True
             _index_document(self.db, outcome.document_id, doc.title, doc.body)
-        sighting = self.db.execute("SELECT id FROM sightings WHERE url = ?", [doc.url]).fetchone()
+            _join_family(self.db, outcome.document_id, doc.body)
+        # Every text seen at the URL is kept; the sighting points at the latest.
+        self.db.execute(
+            """INSERT INTO url_versions (url, document_id, site, published, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (url, document_id) DO UPDATE SET last_seen = excluded.last_seen""",
+            [doc.url, outcome.document_id, doc.site, doc.published, now, now],
+        )
+        sighting = self.db.execute(
+            "SELECT id, document_id FROM sightings WHERE url = ?", [doc.url]
+        ).fetchone()
         if sighting:
+            outcome.changed = sighting[1] != outcome.document_id
             self.db.execute(
                 "UPDATE sightings SET document_id = ?, title = ?, published = ?, source = ?, last_seen = ? WHERE id = ?",
                 [outcome.document_id, doc.title, doc.published, doc.source, now, sighting[0]],
@@ -555,6 +683,10 @@ class Archive:
                 ],
             )
             outcome.new_sighting = True
+        family = self.db.execute(
+            "SELECT family_id FROM documents WHERE id = ?", [outcome.document_id]
+        ).fetchone()
+        _refresh_family(self.db, family[0])  # a new sighting may be its earliest publication
         return outcome
 
     def rebuild_search_index(self) -> int:

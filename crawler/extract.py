@@ -179,10 +179,15 @@ def looks_binary(body: bytes) -> bool:
     return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """Parse HTML text leniently; raise NotHTML when there is nothing to parse."""
-    # lxml refuses str input that carries an XML encoding declaration.
+    # lxml refuses str input that carries an XML encoding declaration, and text with control
+    # characters (it cannot move such text when furniture is removed); neither is ever content.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    text = _CONTROL.sub("", text)
     if not text.strip():
         raise NotHTML("empty page")
     try:

@@ -33,3 +33,42 @@ def normalise(text: str) -> str:
 def content_hash(body: str) -> str:
     """SHA-256 (hex) of the normalised body: the identity of a document in the archive."""
     return hashlib.sha256(normalise(body).encode("utf-8")).hexdigest()
+
+
+# --- near-duplicates ---------------------------------------------------------------------------
+#
+# Reposts of one summary differ by an editor's note, a dropped paragraph, a corrected figure or
+# another ending, so their hashes differ. They are recognised by their character shingles (runs
+# of SHINGLE characters, punctuation and whitespace removed): a repost contains most of the
+# shingles of the shorter text. Every shingle hash that falls in 1/SAMPLE_MOD of the hash space
+# is kept as a sample; documents sharing samples are candidates, and a candidate is linked when
+# the exact containment of the full shingle sets reaches FAMILY_CONTAINMENT.
+
+SHINGLE = 5
+SAMPLE_MOD = 16
+FAMILY_CONTAINMENT = 0.5
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[int]:
+    """The hashes (signed 64-bit, as SQLite stores integers) of the text's character shingles."""
+    letters = _NOT_WORD.sub("", normalise(text))
+    if len(letters) < size:
+        letters = letters.ljust(size, "\0") if letters else ""
+    found = set()
+    for start in range(max(0, len(letters) - size + 1)):
+        digest = hashlib.blake2b(letters[start : start + size].encode("utf-8"), digest_size=8)
+        found.add(int.from_bytes(digest.digest(), "big", signed=True))
+    return found
+
+
+def samples(hashes: set[int]) -> set[int]:
+    """The shingle hashes kept for finding candidates: the same shingle is kept in every text."""
+    return {value for value in hashes if value % SAMPLE_MOD == 0}
+
+
+def containment(a: set[int], b: set[int]) -> float:
+    """How much of the smaller shingle set is in the other: 1.0 for a text inside another."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))

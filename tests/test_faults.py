@@ -55,7 +55,7 @@ def archive_state(db: Path) -> dict[str, set]:
 
 def assert_consistent(db: Path) -> None:
     """Nothing half-written: the file is sound, every sighting has its document, every document its
-    sighting, page row and search entry."""
+    version at a URL, page row, family and search entry."""
     assert rows(db, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
     assert rows(db, "PRAGMA foreign_key_check") == []
     tables = {r["name"] for r in rows(db, "SELECT name FROM sqlite_master")}
@@ -72,8 +72,8 @@ def assert_consistent(db: Path) -> None:
     assert (
         rows(
             db,
-            "SELECT id FROM documents WHERE id NOT IN (SELECT document_id FROM sightings) "
-            "OR url NOT IN (SELECT url FROM pages)",
+            "SELECT id FROM documents WHERE id NOT IN (SELECT document_id FROM url_versions) "
+            "OR url NOT IN (SELECT url FROM pages) OR family_id NOT IN (SELECT id FROM document_families)",
         )
         == []
     )
