@@ -55,6 +55,21 @@ def vocabulary() -> list[str]:
     return ordered
 
 
+def synthetic_summary(
+    rng: random.Random, words: list[str], weights: list[float]
+) -> tuple[str, int, str]:
+    """(place, year, body) of a synthetic summary of about 1,500 characters."""
+    place = rng.choice(PLACES)
+    year = rng.randint(2015, 2024)
+    paragraphs = []
+    for _ in range(rng.randint(8, 20)):
+        picked = rng.choices(words, weights, k=rng.randint(15, 30))
+        paragraphs.append(
+            "，".join("".join(picked[i : i + 3]) for i in range(0, len(picked), 3)) + "。"
+        )
+    return place, year, f"{year}年，{place}统一战线工作取得新成效。\n" + "\n".join(paragraphs)
+
+
 def build(db_path: Path, words: list[str]) -> tuple[float, float]:
     rng = random.Random(20261122)
     weights = [1 / (rank + 1) for rank in range(len(words))]
@@ -63,15 +78,7 @@ def build(db_path: Path, words: list[str]) -> tuple[float, float]:
         started = time.perf_counter()
         rows = []
         for number in range(DOCS):
-            place = rng.choice(PLACES)
-            year = rng.randint(2015, 2024)
-            paragraphs = []
-            for _ in range(rng.randint(8, 20)):  # about 1,500 characters, as a real summary
-                picked = rng.choices(words, weights, k=rng.randint(15, 30))
-                paragraphs.append(
-                    "，".join("".join(picked[i : i + 3]) for i in range(0, len(picked), 3)) + "。"
-                )
-            body = f"{year}年，{place}统一战线工作取得新成效。\n" + "\n".join(paragraphs)
+            place, year, body = synthetic_summary(rng, words, weights)
             rows.append({
                 "content_hash": hashlib.sha256(f"{number}{body}".encode()).hexdigest(), "title": f"{year}年{place}统一战线工作综述（{number}）",
                 "body": body, "published": f"{year + 1}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}", "year": year, "source": f"{place}日报",

@@ -206,6 +206,7 @@ def m007_families_and_versions(db: sqlite_utils.Database) -> None:
         "ALTER TABLE documents ADD COLUMN family_id INTEGER REFERENCES document_families(id)"
     )
     db.execute("ALTER TABLE documents ADD COLUMN family_similarity REAL")
+    db.execute("ALTER TABLE documents ADD COLUMN shingle_samples INTEGER")
     db.execute(
         """CREATE TABLE document_shingles (
             hash INTEGER NOT NULL, document_id INTEGER NOT NULL REFERENCES documents(id))"""
@@ -252,14 +253,20 @@ def _join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
     if kept:
         marks = ", ".join("?" for _ in kept)
         candidates = db.execute(
-            f"""SELECT s.document_id, d.family_id, d.body, COUNT(*) AS shared
-                FROM document_shingles s JOIN documents d ON d.id = s.document_id
-                WHERE s.hash IN ({marks}) AND s.document_id != ?
+            f"""SELECT s.document_id, COUNT(*) AS shared
+                FROM document_shingles s WHERE s.hash IN ({marks}) AND s.document_id != ?
                 GROUP BY s.document_id ORDER BY shared DESC LIMIT 20""",
             [*kept, doc_id],
         ).fetchall()
-        for _other, family_id, other_body, shared in candidates:
+        for other, shared in candidates:
             if shared < 2 and len(kept) > 2:
+                break
+            family_id, other_body, other_samples = db.execute(
+                "SELECT family_id, body, shingle_samples FROM documents WHERE id = ?", [other]
+            ).fetchone()
+            # The samples estimate the containment; only plausible candidates are compared in
+            # full (with a wide margin: few samples make a noisy estimate).
+            if shared / max(1, min(len(kept), other_samples or len(kept))) < FAMILY_CONTAINMENT / 2:
                 continue
             score = containment(own, shingles(other_body))
             if score > best_score:
@@ -275,8 +282,8 @@ def _join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
         ).lastrowid
         best_score = None
     db.execute(
-        "UPDATE documents SET family_id = ?, family_similarity = ? WHERE id = ?",
-        [best_family, None if best_score is None else round(best_score, 3), doc_id],
+        "UPDATE documents SET family_id = ?, family_similarity = ?, shingle_samples = ? WHERE id = ?",
+        [best_family, None if best_score is None else round(best_score, 3), len(kept), doc_id],
     )
     _refresh_family(db, best_family)
     return best_family
