@@ -407,6 +407,8 @@ def _title_above_body(head_lines: list[str]) -> str | None:
     """The last line above the body that reads like a headline: old table layouts mark the title
     only with a bold font, and the info line (date, source) sits between it and the text."""
     for line in reversed(head_lines[-4:]):
+        if re.search(r"首页|当前位置|您的位置|现在的位置", line):
+            return None  # navigation: the title is not above the body
         if (
             _LABELLED_DATE.search(line)
             or _SOURCE_LINE.search(line)
@@ -428,6 +430,13 @@ def _extract_title(
         return meta_title
     page_title = _clean_text(doc.findtext(".//title") or "")
     candidates: list[str] = []
+    # A heading at the top of the content box itself (simple templates put it there).
+    inner: list[str] = []
+    if content is not None:
+        for element in content.iter("h1", "h2", "h3", "h4"):
+            text = _clean_text(element.text_content())
+            if 4 <= len(text) <= 120 and _cjk_count(text) >= 2:
+                inner.append(text)
     for element in doc.xpath(
         "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or contains(translate(@id,'TITLE','title'),'title')]"
     ):
@@ -446,6 +455,9 @@ def _extract_title(
             candidates.append(text)
     if page_title:
         in_title = [c for c in candidates if c in page_title or page_title in c]
+        if in_title:
+            return max(in_title, key=len)
+        in_title = [c for c in inner if c in page_title or page_title in c]
         if in_title:
             return max(in_title, key=len)
     for tag in ("h1", "h2"):
