@@ -212,6 +212,9 @@ def m007_families_and_versions(db: sqlite_utils.Database) -> None:
             hash INTEGER NOT NULL, document_id INTEGER NOT NULL REFERENCES documents(id))"""
     )
     db["document_shingles"].create_index(["hash"])
+    # How many documents have each sampled shingle: the common ones (phrases every summary uses)
+    # are left out of the candidate search, which would otherwise read most of the archive.
+    db.execute("CREATE TABLE shingle_counts (hash INTEGER PRIMARY KEY, documents INTEGER NOT NULL)")
     db["documents"].create_index(["family_id"])
     # Every text ever seen at a URL: a page whose text changed keeps its old version.
     db.execute(
@@ -240,6 +243,9 @@ def m007_families_and_versions(db: sqlite_utils.Database) -> None:
 
 
 MAX_SAMPLES = 2000
+# A sampled shingle in more documents than this is too common to find reposts by.
+COMMON_SHINGLE = 50
+MIN_QUERY = 8
 
 
 def _join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
@@ -252,25 +258,43 @@ def _join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
     best_family, best_score = None, 0.0
     if kept:
         marks = ", ".join("?" for _ in kept)
+        common = dict(
+            db.execute(
+                f"SELECT hash, documents FROM shingle_counts WHERE hash IN ({marks})", kept
+            ).fetchall()
+        )
+        query = [h for h in kept if common.get(h, 0) <= COMMON_SHINGLE]
+        if len(query) < MIN_QUERY:  # a text of common phrases only: its rarest ones
+            query = sorted(kept, key=lambda h: common.get(h, 0))[:MIN_QUERY]
         candidates = db.execute(
             f"""SELECT s.document_id, COUNT(*) AS shared
-                FROM document_shingles s WHERE s.hash IN ({marks}) AND s.document_id != ?
+                FROM document_shingles s WHERE s.hash IN ({", ".join("?" for _ in query)})
+                AND s.document_id != ?
                 GROUP BY s.document_id ORDER BY shared DESC LIMIT 20""",
-            [*kept, doc_id],
+            [*query, doc_id],
         ).fetchall()
         for other, shared in candidates:
-            if shared < 2 and len(kept) > 2:
+            if shared < 2 and len(query) > 2:
                 break
             family_id, other_body, other_samples = db.execute(
                 "SELECT family_id, body, shingle_samples FROM documents WHERE id = ?", [other]
             ).fetchone()
             # The samples estimate the containment; only plausible candidates are compared in
             # full (with a wide margin: few samples make a noisy estimate).
-            if shared / max(1, min(len(kept), other_samples or len(kept))) < FAMILY_CONTAINMENT / 2:
+            if (
+                shared / max(1, min(len(query), other_samples or len(query)))
+                < FAMILY_CONTAINMENT / 2
+            ):
                 continue
             score = containment(own, shingles(other_body))
             if score > best_score:
                 best_family, best_score = family_id, score
+        db.execute(
+            "INSERT INTO shingle_counts (hash, documents) VALUES "
+            + ", ".join("(?, 1)" for _ in kept)
+            + " ON CONFLICT (hash) DO UPDATE SET documents = documents + 1",
+            kept,
+        )
         db.execute(
             "INSERT INTO document_shingles (hash, document_id) VALUES "
             + ", ".join("(?, ?)" for _ in kept),

@@ -1,4 +1,4 @@
-"""Command line: `crawler crawl`, `serve`, `demo`, `extract`.
+"""Command line: `crawler crawl`, `check-site`, `serve`, `demo`, `extract`, `schedule`.
 
 A thin click layer over the library; every command and option has help text.
 """
@@ -284,6 +284,53 @@ def extract(target: str, url: str | None, encoding: str | None) -> None:
         "reason": decision.reason,
     }
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@cli.command("check-site")
+@click.argument("target", metavar="SITE_ID_OR_URL")
+@click.option(
+    "--sites",
+    "sites_path",
+    default="sites.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Site registry to find SITE_ID in (not needed for a URL).",
+)
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, as with `crawler crawl` (repeatable).",
+)
+@click.option(
+    "--max-requests",
+    default=300,
+    show_default=True,
+    type=int,
+    help="Request budget when checking a bare URL (a registry site keeps its own).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check_site_command(
+    target: str, sites_path: str, overrides: tuple[str, ...], max_requests: int, as_json: bool
+) -> None:
+    """Crawl one site without touching the archive and print what was found.
+
+    SITE_ID_OR_URL is a site of the registry or a start URL. The report lists the columns with
+    their pages and article links, every summary with its date, title, year, region and the start
+    of its text, the other articles with the reason they were not taken, and the errors. The
+    crawl is a real one (robots.txt, delays), into a temporary archive that is then deleted.
+    """
+    from crawler.check import check_site
+    from crawler.runner import parse_overrides
+
+    try:
+        report = check_site(target, sites_path, parse_overrides(overrides), max_requests)
+    except (SitesError, ArchiveError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(report.as_json() if as_json else report.as_text())
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

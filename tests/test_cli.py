@@ -83,3 +83,48 @@ def test_demo_crawls_the_sample_sites_and_refuses_a_real_archive(tmp_path: Path)
     result = run_demo(tmp_path)
     assert result.returncode == 1
     assert "already holds a real archive (sites: jjxw)" in result.stderr
+
+
+def test_check_site_reports_a_site_without_touching_the_archive(
+    tmp_path: Path, sample_web, sites_file: Path
+):
+    from conftest import FAST
+
+    work = tmp_path / "work"
+    work.mkdir()
+    result = run_crawler("check-site", "yunxi-gov", "--sites", str(sites_file), *FAST, cwd=work)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("check-site yunxi-gov (http://")
+    assert "run ok" in out and "2 summaries" in out
+    site = sample_web["yunxi-gov"]
+    assert f"  {site.base_url}/col/col4467/index.html  1 page(s), 2 article links" in out, out
+    assert f"  {site.base_url}/module/web/jpage/dataproxy.jsp  2 page(s), 3 article links" in out
+    for article in ("云溪区2022年民族宗教工作回顾", "侨心汇聚添动能 同心筑梦启新程"):
+        assert article in out
+    assert "[2022, 临江市云溪区]" in out
+    assert "linked documents, not fetched (1):" in out
+    assert "云溪区新乡贤联谊会第二次会员大会召开: not a summary" in out
+    assert "Nothing was written to any archive." in out
+    assert list(work.iterdir()) == [], "no archive.db or anything else was written"
+
+
+def test_check_site_takes_a_bare_url_and_prints_json(tmp_path: Path, sample_web):
+    import json
+
+    from conftest import FAST
+
+    site = sample_web["qingshan-tz"]
+    result = run_crawler("check-site", site.base_url + "/", "--json", *FAST, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["site"] == site.base_url + "/" and report["status"] == "ok"
+    assert sorted(s["title"] for s in report["summaries"]) == sorted(
+        [
+            "青山县委统战部2022年工作总结",
+            "同心聚力谱新篇 砥砺奋进开新局——2022年临江市统一战线工作综述",
+        ]
+    )
+    assert all(s["body"] for s in report["summaries"])
+    bad = run_crawler("check-site", "nope", "--sites", str(tmp_path / "missing.toml"))
+    assert bad.returncode == 2 and "no such file" in bad.stderr

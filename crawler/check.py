@@ -1,0 +1,167 @@
+"""`crawler check-site`: crawl one site into a throwaway archive and report what was found.
+
+How a user adds a site with confidence: the same spider, extraction and classifier as a real
+crawl, and a report of the columns, their pages, the articles and each summary, without writing
+anything to the real archive.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.runner import run_crawl
+from crawler.sites import load_sites, select_sites
+
+_PAGE_IN_PATH = re.compile(r"_\d+(\.s?html?)$", re.IGNORECASE)
+_PAGE_IN_QUERY = re.compile(
+    r"\b(page|pageno|pageindex|pagenum|p|pn|curpage|startrecord|endrecord|perpage)=\d+",
+    re.IGNORECASE,
+)
+
+
+def column_of(url: str) -> str:
+    """The column a list page belongs to: its URL without the page number (for Hanweb's
+    dataproxy.jsp, without the record range)."""
+    url = _PAGE_IN_PATH.sub(r"\1", url)
+    url = _PAGE_IN_QUERY.sub("", url)
+    url = re.sub(r"&{2,}", "&", url).replace("?&", "?")
+    return url.rstrip("?&")
+
+
+@dataclass
+class SiteReport:
+    site: str
+    start_urls: list[str]
+    status: str
+    requests: int = 0
+    columns: list[dict] = field(default_factory=list)
+    articles: int = 0
+    summaries: list[dict] = field(default_factory=list)
+    others: list[dict] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    attachments: list[str] = field(default_factory=list)
+
+    def as_text(self, preview: int = 80) -> str:
+        lines = [
+            f"check-site {self.site} ({', '.join(self.start_urls)}): run {self.status}, "
+            f"{self.requests} requests, {len(self.columns)} columns, {self.articles} articles, "
+            f"{len(self.summaries)} summaries, {sum(self.errors.values())} errors",
+            "",
+            "columns (list pages read, article links on them):",
+        ]
+        for column in self.columns:
+            lines.append(
+                f"  {column['url']}  {column['pages']} page(s), {column['articles']} article links"
+            )
+        lines += ["", "summaries:"]
+        for summary in self.summaries:
+            lines.append(
+                f"  {summary['published'] or '(no date)'}  {summary['title'] or '(no title)'}"
+                f"  [{summary['year']}, {summary['region']}]"
+            )
+            lines.append(f"      {summary['body'][:preview]}…")
+            lines.append(f"      {summary['url']}")
+        if not self.summaries:
+            lines.append("  none found")
+        lines += ["", f"other articles ({len(self.others)}), with the deciding reason:"]
+        for other in self.others[:15]:
+            lines.append(f"  {other['title'] or other['url']}: {other['reason']}")
+        if len(self.others) > 15:
+            lines.append(f"  … and {len(self.others) - 15} more")
+        if self.attachments:
+            lines += ["", f"linked documents, not fetched ({len(self.attachments)}):"]
+            lines += [f"  {url}" for url in self.attachments[:10]]
+        if self.errors:
+            lines += ["", "errors: " + ", ".join(f"{k} ×{v}" for k, v in self.errors.items())]
+        lines += ["", "Nothing was written to any archive."]
+        return "\n".join(lines)
+
+    def as_json(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False, indent=2)
+
+
+def _site_for_url(url: str, folder: Path, max_requests: int) -> tuple[Path, str]:
+    """A registry of one site for a bare URL."""
+    host = urlsplit(url).hostname or "site"
+    path = folder / "sites.toml"
+    path.write_text(
+        f'[[site]]\nid = "check"\nname = "{host}"\nregion = "未指定"\n'
+        f"start_urls = [{json.dumps(url)}]\nmax_requests = {max_requests}\n",
+        encoding="utf-8",
+    )
+    return path, "check"
+
+
+def check_site(
+    target: str,
+    sites_path: str | Path = "sites.toml",
+    overrides: dict[str, str] | None = None,
+    max_requests: int = 300,
+) -> SiteReport:
+    """Crawl one site (an id in the registry, or a URL) into a temporary archive and report on it.
+    SitesError for an unknown id or a bad registry."""
+    with tempfile.TemporaryDirectory(prefix="check-site-") as folder:
+        site_id = target
+        if re.match(r"^https?://", target):
+            sites_path, site_id = _site_for_url(target, Path(folder), max_requests)
+        site = select_sites(load_sites(sites_path), [site_id], str(sites_path))[0]
+        db = Path(folder) / "check.db"
+        result = run_crawl(sites_path, [site_id], db, overrides)
+        return _report(
+            db, site_id if site_id != "check" else target, list(site.start_urls), result.status
+        )
+
+
+def _report(db: Path, name: str, start_urls: list[str], status: str) -> SiteReport:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        run = conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        report = SiteReport(name, start_urls, status, requests=run["requests"] or 0)
+        columns: dict[str, dict] = {}
+        for page in conn.execute("SELECT url, links FROM pages WHERE kind = 'list' ORDER BY url"):
+            column = columns.setdefault(
+                column_of(page["url"]), {"url": column_of(page["url"]), "pages": 0, "articles": 0}
+            )
+            column["pages"] += 1
+            links = json.loads(page["links"] or "[]")
+            column["articles"] += sum(1 for link in links if link[1] == "article")
+        report.columns = sorted(columns.values(), key=lambda c: c["url"])
+        articles = conn.execute(
+            "SELECT url, title, published, is_summary, reason FROM pages WHERE kind = 'article' AND status = 200 ORDER BY published DESC"
+        ).fetchall()
+        report.articles = len(articles)
+        documents = {
+            row["url"]: dict(row)
+            for row in conn.execute(
+                "SELECT url, title, published, year, region, body FROM documents"
+            )
+        }
+        for article in articles:
+            if article["is_summary"] and article["url"] in documents:
+                report.summaries.append(documents[article["url"]])
+            elif article["is_summary"]:  # an exact repost of a text seen earlier in this check
+                report.summaries.append(
+                    {**dict(article), "year": None, "region": None, "body": "(same text as above)"}
+                )
+            else:
+                report.others.append(dict(article))
+        report.errors = dict(
+            Counter(
+                row[0]
+                for row in conn.execute("SELECT kind FROM crawl_errors WHERE kind != 'attachment'")
+            )
+        )
+        report.attachments = [
+            row[0] for row in conn.execute("SELECT url FROM pages WHERE kind = 'attachment'")
+        ]
+        return report
+    finally:
+        conn.close()
