@@ -208,7 +208,8 @@ def test_missed_runs_fire_once_after_a_restart(tmp_path: Path, sample_web):
     before = len(runs(db))
     time.sleep(7)  # three runs missed while the service is down
     process, db = start_scheduler(tmp_path, sites_text)
-    time.sleep(1.5)  # the catch-up run starts at once; the next regular one is 2 s later
+    # The catch-up run starts as soon as the scheduler is up; the next regular one 2 s later.
+    assert wait_for(lambda: len(runs(db)) > before, 60)
     stop(process)
     assert len(runs(db)) - before == 1, "missed runs collapse into one"
 
