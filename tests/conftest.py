@@ -36,6 +36,18 @@ def run_crawler(
     )
 
 
+SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+def seed_files() -> list[Path]:
+    """The five real summaries in ../shared/seeds (beside the checkout, as in CI)."""
+    seeds = sorted(SEEDS_DIR.glob("*.txt"))
+    assert len(seeds) == 5, (
+        f"expected the 5 seed summaries in {SEEDS_DIR} (the shared folder beside the checkout)"
+    )
+    return seeds
+
+
 def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
