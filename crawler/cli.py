@@ -20,6 +20,27 @@ from crawler.sites import SitesError
 DEFAULT_PORT = 8001
 
 
+def sites_option(help_text: str):
+    return click.option(
+        "--sites",
+        "sites_path",
+        default="sites.toml",
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help=help_text,
+    )
+
+
+settings_option = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, as with `scrapy crawl -s` (repeatable).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="summary-archive")
 def cli() -> None:
@@ -32,14 +53,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("site_ids", nargs=-1)
-@click.option(
-    "--sites",
-    "sites_path",
-    default="sites.toml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Site registry (TOML).",
-)
+@sites_option("Site registry (TOML).")
 @click.option(
     "--db",
     "db_path",
@@ -48,14 +62,7 @@ def cli() -> None:
     type=click.Path(dir_okay=False),
     help="Archive SQLite file (created if missing).",
 )
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting, as with `scrapy crawl -s` (repeatable).",
-)
+@settings_option
 @click.option(
     "--refresh",
     is_flag=True,
@@ -288,22 +295,8 @@ def extract(target: str, url: str | None, encoding: str | None) -> None:
 
 @cli.command("check-site")
 @click.argument("target", metavar="SITE_ID_OR_URL")
-@click.option(
-    "--sites",
-    "sites_path",
-    default="sites.toml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Site registry to find SITE_ID in (not needed for a URL).",
-)
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting, as with `crawler crawl` (repeatable).",
-)
+@sites_option("Site registry to find SITE_ID in (not needed for a URL).")
+@settings_option
 @click.option(
     "--max-requests",
     default=300,
