@@ -9,6 +9,8 @@ metadata service) is refused, unless the site itself lives there.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -54,8 +56,9 @@ class SiteScopeMiddleware:
         origin = f" (redirected from {via[0]})" if via else ""
         if not site.owns(request.url):
             raise OffsiteRequest(f"not followed: {request.url} is outside site '{site.id}'{origin}")
-        host = request.url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
-        if is_private_address(host) and not site.may_use_private_addresses:
+        if is_private_address(urlsplit(request.url).hostname or "") and not (
+            site.may_use_private_addresses
+        ):
             raise PrivateAddressRequest(
                 f"not followed: {request.url} is a private address and site '{site.id}' "
                 f"is not on a private network{origin}"
