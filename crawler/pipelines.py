@@ -30,21 +30,19 @@ class ClassifyPipeline:
 
     def __init__(self, crawler=None):
         self.crawler = crawler
+        self.rules: dict = {}
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def _rules(self, site_id: str):
+    def open_spider(self):
         spider = self.crawler.spider if self.crawler is not None else None
-        for site in getattr(spider, "sites", ()):
-            if site.id == site_id:
-                return site.rules
-        return None
+        self.rules = {site.id: site.rules for site in getattr(spider, "sites", ())}
 
     def process_item(self, item):
         if _is_article(item):
-            decision = classify(item.title, item.body or "", self._rules(item.site))
+            decision = classify(item.title, item.body or "", self.rules.get(item.site))
             item.is_summary = decision.is_summary
             item.reason = decision.reason
             if decision.is_summary:

@@ -113,6 +113,10 @@ class MunicipalSpider(scrapy.Spider):
         if site is not None:
             self.counts[site.id].requests += 1
 
+    def _stopped(self, site: Site) -> bool:
+        """No more requests for the site this run: its budget is spent or it refused the crawler."""
+        return self._scheduled[site.id] >= site.max_requests or site.id in self.given_up
+
     def _request(
         self, link: Link | str, site: Site, kind: str, hops: int, **meta: Any
     ) -> scrapy.Request | None:
@@ -128,7 +132,7 @@ class MunicipalSpider(scrapy.Spider):
             self._seen.add(key)
             self.counts[site.id].skipped_known += 1
             return None
-        if self._scheduled[site.id] >= site.max_requests or site.id in self.given_up:
+        if self._stopped(site):
             self.counts[site.id].cut += 1
             return None
         self._seen.add(key)
@@ -319,8 +323,7 @@ class MunicipalSpider(scrapy.Spider):
     def _column_walked(self, site: Site, column: str) -> Iterator[ColumnItem]:
         """The column's paging stopped where it should (not cut short by a budget or a block)."""
         state = self.state[site.id]
-        stopped_early = self._scheduled[site.id] >= site.max_requests or site.id in self.given_up
-        if column not in state.walked_columns and not stopped_early:
+        if column not in state.walked_columns and not self._stopped(site):
             state.walked_columns.add(column)
             yield ColumnItem(column, walked=True)
 
