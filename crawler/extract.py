@@ -160,8 +160,10 @@ class NotHTML(ValueError):
 
 
 def looks_binary(body: bytes) -> bool:
-    """True for bytes that are no HTML page: NULs, or a known file signature at the start."""
-    head = body[:1024]
+    """True for bytes that are no HTML page: a known file signature at the start, NULs, or more
+    than 1 % control bytes (text in UTF-8 or GBK has none; compressed or encrypted data has about
+    one in ten) in the first 4 KB."""
+    head = body[:4096]
     if head.startswith(
         (
             b"%PDF",
@@ -176,7 +178,10 @@ def looks_binary(body: bytes) -> bool:
         )
     ):
         return True
-    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs
+        return False
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13, 27))
+    return b"\x00" in head or controls > len(head) / 100
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

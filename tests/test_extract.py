@@ -130,6 +130,20 @@ def test_binary_and_empty_responses_are_refused():
         extract_page(b"   ")
 
 
+def test_random_bytes_without_nuls_are_refused_but_text_with_a_stray_control_is_not():
+    """Regression: 40 KB of random bytes under .html passed as a page when its first kilobyte
+    happened to hold no NUL (about 2 % of the time)."""
+    import random
+
+    rng = random.Random(3)
+    noise = bytes(rng.randrange(1, 256) for _ in range(40_000))
+    assert b"\x00" not in noise
+    with pytest.raises(NotHTML):
+        extract_page(noise)
+    page = (PAGES / "news-editor-note.html").read_bytes().replace(b"<body>", b"<body>\x01\x02", 1)
+    assert extract_page(page).body
+
+
 def test_broken_html_still_extracts():
     html = (
         "<html><body><div class='content'><p>"
