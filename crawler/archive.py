@@ -10,11 +10,12 @@ all.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +249,37 @@ COMMON_SHINGLE = 50
 MIN_QUERY = 8
 
 
+@migrations()
+def m008_retry_backoff(db: sqlite_utils.Database) -> None:
+    # A URL that keeps failing (server error, redirect loop, too large) is asked for again after
+    # growing waits across crawls instead of at every crawl.
+    db.execute(
+        """CREATE TABLE failed_urls (
+            url TEXT PRIMARY KEY, site TEXT, page_kind TEXT, error TEXT, message TEXT,
+            status INTEGER, failures INTEGER NOT NULL, first_failed TEXT NOT NULL,
+            last_failed TEXT NOT NULL, retry_after TEXT NOT NULL)"""
+    )
+    db["failed_urls"].create_index(["site", "retry_after"])
+    for table in ("crawl_runs", "crawl_run_sites"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN deferred INTEGER")
+
+
+# Failures a URL is backed off for. Others are not: a gone page (404/410) is never asked for again,
+# an anti-bot answer or an unreachable host is about the whole site, not the URL.
+BACKOFF_ERRORS = re.compile(
+    r"^(http_\d+|redirect_loop|offsite|too_large|timeout|truncated|private_address)$"
+)
+_NO_BACKOFF_STATUSES = {404, 410}
+
+
+def retry_after(failures: int, base_days: float, max_days: float, now: datetime) -> str:
+    """When a URL that failed ``failures`` times in a row is worth asking for again: after
+    base, 2 × base, 4 × base … days, at most max_days, less an hour so that a daily crawl at a
+    jittered time is not a day late."""
+    days = min(base_days * 2 ** (failures - 1), max_days)
+    return (now + timedelta(days=days) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
     """Link a new document to the family of the document it most resembles (containment of
     shingles at least FAMILY_CONTAINMENT), or start a family; returns the family id."""
@@ -367,6 +399,42 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def check_archive(path: str | Path) -> None:
+    """ArchiveError unless ``path`` is an existing archive (for commands that only read one)."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ArchiveError(f"no archive at {path}: run `crawler crawl` or `crawler demo` first")
+    _refuse_foreign_database(path)
+
+
+def _refuse_foreign_database(path: Path) -> None:
+    """ArchiveError for a file that is not an archive: not SQLite at all, or an SQLite database of
+    something else (it would otherwise be turned into an archive). Reads without writing, so the
+    file stays byte-identical."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            ours = (
+                "_sqlite_migrations" in tables
+                and conn.execute(
+                    "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [migrations.name]
+                ).fetchone()
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
+    if tables and not ours:
+        shown = ", ".join(sorted(t for t in tables if not t.startswith("sqlite_"))[:5])
+        raise ArchiveError(
+            f"{path} is an SQLite database but not an archive (tables: {shown}); "
+            "name a new file or an existing archive"
+        )
+
+
 @dataclass
 class PageRecord:
     """What the crawl learned about one fetched URL."""
@@ -422,6 +490,7 @@ class SiteCounts:
     cut: int = 0
     skipped_known: int = 0
     depth_cut: int = 0
+    deferred: int = 0  # URLs not asked for: they failed before and their retry_after is later
     extra: dict[str, int] = field(default_factory=dict)
 
     def as_row(self) -> dict[str, int]:
@@ -436,6 +505,7 @@ class SiteCounts:
             "cut": self.cut,
             "skipped_known": self.skipped_known,
             "depth_cut": self.depth_cut,
+            "deferred": self.deferred,
         }
 
 
@@ -448,6 +518,7 @@ class Archive:
             raise ArchiveError(
                 f"cannot open archive {self.path}: folder {self.path.parent} does not exist"
             )
+        _refuse_foreign_database(self.path)
         try:
             conn = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -495,39 +566,57 @@ class Archive:
                 row = site.as_row() | {"updated": now}
                 self.db["sites"].upsert(row, pk="id")
 
-    def start_run(self, site_ids: list[str]) -> int:
+    def close_dead_runs(self) -> set[str]:
+        """Close as interrupted the runs left 'running' by a crawl process that no longer exists
+        (killed, machine restarted); returns the sites those runs were crawling."""
+        with self.transaction():
+            return self._close_dead_runs()
+
+    def _close_dead_runs(self) -> set[str]:
+        import os
+
+        sites: set[str] = set()
+        for run_id, pid, run_sites in self.db.execute(
+            "SELECT id, pid, sites FROM crawl_runs WHERE status = 'running'"
+        ).fetchall():
+            if pid is not None and (pid == os.getpid() or _process_alive(pid)):
+                continue
+            self.db["crawl_runs"].update(
+                run_id,
+                {
+                    "status": "interrupted",
+                    "finished": utcnow(),
+                    "message": f"the crawl process (pid {pid}) ended without closing its run",
+                },
+            )
+            sites.update((run_sites or "").split())
+        return sites
+
+    def start_run(self, site_ids: list[str], log_path: str | None = None) -> int:
         """Open a run for the sites; SiteBusy when a live crawl process already has one of them.
 
-        Runs left 'running' by a process that no longer exists (killed, machine restarted) are
-        closed as interrupted first. The check and the new row are one transaction, so of two
-        crawls of a site started at the same moment exactly one goes ahead.
+        Runs left 'running' by a process that no longer exists are closed as interrupted first.
+        The check and the new row are one transaction, so of two crawls of a site started at the
+        same moment exactly one goes ahead.
         """
         import os
 
         wanted = set(site_ids)
         with self.transaction():
+            self._close_dead_runs()
             for run_id, pid, sites, started in self.db.execute(
-                "SELECT id, pid, sites, started FROM crawl_runs WHERE status = 'running'"
+                "SELECT id, pid, sites, started FROM crawl_runs WHERE status = 'running' AND pid != ?",
+                [os.getpid()],
             ).fetchall():
-                if pid is not None and pid != os.getpid() and _process_alive(pid):
-                    busy = wanted & set((sites or "").split())
-                    if busy:
-                        raise SiteBusy(
-                            f"site '{sorted(busy)[0]}' is already being crawled into {self.path} "
-                            f"by run {run_id} (pid {pid}, started {started}); not starting another"
-                        )
-                    continue
-                self.db["crawl_runs"].update(
-                    run_id,
-                    {
-                        "status": "interrupted",
-                        "finished": utcnow(),
-                        "message": f"the crawl process (pid {pid}) ended without closing its run",
-                    },
-                )
+                busy = wanted & set((sites or "").split())
+                if busy:
+                    raise SiteBusy(
+                        f"site '{sorted(busy)[0]}' is already being crawled into {self.path} "
+                        f"by run {run_id} (pid {pid}, started {started}); not starting another"
+                    )
             cursor = self.db.execute(
-                "INSERT INTO crawl_runs (started, sites, status, pid) VALUES (?, ?, 'running', ?)",
-                [utcnow(), " ".join(site_ids), os.getpid()],
+                "INSERT INTO crawl_runs (started, sites, status, pid, log_path) VALUES (?, ?, 'running', ?, ?)",
+                [utcnow(), " ".join(site_ids), os.getpid(), log_path],
             )
         return cursor.lastrowid
 
@@ -615,6 +704,7 @@ class Archive:
         outcome = PageOutcome()
         with self.transaction():
             self._write_page(run_id, page, now)
+            self.db.execute("DELETE FROM failed_urls WHERE url = ?", [page.url])
             if document is not None:
                 outcome = self._record_document(document, now)
         return outcome
@@ -734,6 +824,7 @@ class Archive:
                 "UPDATE pages SET last_fetched = ?, run_id = ? WHERE url = ?",
                 [utcnow(), run_id, url],
             )
+            self.db.execute("DELETE FROM failed_urls WHERE url = ?", [url])
 
     def record_error(
         self,
@@ -744,9 +835,14 @@ class Archive:
         message: str,
         status: int | None = None,
         page: PageRecord | None = None,
+        backoff_days: tuple[float, float] | None = None,
+        page_kind: str | None = None,
     ) -> None:
         """Record a failed fetch or a page that could not be read, with its pages row (which keeps
-        the status, so that a gone article is not asked for again) in the same transaction."""
+        the status, so that a gone article is not asked for again) in the same transaction.
+
+        With ``backoff_days`` (base, max), a failure of a kind in BACKOFF_ERRORS also counts
+        against the URL in failed_urls, which says when it is worth asking for again."""
         now = utcnow()
         with self.transaction():
             self.db.execute(
@@ -755,6 +851,31 @@ class Archive:
             )
             if page is not None:
                 self._write_page(run_id, page, now)
+            if (
+                backoff_days
+                and site
+                and BACKOFF_ERRORS.match(kind)
+                and status not in _NO_BACKOFF_STATUSES
+            ):
+                row = self.db.execute(
+                    "SELECT failures, first_failed FROM failed_urls WHERE url = ?", [url]
+                ).fetchone()
+                failures, first = (row[0] + 1, row[1]) if row else (1, now)
+                self.db["failed_urls"].upsert(
+                    {
+                        "url": url,
+                        "site": site,
+                        "page_kind": page_kind,
+                        "error": kind,
+                        "message": message,
+                        "status": status,
+                        "failures": failures,
+                        "first_failed": first,
+                        "last_failed": now,
+                        "retry_after": retry_after(failures, *backoff_days, datetime.now(UTC)),
+                    },
+                    pk="url",
+                )
 
     def mark_column(self, column_url: str, walked: bool) -> None:
         """A column's paging has begun (walked=False) or reached where it stops (walked=True)."""
@@ -767,10 +888,16 @@ class Archive:
     # --- reading helpers used by the crawl ----------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        return {
+        """Rows per table; ``errors`` are failed pages, counted as a run counts them (the linked
+        attachments that are recorded but never fetched are ``attachments``)."""
+        found = {
             table: self.db[table].count
-            for table in ("documents", "sightings", "pages", "crawl_runs", "crawl_errors")
+            for table in ("documents", "sightings", "pages", "crawl_runs")
         }
+        errors, attachments = self.db.execute(
+            "SELECT COALESCE(SUM(kind != 'attachment'), 0), COALESCE(SUM(kind = 'attachment'), 0) FROM crawl_errors"
+        ).fetchone()
+        return found | {"errors": errors, "attachments": attachments}
 
 
 @dataclass
@@ -789,6 +916,8 @@ class SiteState:
     list_pages: dict[str, ListPageState] = field(default_factory=dict)
     # Columns whose paging last ran to its end; any other column is walked to its last page.
     walked_columns: set[str] = field(default_factory=set)
+    # URLs that failed before and are not worth asking for until their retry_after.
+    deferred: dict[str, str] = field(default_factory=dict)
 
     def unfetched_articles(self) -> list[str]:
         """Articles that list pages already read lead to but that were never fetched: the crawl
@@ -830,6 +959,12 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
                 )
                 if kind == "list" and walked:
                     state.walked_columns.add(url)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'failed_urls'").fetchone():
+            for url, site, when in conn.execute(
+                f"SELECT url, site, retry_after FROM failed_urls WHERE retry_after > ? AND site IN ({', '.join('?' for _ in states)})",
+                [utcnow(), *states],
+            ):
+                states[site].deferred[url] = when
     finally:
         conn.close()
     return states

@@ -84,8 +84,9 @@ def crawl(
     sites into the same archive.
     """
     from crawler.archive import SiteBusy
-    from crawler.runner import EXIT_BUSY, parse_overrides, run_crawl
+    from crawler.runner import EXIT_BUSY, bind_to_parent, parse_overrides, run_crawl
 
+    bind_to_parent()
     try:
         settings = parse_overrides(overrides)
         if refresh:
@@ -108,7 +109,7 @@ def crawl(
     "db_path",
     default="archive.db",
     show_default=True,
-    type=click.Path(dir_okay=False, exists=True),
+    type=click.Path(dir_okay=False),
     help="Archive to serve.",
 )
 @click.option(
@@ -127,9 +128,19 @@ def crawl(
     help="Allow arbitrary SQL (turn it off on a server facing a network; canned queries keep working).",
 )
 def serve(db_path: str, host: str, port: int, sql: bool) -> None:
-    """Browse the archive in Datasette (facets, document pages, SQL)."""
+    """Browse the archive in Datasette (facets, document pages, SQL).
+
+    Ctrl-C or SIGTERM stops Datasette and removes the temporary files. Exits 2 with a one-line
+    reason when DB is missing or not an archive.
+    """
+    from crawler.archive import check_archive
     from crawler.serve import serve as run_datasette
 
+    try:
+        check_archive(db_path)
+    except ArchiveError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     with tempfile.TemporaryDirectory(prefix="summary-archive-") as workdir:
         click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
         sys.exit(run_datasette(db_path, host, port, workdir, allow_sql=sql))
@@ -229,7 +240,7 @@ def _print_archive(db_path: Path) -> None:
         counts = archive.counts()
         click.echo(
             f"Archive: {counts['documents']} documents, {counts['sightings']} sightings, {counts['pages']} pages, "
-            f"{counts['crawl_errors']} errors recorded.",
+            f"{counts['errors']} errors, {counts['attachments']} linked attachments (recorded, not fetched).",
             err=True,
         )
         for title, published, sightings in archive.db.execute(

@@ -72,6 +72,11 @@ class ArchivePipeline:
     def __init__(self, crawler, path: str):
         self.crawler = crawler
         self.path = path
+        # A failing URL is asked for again after base, 2 × base … days, at most max (failed_urls).
+        self.backoff_days = (
+            crawler.settings.getfloat("ARCHIVE_RETRY_AFTER_DAYS", 1.0),
+            crawler.settings.getfloat("ARCHIVE_RETRY_AFTER_MAX_DAYS", 32.0),
+        )
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.write_error: str | None = None
@@ -133,7 +138,15 @@ class ArchivePipeline:
                     reason=f"{item.kind}: {item.message}",
                 )
             self.archive.record_error(
-                self.run_id, item.site, item.url, item.kind, item.message, item.status, page
+                self.run_id,
+                item.site,
+                item.url,
+                item.kind,
+                item.message,
+                item.status,
+                page,
+                backoff_days=self.backoff_days,
+                page_kind=item.page_kind,
             )
             if item.site in counts and item.kind != "attachment":
                 counts[item.site].errors += 1

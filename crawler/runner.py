@@ -7,6 +7,7 @@ demo start `crawler crawl` as a subprocess for each crawl.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +20,9 @@ from crawler.sites import Site, load_sites, select_sites
 
 # `crawler crawl` exit status when another crawl already has one of the sites.
 EXIT_BUSY = 3
+# Set by the scheduler to its pid: a crawl started with it ends when that process dies.
+PARENT_ENV = "SUMMARY_ARCHIVE_PARENT_PID"
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -35,8 +39,6 @@ def crawl_command(
     site_ids: list[str] | tuple[str, ...] = (),
 ) -> list[str]:
     """The `crawler crawl` command line that runs one crawl in a process of its own."""
-    import sys
-
     command = [
         sys.executable,
         "-m",
@@ -61,6 +63,47 @@ def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
             raise ValueError(f"-s expects NAME=VALUE, got {pair!r}")
         overrides[name.strip()] = value
     return overrides
+
+
+def check_setting_values(overrides: dict[str, str]) -> None:
+    """ValueError for an override whose value the setting's type cannot take (DOWNLOAD_DELAY=abc):
+    found before the crawl starts, instead of as a traceback inside Scrapy."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for name, value in overrides.items():
+        default = settings.get(name)
+        # An int default may be read as a float (DOWNLOAD_TIMEOUT = 30 takes 1.5): check a number.
+        readers = {bool: "getbool", int: "getfloat", float: "getfloat"}
+        reader = readers.get(type(default))
+        if reader is None and isinstance(default, list | tuple):
+            reader = "getlist"
+        elif reader is None and isinstance(default, dict):
+            reader = "getdict"
+        if reader is None:
+            continue
+        try:
+            getattr(Settings({name: value}), reader)(name)
+        except (TypeError, ValueError):
+            kind = {bool: "True or False", int: "a number", float: "a number"}.get(
+                type(default), "a JSON value"
+            )
+            raise ValueError(f"-s {name}={value}: expected {kind}") from None
+
+
+def bind_to_parent() -> None:
+    """When the scheduler started this crawl, end the crawl (SIGTERM, so that it closes its run)
+    if the scheduler dies, even by SIGKILL: no crawl outlives the service that runs it (Linux)."""
+    import ctypes
+    import os
+    import signal
+
+    parent = os.environ.get(PARENT_ENV)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(parent):  # the scheduler died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def build_settings(
@@ -115,12 +158,13 @@ def run_crawl(
     """Crawl the named sites (all enabled sites when none are named) into the archive."""
     from crawler.spiders.municipal import MunicipalSpider
 
+    check_setting_values(overrides or {})
     sites = prepare(sites_path, site_ids, db_path)
     settings = build_settings(db_path, sites, overrides)
     # The run is opened here, before Scrapy starts, so that a site another live crawl has is
     # refused with a clear message (SiteBusy) instead of being crawled twice at once.
     with Archive(db_path) as archive:
-        run_id = archive.start_run([site.id for site in sites])
+        run_id = archive.start_run([site.id for site in sites], settings.get("LOG_FILE"))
     settings.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(MunicipalSpider)
@@ -141,6 +185,6 @@ def run_crawl(
     summary = (
         f"run {run_id} {run['status']}: {run['requests']} requests, {run['not_modified']} not modified, "
         f"{run['list_pages']} list pages, {run['articles']} articles, {run['documents_new']} new documents, "
-        f"{run['sightings_new']} new sightings, {run['errors']} errors, {run['cut']} cut by budget -> {db_path}"
+        f"{run['sightings_new']} new sightings, {run['errors']} errors, {run['cut']} cut by budget, {run['deferred']} failing URLs left for later -> {db_path}"
     )
     return CrawlResult(run_id, run["status"], summary)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
-import re
+import os
 import signal
 import subprocess
 import sys
@@ -20,31 +20,46 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor as Pool
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobExecutionEvent,
+)
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.archive import Archive, ArchiveError
-from crawler.runner import EXIT_BUSY, crawl_command
-from crawler.sites import SCHEDULE_INTERVAL, Site, SitesError, load_sites, select_sites
+from crawler.runner import (
+    EXIT_BUSY,
+    PARENT_ENV,
+    check_setting_values,
+    crawl_command,
+    parse_overrides,
+)
+from crawler.schedules import (
+    DEFAULT_SCHEDULE,
+    DEFAULT_TIMEZONE,
+    ScheduleError,
+    timezone_named,
+    trigger_for,
+)
+from crawler.sites import Site, SitesError, load_sites, select_sites
 
 logger = logging.getLogger("crawler.scheduler")
 
-DEFAULT_SCHEDULE = "0 3 * * *"  # nightly, when municipal servers are quiet
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-_DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 LOGS_KEPT_PER_SITE = 30
 
 # Crawls running now, so that a shutdown can pass SIGTERM on to them.
 _running: dict[str, subprocess.Popen] = {}
 _running_lock = threading.Lock()
 _stopping = threading.Event()
+# Sites whose next run was skipped because their crawl was still running: logged once per crawl.
+_overrun: set[str] = set()
 
 
 @dataclass
@@ -57,44 +72,6 @@ class CrawlConfig:
     overrides: list[str] = field(default_factory=list)
     time_limit: float = 6 * 3600
     grace: float = 30.0
-
-
-def trigger_for(schedule: str, jitter: int | None = None, timezone: str = "Asia/Shanghai"):
-    """An APScheduler trigger for a sites.toml schedule: 'every 6h' or a 5-field crontab line."""
-    match = SCHEDULE_INTERVAL.match(schedule.strip())
-    if match:
-        amount, unit = int(match.group(1)), _UNITS[match.group(2)]
-        seconds = timedelta(**{unit: amount}).total_seconds()
-        # Spread sites that share an interval by up to a tenth of it (at most 5 minutes).
-        spread = jitter if jitter is not None else int(min(seconds / 10, 300))
-        return IntervalTrigger(**{unit: amount}, jitter=spread or None, timezone=timezone)
-    minute, hour, day, month, day_of_week = schedule.split()
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=cron_day_of_week(day_of_week),
-        jitter=jitter if jitter is not None else 300,
-        timezone=timezone,
-    )
-
-
-def cron_day_of_week(field: str) -> str:
-    """crontab numbers days from Sunday = 0 (or 7); APScheduler from Monday = 0. Numbers are
-    rewritten as day names, ranges expanded, so '1-5' means Monday to Friday as in crontab."""
-    parts = []
-    for part in field.split(","):
-        body, _, step = part.partition("/")
-        if re.fullmatch(r"\d-\d", body):
-            first, last = (int(x) for x in body.split("-"))
-            days = list(range(first, last + 1))[:: int(step) if step else 1]
-            parts.extend(_DAY_NAMES[d] for d in days)
-        elif re.fullmatch(r"\d", body) and not step:
-            parts.append(_DAY_NAMES[int(body)])
-        else:
-            parts.append(part)
-    return ",".join(dict.fromkeys(parts))
 
 
 def _log_path(config: CrawlConfig, site_id: str) -> Path:
@@ -117,7 +94,10 @@ def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
     logger.info("crawl %s: started (log %s)", site_id, log_path)
     started = time.monotonic()
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        # The crawl gets SIGTERM if this process dies (see runner.bind_to_parent), so that no
+        # crawl outlives the scheduler that started it.
+        env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     with _running_lock:
         _running[site_id] = process
     timed_out = False
@@ -132,6 +112,7 @@ def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
     finally:
         with _running_lock:
             _running.pop(site_id, None)
+            _overrun.discard(site_id)
     if code == EXIT_BUSY:
         logger.warning(
             "crawl %s: skipped, another crawl of the site is running (%s)",
@@ -152,13 +133,23 @@ def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
         logger.error("crawl %s: exit %s; cannot record it: %s", site_id, code, exc)
         return code
     logger.info(
-        "crawl %s: %s in %.1f s (exit %s): %s requests, %s not modified, %s list pages, %s articles, %s new documents, %s new sightings, %s errors",
-        site_id, run["status"], time.monotonic() - started, code, run["requests"], run["not_modified"], run["list_pages"],
-        run["articles"], run["documents_new"], run["sightings_new"], run["errors"],
+        "crawl %s: %s in %.1f s (exit %s): %s",
+        site_id, run["status"], time.monotonic() - started, code, describe_counts(run),
     )  # fmt: skip
     if unhealthy:
         logger.warning("site %s needs attention: %s", site_id, unhealthy)
     return code
+
+
+def describe_counts(run: dict) -> str:
+    """A run's counts in words; a run stopped before it counted anything says so."""
+    if run.get("requests") is None:
+        return "stopped before its counts were recorded"
+    return (
+        f"{run['requests']} requests, {run['not_modified']} not modified, {run['list_pages']} list "
+        f"pages, {run['articles']} articles, {run['documents_new']} new documents, "
+        f"{run['sightings_new']} new sightings, {run['errors']} errors"
+    )
 
 
 def _stop(process: subprocess.Popen, grace: float) -> int:
@@ -194,7 +185,18 @@ def stop_crawls(grace: float = 30.0) -> None:
 
 
 def _on_event(event: JobExecutionEvent) -> None:
-    if event.code == EVENT_JOB_MISSED:
+    if event.code == EVENT_JOB_MAX_INSTANCES:
+        # With a short interval and a long crawl this fires at every tick: say it once per crawl.
+        site_id = event.job_id.removeprefix("crawl:")
+        with _running_lock:
+            first = site_id not in _overrun
+            _overrun.add(site_id)
+        if first:
+            logger.info(
+                "crawl %s: still running at its next scheduled time; runs are skipped until it ends",
+                site_id,
+            )
+    elif event.code == EVENT_JOB_MISSED:
         logger.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
     elif event.exception is not None:
         logger.error("job %s failed: %s", event.job_id, event.exception)
@@ -207,7 +209,7 @@ class Service:
     state_path: str
     max_parallel: int = 2
     jitter: int | None = None
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
 
     def scheduler(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(
@@ -218,16 +220,48 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
             timezone=self.timezone,
         )
-        scheduler.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        scheduler.add_listener(
+            _on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
+        )
         return scheduler
 
     def schedule_key(self, site: Site) -> str:
         return f"{site.schedule or DEFAULT_SCHEDULE}|{self.jitter}|{self.timezone}"
 
-    def sync_jobs(self, scheduler: BackgroundScheduler) -> None:
+    def trigger(self, site: Site):
+        return trigger_for(site.schedule or DEFAULT_SCHEDULE, self.jitter, self.timezone)
+
+    def next_runs(self) -> list[tuple[str, datetime]]:
+        """Each enabled site's next run: the stored one when the job state has it for the same
+        schedule, else the schedule's next time. Reads the state file read-only; writes nothing."""
+        stored = {}
+        state = Path(self.state_path)
+        if state.exists():
+            store = SQLAlchemyJobStore(url=f"sqlite:///file:{state.resolve()}?mode=ro&uri=true")
+            store.start(BackgroundScheduler(timezone=self.timezone), "default")
+            try:
+                stored = {job.id: job for job in store.get_all_jobs()}
+            finally:
+                store.shutdown()
+        now = datetime.now(timezone_named(self.timezone))
+        found = []
+        for site in self.sites:
+            if not site.enabled:
+                continue
+            job = stored.get(f"crawl:{site.id}")
+            if job is not None and job.kwargs.get("schedule_key") == self.schedule_key(site):
+                next_run = job.next_run_time
+            else:
+                next_run = self.trigger(site).get_next_fire_time(None, now)
+            found.append((site.id, next_run))
+        return sorted(found)
+
+    def sync_jobs(self, scheduler: BackgroundScheduler, crawl_now: set[str] = frozenset()) -> None:
         """Make the stored jobs match the registry. A job whose schedule is unchanged keeps its next
-        run time from before a restart; jobs of sites gone from the registry are removed."""
+        run time from before a restart; jobs of sites gone from the registry are removed; sites in
+        ``crawl_now`` run at once."""
         existing = {job.id: job for job in scheduler.get_jobs()}
+        now = datetime.now(scheduler.timezone)
         for site in self.sites:
             if not site.enabled:
                 continue
@@ -236,11 +270,12 @@ class Service:
             args = [site.id, asdict(self.config)]
             job = existing.pop(job_id, None)
             if job is not None and job.kwargs.get("schedule_key") == key:
-                job.modify(args=args)
+                job.modify(args=args, **({"next_run_time": now} if site.id in crawl_now else {}))
                 continue
             scheduler.add_job(
                 run_site_crawl,
-                trigger=trigger_for(site.schedule or DEFAULT_SCHEDULE, self.jitter, self.timezone),
+                trigger=self.trigger(site),
+                **({"next_run_time": now} if site.id in crawl_now else {}),
                 args=args,
                 kwargs={"schedule_key": key},
                 id=job_id,
@@ -266,7 +301,10 @@ def _configure_logging(log_dir: str) -> None:
     for handler in (stream, rotating):
         handler.setFormatter(formatter)
         root.addHandler(handler)
+    # APScheduler's own "skipped: maximum number of running instances reached" would repeat at every
+    # tick of a short interval; _on_event reports it once per crawl instead.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -316,7 +354,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--timezone",
-        default="Asia/Shanghai",
+        default=DEFAULT_TIMEZONE,
         help="time zone of crontab schedules (default: Asia/Shanghai, the sites' own clock)",
     )
     parser.add_argument("--list", action="store_true", help="print each site's next run and exit")
@@ -329,6 +367,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse nonsense before anything is opened; ValueError or ScheduleError says what is wrong."""
+    timezone_named(args.timezone)
+    if args.max_parallel < 1:
+        raise ValueError(f"--max-parallel must be at least 1, got {args.max_parallel}")
+    if args.time_limit <= 0:
+        raise ValueError(f"--time-limit must be more than 0 seconds, got {args.time_limit:g}")
+    if args.grace < 0:
+        raise ValueError(f"--grace must not be negative, got {args.grace:g}")
+    if args.jitter is not None and args.jitter < 0:
+        raise ValueError(f"--jitter must not be negative, got {args.jitter}")
+    check_setting_values(parse_overrides(args.overrides))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     db_path = Path(args.db).resolve()
@@ -338,31 +390,37 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --state must not be the archive itself", file=sys.stderr)
         return 2
     try:
+        check_args(args)
         registry = load_sites(args.sites)
         named = select_sites(registry, args.once or [], args.sites) if args.once else None
+        config = CrawlConfig(
+            str(Path(args.sites).resolve()),
+            str(db_path),
+            log_dir,
+            args.overrides,
+            args.time_limit,
+            args.grace,
+        )
+        service = Service(
+            registry, config, state_path, args.max_parallel, args.jitter, args.timezone
+        )
+        if args.list:
+            # Listing reads the stored job state if there is one, and writes nothing anywhere.
+            for site_id, next_run in service.next_runs():
+                print(f"{site_id:24} {next_run:%Y-%m-%d %H:%M:%S %Z}")
+            return 0
         with Archive(db_path) as archive:
             archive.register_sites(registry)
-    except (SitesError, ArchiveError) as exc:
+            # Runs whose crawl died with an earlier scheduler (SIGKILL, power cut) are closed,
+            # and their sites crawled once now rather than at their next scheduled time.
+            unfinished = archive.close_dead_runs()
+    except (SitesError, ArchiveError, ScheduleError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _configure_logging(log_dir)
-    config = CrawlConfig(
-        str(Path(args.sites).resolve()),
-        str(db_path),
-        log_dir,
-        args.overrides,
-        args.time_limit,
-        args.grace,
-    )
-    service = Service(registry, config, state_path, args.max_parallel, args.jitter, args.timezone)
     scheduler = service.scheduler()
     scheduler.start(paused=True)
-    service.sync_jobs(scheduler)
-    if args.list:
-        for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
-            print(f"{job.id.removeprefix('crawl:'):24} {job.next_run_time:%Y-%m-%d %H:%M:%S %Z}")
-        scheduler.shutdown(wait=False)
-        return 0
+    service.sync_jobs(scheduler, crawl_now=unfinished)
     if args.once is not None:
         return _run_once(service, scheduler, named)
 
@@ -381,6 +439,11 @@ def main(argv: list[str] | None = None) -> int:
         state_path,
         log_dir,
     )
+    if unfinished:
+        logger.info(
+            "crawls left unfinished by an earlier scheduler, run again now: %s",
+            ", ".join(sorted(unfinished)),
+        )
     scheduler.resume()
     while not _stopping.wait(1.0):
         pass

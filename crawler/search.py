@@ -27,6 +27,12 @@ import re
 import unicodedata
 
 FTS_TABLE = "documents_fts"
+# Bounds on the work of the SQL functions the Datasette plugin registers: SQLite's time limit
+# interrupts between VM steps, never inside a Python function, so each call must be cheap by
+# itself whatever a visitor passes to it. Longer input is cut, not refused.
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 16
+MAX_PASSAGE_SCAN = 200_000  # characters of a body searched for the passage (summaries are ~10k)
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z]+")
 
 
@@ -73,7 +79,7 @@ def fts_query(query: str) -> str:
     """The FTS5 expression for what a user typed: one phrase per space-separated word, all required.
     Returns an expression that matches nothing for a query with no letters or characters."""
     phrases = []
-    for word in (query or "").split():
+    for word in (query or "")[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]:
         runs = _runs(word)
         if not runs:
             continue
@@ -95,7 +101,10 @@ def passage(body: str | None, query: str | None, width: int = 60) -> str | None:
     【thus】: plain text, safe to show anywhere."""
     if not body:
         return None
-    words = sorted((w for w in (query or "").split() if w.strip()), key=len, reverse=True)
+    longer = len(body) > MAX_PASSAGE_SCAN
+    body = body[:MAX_PASSAGE_SCAN]
+    words = (query or "")[:MAX_QUERY_CHARS].split()[:MAX_QUERY_WORDS]
+    words = sorted((w for w in words if w.strip()), key=len, reverse=True)
     folded = unicodedata.normalize("NFKC", body).lower()
     for word in words:
         position = body.find(word)
@@ -113,5 +122,5 @@ def passage(body: str | None, query: str | None, width: int = 60) -> str | None:
                 + body[position + len(word) : end]
             )
             text = text.replace("\n", " ")
-            return ("…" if start else "") + text + ("…" if end < len(body) else "")
-    return body[: width * 2].replace("\n", " ") + ("…" if len(body) > width * 2 else "")
+            return ("…" if start else "") + text + ("…" if end < len(body) or longer else "")
+    return body[: width * 2].replace("\n", " ") + ("…" if len(body) > width * 2 or longer else "")

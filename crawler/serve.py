@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from importlib import resources
@@ -62,15 +63,43 @@ def write_metadata(db_path: str | Path, folder: str | Path) -> Path:
     return path
 
 
+def _end_with_parent() -> None:
+    """In the Datasette child: SIGTERM when the serving process dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class _Stop(Exception):
+    """SIGTERM reached the serving process."""
+
+
+def _raise_stop(signum, frame) -> None:
+    raise _Stop
+
+
 def serve(
     db_path: str | Path, host: str, port: int, workdir: str | Path, allow_sql: bool = True
 ) -> int:
-    """Run Datasette in the foreground until interrupted; returns its exit code."""
+    """Run Datasette in the foreground until interrupted (Ctrl-C or SIGTERM, which stop Datasette
+    too, so that the caller can remove ``workdir``); returns Datasette's exit code, 0 when stopped."""
     metadata_path = write_metadata(db_path, workdir)
-    process = subprocess.Popen(datasette_command(db_path, host, port, metadata_path, allow_sql))
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait(timeout=10)
-        return 0
+        process = subprocess.Popen(
+            datasette_command(db_path, host, port, metadata_path, allow_sql),
+            preexec_fn=_end_with_parent,
+        )
+        try:
+            return process.wait()
+        except (KeyboardInterrupt, _Stop):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -38,6 +38,9 @@ RETRY_BACKOFF_MAX = 120.0
 REDIRECT_MAX_TIMES = 5
 METAREFRESH_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's RemoteControl runs Python sent to a local HTTP port and leaves job files in
+# ~/.local/state/scrapy: a long-running crawler service wants neither.
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
@@ -63,5 +66,9 @@ ITEM_PIPELINES = {
 ARCHIVE_DB = "archive.db"
 # Fetch article URLs again even when the archive already has them.
 ARCHIVE_REFRESH = False
+# A URL that failed (server error, redirect loop, off-site redirect, too large, timeout) is asked
+# for again after 1, 2, 4 … days, at most 32, by later crawls (see the failed_urls table).
+ARCHIVE_RETRY_AFTER_DAYS = 1.0
+ARCHIVE_RETRY_AFTER_MAX_DAYS = 32.0
 # After this many anti-bot answers (403, 412, 429, 521, ...) a site gets no more requests this run.
 ARCHIVE_BLOCKED_LIMIT = 3

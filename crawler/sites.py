@@ -16,10 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.classify import Rules, default_rules, parse_rules
+from crawler.schedules import ScheduleError, trigger_for
 
 SITE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-SCHEDULE_INTERVAL = re.compile(r"^every\s+(\d+)\s*(s|m|h|d)$")
-CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 
 # Keys a [[site]] table or the [defaults] table may carry, with their types and defaults.
 _OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
@@ -135,14 +134,13 @@ def default_domains(start_urls: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _check_schedule(value: str) -> str | None:
-    """None when ``value`` is a valid schedule, else what is wrong with it."""
-    text = value.strip()
-    if SCHEDULE_INTERVAL.match(text):
-        return None
-    fields = text.split()
-    if len(fields) == 5 and all(CRON_FIELD.match(f) for f in fields):
-        return None
-    return "expected a crontab expression of 5 fields (e.g. '0 3 * * *') or an interval such as 'every 6h'"
+    """None when ``value`` is a schedule the scheduler can run, else what is wrong with it: the
+    check builds the scheduler's own trigger and asks it for a next run."""
+    try:
+        trigger_for(value, jitter=0)
+    except ScheduleError as exc:
+        return str(exc)
+    return None
 
 
 class _Checker:
@@ -174,7 +172,7 @@ class _Checker:
         if key == "schedule":
             problem = _check_schedule(raw)
             if problem:
-                raise self.fail(where, key, f"{raw!r}: {problem}")
+                raise self.fail(where, key, problem)
         if key == "allowed_domains":
             if not raw or not all(isinstance(d, str) and d and "/" not in d for d in raw):
                 raise self.fail(

@@ -2,7 +2,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import seed_files
+from conftest import needs_shared, seed_files
 
 from crawler.classify import classify, refine_region, review_year
 from crawler.demo.sites import load_articles
@@ -93,6 +93,7 @@ def test_region_is_not_refined_by_words_that_only_end_in_a_county_suffix():
     assert refine_region("湖南省南岭市碧水县", "溪口乡统战工作总结", "") == "湖南省南岭市碧水县"
 
 
+@needs_shared
 def test_the_real_seed_summaries_are_recognised_by_their_text_alone():
     for seed in seed_files():
         decision = classify("", seed.read_text("utf-8"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -93,12 +95,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_crawler_serve_runs_datasette_on_loopback(crawled: Path):
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_crawler_serve_runs_datasette_on_loopback_and_sigterm_stops_everything(
+    crawled: Path, tmp_path: Path
+):
     port = free_port()
+    temp = tmp_path / "temp"
+    temp.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler", "serve", "--db", str(crawled), "--port", str(port)],
         stderr=subprocess.PIPE,
         text=True,
+        env=dict(os.environ, TMPDIR=str(temp)),
     )
     try:
         deadline = time.monotonic() + 60
@@ -126,6 +146,15 @@ def test_crawler_serve_runs_datasette_on_loopback(crawled: Path):
         )
         if listening:
             assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
+        datasette = children(process.pid)
+        assert datasette and list(temp.iterdir()), "Datasette runs with its temporary folder"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in datasette) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in datasette), "Datasette outlived `crawler serve`"
+        assert list(temp.iterdir()) == [], "the temporary folder was left behind"
     finally:
         process.terminate()
         process.wait(timeout=20)

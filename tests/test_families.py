@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import FAST, rows, run_crawler, seed_files
+from conftest import FAST, needs_shared, rows, run_crawler, seed_files
 from datasette.app import Datasette
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
@@ -59,6 +59,7 @@ def record(archive: Archive, url: str, site: str, title: str, body: str, publish
     return archive.record_page(None, page, document).document_id
 
 
+@needs_shared
 def test_the_labelled_pairs_are_labelled_as_intended():
     assert len(ORIGINALS) >= 35 and len(REPOSTS) >= 12
     kinds = {key for edits in REPOSTS for key in edits} - {"of"}
@@ -68,6 +69,7 @@ def test_the_labelled_pairs_are_labelled_as_intended():
         assert content_hash(repost) != content_hash(ORIGINALS[edits["of"]]), edits
 
 
+@needs_shared
 def test_shingle_containment_separates_reposts_from_other_summaries():
     own = {title: shingles(body) for title, body in ORIGINALS.items()}
     linked = [
@@ -82,6 +84,7 @@ def test_shingle_containment_separates_reposts_from_other_summaries():
     assert min(linked) >= FAMILY_CONTAINMENT > max(unrelated)
 
 
+@needs_shared
 def test_reposts_join_their_original_family_and_different_summaries_never_do(tmp_path: Path):
     """The archive's own path: every original and every repost recorded as a document, then the
     families compared with the labels. Prints the figures for the note."""

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from conftest import FAST, rows
 
-from crawler.scheduling import cron_day_of_week, trigger_for
+from crawler.schedules import cron_day_of_week, trigger_for
 
 ROOT = Path(__file__).parent.parent
 
@@ -168,11 +168,10 @@ def test_sigterm_mid_crawl_leaves_a_consistent_archive_and_an_interrupted_run(
     assert "no new crawls" in output
 
 
-def test_a_restart_keeps_the_schedule(tmp_path: Path, sample_web):
+def test_a_restart_keeps_the_schedule_and_listing_writes_nothing(tmp_path: Path, sample_web):
     sites_text = sample_web.sites_toml(
         extra={site: {"schedule": '"every 1h"'} for site in sample_web.sites}
     )
-    (tmp_path / "sites.toml").write_text(sites_text, encoding="utf-8")
 
     def listing() -> dict[str, str]:
         result = subprocess.run(
@@ -182,10 +181,28 @@ def test_a_restart_keeps_the_schedule(tmp_path: Path, sample_web):
         assert result.returncode == 0, result.stderr
         return dict(line.split(None, 1) for line in result.stdout.splitlines())
 
+    process, _db = start_scheduler(tmp_path, sites_text)
+    assert wait_for(lambda: (tmp_path / "scheduler-state.db").exists(), 30)
+    time.sleep(1)
+    stop(process)
+    state_bytes = (tmp_path / "scheduler-state.db").read_bytes()
+    archive_bytes = (tmp_path / "archive.db").read_bytes()
     first = listing()
     time.sleep(1.5)
     assert listing() == first, "next run times survive a restart"
-    assert (tmp_path / "scheduler-state.db").exists()
+    # --list only reads: the job state and the archive stay as they were
+    assert (tmp_path / "scheduler-state.db").read_bytes() == state_bytes
+    assert (tmp_path / "archive.db").read_bytes() == archive_bytes
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "sites.toml").write_text(sites_text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scheduler.py"), "--list"],
+        cwd=fresh, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == len(sample_web.sites)
+    assert sorted(p.name for p in fresh.iterdir()) == ["sites.toml"], "listing created files"
     # a changed schedule is taken up
     (tmp_path / "sites.toml").write_text(
         sites_text.replace('"every 1h"', '"0 4 * * *"', 1), encoding="utf-8"

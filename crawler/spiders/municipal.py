@@ -128,9 +128,14 @@ class MunicipalSpider(scrapy.Spider):
         if any(alias in self._seen for alias in index_aliases(key)):
             return None
         state = self.state[site.id]
-        if kind == "article" and url in state.known_articles:
+        # A URL the archive has as an article is known whatever this link was guessed to be.
+        if kind != "home" and url in state.known_articles:
             self._seen.add(key)
             self.counts[site.id].skipped_known += 1
+            return None
+        if kind != "home" and url in state.deferred:
+            self._seen.add(key)
+            self.counts[site.id].deferred += 1
             return None
         if self._stopped(site):
             self.counts[site.id].cut += 1
@@ -367,10 +372,12 @@ class MunicipalSpider(scrapy.Spider):
             self.counts[site.id].cut += 1
             return
         if failure.check(OffsiteRequest):
-            yield ErrorItem(origin, site_id, "offsite", str(failure.value))
+            yield ErrorItem(origin, site_id, "offsite", str(failure.value), page_kind=requested)
             return
         if failure.check(PrivateAddressRequest):
-            yield ErrorItem(origin, site_id, "private_address", str(failure.value))
+            yield ErrorItem(
+                origin, site_id, "private_address", str(failure.value), page_kind=requested
+            )
             return
         if failure.check(IgnoreRequest):
             message = str(failure.value)
@@ -385,6 +392,7 @@ class MunicipalSpider(scrapy.Spider):
                     site_id,
                     "redirect_loop",
                     f"gave up after {len(chain) - 1} redirects: " + " -> ".join(chain[:6]),
+                    page_kind=requested,
                 )
                 return
             yield ErrorItem(request.url, site_id, "ignored", message)
@@ -400,7 +408,7 @@ class MunicipalSpider(scrapy.Spider):
                         f"cut off unread: larger than the size limit of {limit} bytes "
                         f"(DOWNLOAD_MAXSIZE). {message}"
                     )
-                yield ErrorItem(request.url, site_id, kind, message)
+                yield ErrorItem(request.url, site_id, kind, message, page_kind=requested)
                 return
         yield ErrorItem(
             request.url, site_id, failure.type.__name__, failure.getErrorMessage()[:500]
