@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import lxml.etree
 import lxml.html
@@ -27,6 +27,11 @@ CONTENT_SELECTORS = [
     "//*[@id='fontzoom']",
     "//*[@id='Zoom']",
     "//*[@class='article-content' or @class='article_content' or @id='article-content' or @id='articleContent']",
+    "//*[@id='artibody']",  # Sina's news CMS
+]
+# Names any template may give to its layout wrapper or to a widget: a match is only a fallback
+# for a page where text density finds nothing.
+GENERIC_SELECTORS = [
     "//*[@class='content' or @id='content' or @class='detail-content' or @class='news_content' or @id='news_content']",
     "//article",
 ]
@@ -85,7 +90,7 @@ _BLOCK_TAGS = {
 _FURNITURE_ATTR = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumb|crumb|location|position|weizhi|footer|foot|copyright|"
     r"share|bdshare|sidebar|side|hot|related|xgwz|pager|page-?nav|prev|next|comment|toolbar|print|qrcode|ewm|"
-    r"header|top-?bar|banner|search|links|friend-?link)([\s_-]|$)",
+    r"header|top-?bar|banner|search|links|friend-?link|statement|disclaimer|mianze)([\s_-]|$)",
     re.IGNORECASE,
 )
 
@@ -107,6 +112,8 @@ _LABEL_LINE = re.compile(
 _TAIL_MARKER = re.compile(
     r"^(相关阅读|相关新闻|相关链接|相关文章|延伸阅读|推荐阅读|热点新闻|热门文章|猜你喜欢|上一篇|下一篇)\s*[:：]?"
 )
+# Chinese characters outside links from which a block holds prose, whatever its name says.
+_PROSE_CJK = 300
 _DATE_ONLY = re.compile(r"^[^\u4e00-\u9fff]{0,4}$")
 
 _DATE_NUMERIC = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -133,12 +140,22 @@ _META_DATE_NAMES = (
     "publish_time",
     "dc.date",
     "releasedate",
+    "og:time",
+    "apub:time",
+    "datepublished",
+    "article:published",
+    "publication_date",
 )
+# Dates that say when a page changed rather than when it was published: only a year is taken
+# from them, for a date printed without one.
+_META_OTHER_DATE_NAMES = ("dateupdate", "lastmodified", "article:modified_time", "og:updated_time")
 _META_TITLE_NAMES = ("articletitle", "og:title", "title")
 _META_SOURCE_NAMES = ("contentsource", "source", "og:site_name_source")
 _SOURCE_LINE = re.compile(r"(?:信息来源|稿件来源|文章来源|来源)\s*[:：]\s*([^\s|｜丨/]{1,40})")
 _SOURCE_STOP = re.compile(r"(作者|发布|时间|日期|浏览|点击|编辑|字号|阅读|【|\[|\d{4}[-年/])")
-_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-{1}\s|\s-)\s*")
+# What joins a headline to the site's name in <title>: 标题_网站, 标题 | 网站, 标题-新华网 (a bare
+# hyphen only before a short name at the end).
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-{1}\s|\s-|-(?=[^-\d][^-]{1,11}$))\s*")
 
 
 @dataclass
@@ -257,11 +274,16 @@ def _is_furniture_element(element: lxml.html.HtmlElement) -> bool:
     if tag in {"nav", "footer", "aside", "header"}:
         return True
     attrs = " ".join(filter(None, (element.get("class"), element.get("id"))))
-    return bool(attrs and _FURNITURE_ATTR.search(attrs))
+    if not (attrs and _FURNITURE_ATTR.search(attrs)):
+        return False
+    # A name is a hint, the text decides: a wrapper named for its share buttons
+    # (js_img_share_area) that holds the article's paragraphs is not furniture.
+    cjk = _cjk_count(element.text_content())
+    return cjk < _PROSE_CJK or cjk - _link_text_length(element) < _PROSE_CJK
 
 
 def _link_text_length(element: lxml.html.HtmlElement) -> int:
-    return sum(len(_clean_text(a.text_content())) for a in element.iter("a"))
+    return sum(len("".join(a.text_content().split())) for a in element.iter("a"))
 
 
 def _candidate_score(element: lxml.html.HtmlElement) -> float:
@@ -274,8 +296,10 @@ def _candidate_score(element: lxml.html.HtmlElement) -> float:
     return (cjk + 3 * punctuation) * (1.0 - link_ratio) ** 2
 
 
-def _select_by_family(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    for xpath in CONTENT_SELECTORS:
+def _select_by_family(
+    doc: lxml.html.HtmlElement, selectors: list[str] = CONTENT_SELECTORS
+) -> lxml.html.HtmlElement | None:
+    for xpath in selectors:
         for element in doc.xpath(xpath):
             if _cjk_count(element.text_content()) >= 40 and not _is_furniture_element(element):
                 return element
@@ -289,10 +313,15 @@ def _select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | No
     container of many paragraphs wins over one long paragraph, and a sidebar of links loses.
     """
     scores: dict[lxml.html.HtmlElement, float] = {}
+    furniture: dict[lxml.html.HtmlElement, bool] = {}  # each ancestor judged once
+
+    def judged(element: lxml.html.HtmlElement) -> bool:
+        if element not in furniture:
+            furniture[element] = _is_furniture_element(element)
+        return furniture[element]
+
     for block in doc.iter("p", "td", "div", "section", "li", "founder-content", "font", "span"):
-        if block.getparent() is None or any(
-            _is_furniture_element(a) for a in block.iterancestors()
-        ):
+        if block.getparent() is None or any(judged(a) for a in block.iterancestors()):
             continue
         own_text = _clean_text(" ".join(t for t in block.xpath("text()") if t))
         if block.tag in ("p", "font", "span"):
@@ -459,12 +488,24 @@ def _extract_title(
         ):
             candidates.append(text)
     if page_title:
-        in_title = [c for c in candidates if c in page_title or page_title in c]
-        if in_title:
-            return max(in_title, key=len)
-        in_title = [c for c in inner if c in page_title or page_title in c]
-        if in_title:
-            return max(in_title, key=len)
+        headline = _TITLE_SEPARATORS.split(page_title)[0] or page_title
+        for pool in (candidates, inner):
+            in_title = [c for c in pool if c in page_title]
+            if in_title:
+                return max(in_title, key=len)
+            # A title block that also holds the byline and date: the headline is the part of
+            # it that <title> repeats.
+            if any(headline in c for c in pool if len(headline) >= 6):
+                return headline
+        # A heading that <title> repeats is the headline even inside a block that looks like
+        # furniture (a header bar) or with a link on it.
+        repeated = [
+            text
+            for text in (_clean_text(h.text_content()) for h in doc.xpath("//h1|//h2|//h3"))
+            if len(text) >= 6 and text in page_title
+        ]
+        if repeated:
+            return max(repeated, key=len)
     for tag in ("h1", "h2"):
         for element in doc.iter(tag):
             text = _clean_text(element.text_content())
@@ -511,14 +552,86 @@ def _extract_source(
     return None
 
 
+# A date with its time, as info lines under a headline print it: 2019-09-07 15:10, 2019 09/07 19:02.
+_DATE_WITH_TIME = re.compile(
+    r"((?:19|20)\d{2})\s*[-/.年]?\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[T ]?\s*\d{1,2}:\d{2}"
+)
+# A date without its year (09-30 22:46, 18-03-08 23:16): the year comes from other evidence.
+_SHORT_DATE = re.compile(r"(?<![\d-])(?:(\d{2})-)?(\d{1,2})-(\d{1,2})\s*\d{1,2}:\d{2}")
+_PUBLISHED_LABEL = re.compile(r"发布时间|发布日期|发表于|发稿时间|发文日期|成文日期|日期|时间")
+
+
+def _date_in(line: str) -> str | None:
+    """The first date of a line, with or without a time after it."""
+    for match in _DATE_WITH_TIME.finditer(line):
+        found = _valid_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if found:
+            return found
+    return parse_date(line)
+
+
+def _near_headline(all_lines: list[str], title: str | None, body_start: str | None) -> list[str]:
+    """The lines right under the headline, down to the body: where the info line (date, source)
+    is printed."""
+    if not title:
+        return []
+    key = _clean_text(title)
+    for index, line in enumerate(all_lines):
+        if line == key or (len(key) >= 8 and key in line and len(line) <= len(key) + 40):
+            near = all_lines[index : index + 8]
+            return near[: near.index(body_start)] if body_start in near[1:] else near
+    return []
+
+
+def _script_date(scripts: list[str]) -> str | None:
+    """A publication date in the page's data: JSON-LD datePublished, or a Unix time such as
+    WeChat's ``var ct = "1581471312"`` (read in China time)."""
+    for text in scripts:
+        match = re.search(r'"datePublished"\s*:\s*"([^"]+)"', text)
+        if match and parse_date(match.group(1)):
+            return parse_date(match.group(1))
+        match = re.search(r'\b(?:var\s+ct|publish_time|"?pubtime"?)\s*[=:]\s*"?(1[0-9]{9})\b', text)
+        if match:
+            moment = datetime.fromtimestamp(int(match.group(1)), UTC) + timedelta(hours=8)
+            return _valid_date(moment.year, moment.month, moment.day)
+    return None
+
+
 def _extract_date(
-    doc: lxml.html.HtmlElement, head_lines: list[str], all_lines: list[str], url: str | None
+    doc: lxml.html.HtmlElement,
+    head_lines: list[str],
+    all_lines: list[str],
+    url: str | None,
+    title: str | None = None,
+    scripts: list[str] | None = None,
+    body_start: str | None = None,
 ) -> tuple[str | None, str | None]:
+    """The publication date and the evidence it came from, most trusted first: the CMS's meta
+    tags, the info line under the headline (nearest the article, so a labelled date in the footer
+    does not win), a labelled line, a date line just above the body, a <time> element, the URL,
+    the page's data."""
     meta_value = _meta(doc, _META_DATE_NAMES)
     if meta_value:
         found = parse_date(meta_value)
         if found:
             return found, "meta"
+    near = _near_headline(all_lines, title, body_start)
+    for index, line in enumerate(near):
+        # an info line may be split over lines: 2019 / 09/07 / 19:02
+        found = _date_in(line) or (index and _date_in(" ".join(near[index : index + 3])))
+        if found and len(line) <= 120:
+            return found, "under the headline"
+    # A date printed without its year under the headline, the year from any other date.
+    year_source = _meta(doc, _META_DATE_NAMES + _META_OTHER_DATE_NAMES)
+    for line in near:
+        match = _SHORT_DATE.search(line)
+        if match and (match.group(1) or year_source):
+            year = (
+                2000 + int(match.group(1)) if match.group(1) else int(parse_date(year_source)[:4])
+            )
+            found = _valid_date(year, int(match.group(2)), int(match.group(3)))
+            if found:
+                return found, "under the headline (year from the page)"
     for line in head_lines + all_lines:
         match = _LABELLED_DATE.search(line)
         if match:
@@ -526,12 +639,21 @@ def _extract_date(
             if found:
                 return found, "labelled line"
     for line in head_lines[-8:]:
-        found = parse_date(line)
+        found = _date_in(line)
         if found and len(line) <= 80:
             return found, "date near the title"
+    # lists of other articles carry <time> too: the first is only a late guess
+    for element in doc.iter("time"):
+        found = parse_date(element.get("datetime") or "") or parse_date(element.text_content())
+        if found:
+            return found, "time element"
+
     found = date_from_url(url)
     if found:
         return found, "url"
+    found = _script_date(scripts or [])
+    if found:
+        return found, "page data"
     return None, None
 
 
@@ -542,11 +664,14 @@ def extract_document(
 
     The tree is modified (scripts and furniture removed).
     """
+    scripts = [script.text or "" for script in doc.iter("script")]
     _drop_noise(doc)
     full_lines = _lines_of(doc.body if doc.find("body") is not None else doc)
     content = _select_by_family(doc)
     if content is None:
         content = _select_by_density(doc)
+    if content is None:
+        content = _select_by_family(doc, GENERIC_SELECTORS)
     raw_lines: list[str] = []
     if content is not None:
         _strip_furniture_elements(content)
@@ -554,7 +679,9 @@ def extract_document(
     head_lines = _text_before_body(full_lines, raw_lines)
     title = _extract_title(doc, content, head_lines)
     body_lines = clean_body_lines(raw_lines, title)
-    published, published_from = _extract_date(doc, head_lines, full_lines, url)
+    published, published_from = _extract_date(
+        doc, head_lines, full_lines, url, title, scripts, raw_lines[0] if raw_lines else None
+    )
     source = _extract_source(doc, head_lines, full_lines)
     return title, published, published_from, source, "\n".join(body_lines)
 
