@@ -10,8 +10,9 @@ Body: character-level precision, recall and F1 against the gold body after NFKC 
 whitespace removed (characters matched in order, as difflib's matching blocks). Title and date:
 exact matches. Time: milliseconds per page, best of EXTRACT_ROUNDS rounds.
 
-trafilatura, readability-lxml and GNE are optional: pip install -e '.[bench]'. GNE takes text,
-not bytes: it is given this project's decoding.
+trafilatura, readability-lxml, GNE and htmldate are optional: pip install -e '.[bench]'. GNE and
+htmldate take text, not bytes: they are given this project's decoding. htmldate finds dates only
+(its body and title columns are empty): it is measured as a candidate for the project's dates.
 """
 
 from __future__ import annotations
@@ -151,12 +152,22 @@ def gne_decoded(page: Page) -> Result:
     return Result(found.get("title"), found.get("publish_time"), found.get("content") or "")
 
 
+def htmldate_decoded(page: Page) -> Result:
+    """htmldate's date alone (it extracts no text), as a candidate for the project's dates."""
+    from htmldate import find_date
+
+    text = decode_html(page.raw, charset_from_content_type(page.content_type)).text
+    found = find_date(text, url=page.url or None, original_date=True, extensive_search=True)
+    return Result(None, found, "")
+
+
 EXTRACTORS: dict[str, Callable[[Page], Result]] = {
     "this project": ours,
     "trafilatura (raw bytes)": trafilatura_raw,
     "trafilatura (our decoding)": trafilatura_decoded,
     "readability-lxml": readability_raw,
     "GNE (our decoding)": gne_decoded,
+    "htmldate (dates only)": htmldate_decoded,
 }
 
 

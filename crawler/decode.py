@@ -142,17 +142,35 @@ def decode_html(
                     alternative,
                     f"{where} says {label}, but the bytes only decode as {alternative}",
                 )
-        return Decoded(
-            body.decode(codec, "replace"), codec, f"{where} says {label}; some bytes invalid"
-        )
+        best, text, errors = _fewest_errors(body, (codec, "utf-8", "gb18030"))
+        said = f"{where} says {label}" + ("" if best == codec else f", but {best} fits better")
+        return Decoded(text, best, f"{said}; {_invalid(errors)}")
 
     if utf8_text is not None:
         return Decoded(utf8_text, "utf-8", "no charset declared; the bytes are valid UTF-8")
     gb_text = _strict(body, "gb18030")
     if gb_text is not None:
         return Decoded(gb_text, "gb18030", "no charset declared; the bytes are valid GB18030")
-    return Decoded(
-        body.decode("utf-8", "replace"),
-        "utf-8",
-        "no charset declared and no codec decodes the bytes cleanly",
+    best, text, errors = _fewest_errors(body, ("utf-8", "gb18030"))
+    return Decoded(text, best, f"no charset declared; read as {best}, {_invalid(errors)}")
+
+
+def _fewest_errors(body: bytes, codecs_to_try: tuple[str, ...]) -> tuple[str, str, int]:
+    """The codec that leaves the fewest replacement characters, the first on a tie: one bad
+    byte in a GBK page must not turn the whole page into UTF-8 replacement characters."""
+    best: tuple[str, str, int] | None = None
+    for codec in dict.fromkeys(codecs_to_try):
+        text = body.decode(codec, "replace")
+        errors = text.count("\ufffd")
+        if best is None or errors < best[2]:
+            best = (codec, text, errors)
+    assert best is not None
+    return best
+
+
+def _invalid(errors: int) -> str:
+    return (
+        "1 invalid byte sequence replaced"
+        if errors == 1
+        else f"{errors} invalid byte sequences replaced"
     )

@@ -6,6 +6,7 @@ sees when debugging a saved page is exactly what a crawl would store.
 
 from __future__ import annotations
 
+import email.utils
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,26 +16,66 @@ import lxml.html
 
 from crawler.decode import Decoded, decode_html
 
+
+@dataclass(frozen=True)
+class ContentSelector:
+    """An element a CMS puts the article text in: by id, by its whole class attribute, by one
+    word of its class, or by tag."""
+
+    id: str | None = None
+    class_name: str | None = None
+    class_word: str | None = None
+    tag: str | None = None
+
+    def xpath_test(self) -> str:
+        if self.id:
+            return f"@id='{self.id}'"
+        if self.class_name:
+            return f"@class='{self.class_name}'"
+        if self.class_word:
+            return f"contains(@class,'{self.class_word}')"
+        return f"self::{self.tag}"
+
+    def matches(self, element: lxml.html.HtmlElement) -> bool:
+        if self.id:
+            return element.get("id") == self.id
+        if self.class_name:
+            return element.get("class") == self.class_name
+        if self.class_word:
+            return self.class_word in (element.get("class") or "").split()
+        return element.tag == self.tag
+
+
 # Containers that the CMS families used by Chinese local governments put the article text in,
 # most specific first. A match is used only when it holds a reasonable amount of text.
 CONTENT_SELECTORS = [
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-    "//*[@id='zoom']",
-    "//founder-content",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' founder-content ')]",
-    "//*[@id='UCAP-CONTENT']",
-    "//*[@class='pages_content']",
-    "//*[@id='fontzoom']",
-    "//*[@id='Zoom']",
-    "//*[@class='article-content' or @class='article_content' or @id='article-content' or @id='articleContent']",
-    "//*[@id='artibody']",  # Sina's news CMS
+    ContentSelector(class_word="TRS_Editor"),
+    ContentSelector(id="zoom"),
+    ContentSelector(tag="founder-content"),
+    ContentSelector(class_word="founder-content"),
+    ContentSelector(id="UCAP-CONTENT"),
+    ContentSelector(class_name="pages_content"),
+    ContentSelector(id="fontzoom"),
+    ContentSelector(id="Zoom"),
+    ContentSelector(class_name="article-content"),
+    ContentSelector(class_name="article_content"),
+    ContentSelector(id="article-content"),
+    ContentSelector(id="articleContent"),
+    ContentSelector(id="artibody"),  # Sina's news CMS
 ]
 # Names any template may give to its layout wrapper or to a widget: a match is only a fallback
 # for a page where text density finds nothing.
 GENERIC_SELECTORS = [
-    "//*[@class='content' or @id='content' or @class='detail-content' or @class='news_content' or @id='news_content']",
-    "//article",
+    ContentSelector(class_name="content"),
+    ContentSelector(id="content"),
+    ContentSelector(class_name="detail-content"),
+    ContentSelector(class_name="news_content"),
+    ContentSelector(id="news_content"),
+    ContentSelector(tag="article"),
 ]
+
+# One XPath per selector list finds every candidate in a single pass over the page.
+_COMPILED: dict[tuple[ContentSelector, ...], lxml.etree.XPath] = {}
 
 _DROP_TAGS = [
     "script",
@@ -89,8 +130,15 @@ _BLOCK_TAGS = {
 # Page furniture: class or id words of elements that are never article text.
 _FURNITURE_ATTR = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumb|crumb|location|position|weizhi|footer|foot|copyright|"
-    r"share|bdshare|sidebar|side|hot|related|xgwz|pager|page-?nav|prev|next|comment|toolbar|print|qrcode|ewm|"
+    r"share|bdshare|sidebar|side|hot|related|video|player|xgwz|pager|page-?nav|prev|next|toolbar|print|qrcode|ewm|"
     r"header|top-?bar|banner|search|links|friend-?link|statement|disclaimer|mianze)([\s_-]|$)",
+    re.IGNORECASE,
+)
+# Readers' comments: never the article, however much prose they hold (a long thread outweighs a
+# short post), unless the block also holds the headline (a wrapper of article and comments).
+_COMMENT_ATTR = re.compile(
+    r"(^|[\s_-])(comments?|comment-?list|comment-?box|cmt|cmts|pinglun|pl-?list|replies|reply-?list)"
+    r"([\s_-]|$)",
     re.IGNORECASE,
 )
 
@@ -105,13 +153,24 @@ _FURNITURE_LINE = re.compile(
 )
 # Short labelled lines: furniture when short, text when they run on (a paragraph may begin 来源于…).
 _LABEL_LINE = re.compile(
-    r"^[【\[（(]?\s*(来源|信息来源|稿件来源|文章来源|责任编辑|编辑|作者|审核|审稿|校对|供稿|记者|通讯员|"
-    r"摄影|图片|发布时间|发布日期|发布者|日期|时间|浏览|点击|编审|终审|初审|一审|二审|三审)\s*[:：]"
+    r"^[【\[（(]?\s*(来源|信息来源|稿件来源|文章来源|责任编辑|责编|编辑|作者|审核|审稿|校对|供稿|记者|通讯员|"
+    r"摄影|图片|发布时间|发布日期|发布者|日期|时间|浏览|点击|编审|终审|初审|一审|二审|三审)\s*[:：|｜]"
 )
+# An interviewer's question ("记者：今年的重点是什么？") is text, not a byline.
+_QUESTION = re.compile(r"[？?]\s*$|^[【\[（(]?\s*(记者|主持人)\s*[:：].*。")
+# Lines about the article rather than of it: the original headline of a repost, a photo credit
+# with no description ("资料图", "▲本报记者张三摄"; a caption with a sentence stays).
+_NOTE_LINE = re.compile(r"^[（(【\[]?\s*(本文)?原标题\s*[:：]|^(资料图片?|图片来源[:：].{0,30})$")
+_CREDIT_ONLY = re.compile(r"^[^。，,：:]{0,30}摄[)）]?$")
+# A line with no letter, digit or Chinese character (separators, icons, undecodable emoji).
+_NO_WORDS = re.compile(r"^[\W_]*$")
 # A list heading after which nothing belongs to the article.
 _TAIL_MARKER = re.compile(
-    r"^(相关阅读|相关新闻|相关链接|相关文章|延伸阅读|推荐阅读|热点新闻|热门文章|猜你喜欢|上一篇|下一篇)\s*[:：]?"
+    r"^(相关阅读|相关新闻|相关链接|相关文章|相关报道|此前报道|延伸阅读|推荐阅读|热点新闻|热门文章|猜你喜欢|"
+    r"往期回顾|往期推荐|点击进入专题|上一篇|下一篇)\s*[:：]?"
 )
+# Chinese characters of prose after a related-articles list that make it a list inside the article.
+_RELATED_FOLLOWED_BY = 100
 # Chinese characters outside links from which a block holds prose, whatever its name says.
 _PROSE_CJK = 300
 _DATE_ONLY = re.compile(r"^[^\u4e00-\u9fff]{0,4}$")
@@ -123,6 +182,8 @@ _LABELLED_DATE = re.compile(
     r"(发布时间|发布日期|发稿时间|更新时间|成文日期|日期|时间)\s*[:：]?\s*" + _DATE_NUMERIC
 )
 _NUMERIC_DATE = re.compile(_DATE_NUMERIC)
+# Month/day/year, as some forum and blog software prints it: 3/1/2023.
+_US_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?![\d/])")
 _CHINESE_DATE = re.compile(_DATE_CHINESE)
 _URL_DATES = [
     re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_\d+"),  # TRS: ./202303/t20230301_123456.html
@@ -172,6 +233,22 @@ class Extracted:
         return asdict(self)
 
 
+def china_day(http_date: bytes | str | None = None) -> date:
+    """The day in China (UTC+8) at an HTTP Date header's moment, or now: what a page that says
+    昨天 counts from."""
+    moment = None
+    if http_date:
+        if isinstance(http_date, bytes):
+            http_date = http_date.decode("latin-1")
+        try:
+            moment = email.utils.parsedate_to_datetime(http_date)
+        except (TypeError, ValueError):
+            moment = None
+    if moment is None or moment.tzinfo is None:
+        moment = datetime.now(UTC)
+    return (moment.astimezone(UTC) + timedelta(hours=8)).date()
+
+
 class NotHTML(ValueError):
     """The bytes are not an HTML page (binary data, an attachment, or nothing at all)."""
 
@@ -218,12 +295,17 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
         raise NotHTML(f"unparseable HTML: {exc}") from exc
 
 
+_SPACES = re.compile(r"[\s\u3000\xa0]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_PUNCTUATION = re.compile(r"[，。；、,;]")
+
+
 def _clean_text(text: str) -> str:
-    return re.sub(r"[\s\u3000\xa0]+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def _cjk_count(text: str) -> int:
-    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return sum(map(len, _CJK.findall(text)))
 
 
 def _meta(doc: lxml.html.HtmlElement, names: tuple[str, ...]) -> str | None:
@@ -241,23 +323,21 @@ def _meta(doc: lxml.html.HtmlElement, names: tuple[str, ...]) -> str | None:
 def _lines_of(element: lxml.html.HtmlElement) -> list[str]:
     """Text of an element as lines, one per block, in document order."""
     parts: list[str] = []
-
-    def walk(node: lxml.html.HtmlElement) -> None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        block = tag.lower() in _BLOCK_TAGS
-        if block:
-            parts.append("\n")
-        if node.text and tag:
-            parts.append(node.text)
-        for child in node:
-            walk(child)
+    for event, node in lxml.etree.iterwalk(element, events=("start", "end")):
+        tag = node.tag
+        element_tag = isinstance(tag, str)  # not a comment or a processing instruction
+        block = element_tag and tag in _BLOCK_TAGS  # the HTML parser gives lower-case names
+        if event == "start":
+            if block:
+                parts.append("\n")
+            if node.text and element_tag:
+                parts.append(node.text)
+            continue
         if block:
             parts.append("\n")
         if node.tail:
             parts.append(node.tail)
-
-    walk(element)
-    return [line for line in (_clean_text(raw) for raw in "".join(parts).split("\n")) if line]
+    return [_clean_text(raw) for raw in "".join(parts).split("\n") if raw and not raw.isspace()]
 
 
 def _drop_noise(doc: lxml.html.HtmlElement) -> None:
@@ -274,7 +354,11 @@ def _is_furniture_element(element: lxml.html.HtmlElement) -> bool:
     if tag in {"nav", "footer", "aside", "header"}:
         return True
     attrs = " ".join(filter(None, (element.get("class"), element.get("id"))))
-    if not (attrs and _FURNITURE_ATTR.search(attrs)):
+    if not attrs:
+        return False
+    if _COMMENT_ATTR.search(attrs):
+        return next(element.iter("h1"), None) is None
+    if not _FURNITURE_ATTR.search(attrs):
         return False
     # A name is a hint, the text decides: a wrapper named for its share buttons
     # (js_img_share_area) that holds the article's paragraphs is not furniture.
@@ -292,18 +376,42 @@ def _candidate_score(element: lxml.html.HtmlElement) -> float:
     if cjk == 0:
         return 0.0
     link_ratio = min(1.0, _link_text_length(element) / max(1, len(_clean_text(text))))
-    punctuation = len(re.findall(r"[，。；、,;]", text))
+    punctuation = len(_PUNCTUATION.findall(text))
     return (cjk + 3 * punctuation) * (1.0 - link_ratio) ** 2
 
 
 def _select_by_family(
-    doc: lxml.html.HtmlElement, selectors: list[str] = CONTENT_SELECTORS
+    doc: lxml.html.HtmlElement, selectors: list[ContentSelector] = CONTENT_SELECTORS
 ) -> lxml.html.HtmlElement | None:
-    for xpath in selectors:
-        for element in doc.xpath(xpath):
-            if _cjk_count(element.text_content()) >= 40 and not _is_furniture_element(element):
+    key = tuple(selectors)
+    if key not in _COMPILED:
+        _COMPILED[key] = lxml.etree.XPath(
+            "//*[" + " or ".join(selector.xpath_test() for selector in key) + "]"
+        )
+    found = _COMPILED[key](doc)
+    for selector in selectors:
+        for element in found:
+            if (
+                selector.matches(element)
+                and _cjk_count(element.text_content()) >= 40
+                and not _is_furniture_element(element)
+            ):
                 return element
     return None
+
+
+class _FurnitureMemo:
+    """Whether an element is furniture or inside furniture, each element judged once."""
+
+    def __init__(self) -> None:
+        self.known: dict[lxml.html.HtmlElement, bool] = {}
+
+    def __call__(self, element: lxml.html.HtmlElement | None) -> bool:
+        if element is None:
+            return False
+        if element not in self.known:
+            self.known[element] = _is_furniture_element(element) or self(element.getparent())
+        return self.known[element]
 
 
 def _select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -313,37 +421,104 @@ def _select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | No
     container of many paragraphs wins over one long paragraph, and a sidebar of links loses.
     """
     scores: dict[lxml.html.HtmlElement, float] = {}
-    furniture: dict[lxml.html.HtmlElement, bool] = {}  # each ancestor judged once
-
-    def judged(element: lxml.html.HtmlElement) -> bool:
-        if element not in furniture:
-            furniture[element] = _is_furniture_element(element)
-        return furniture[element]
+    in_furniture = _FurnitureMemo()
 
     for block in doc.iter("p", "td", "div", "section", "li", "founder-content", "font", "span"):
-        if block.getparent() is None or any(judged(a) for a in block.iterancestors()):
+        if block.getparent() is None or in_furniture(block.getparent()):
             continue
         own_text = _clean_text(" ".join(t for t in block.xpath("text()") if t))
         if block.tag in ("p", "font", "span"):
             own_text = _clean_text(block.text_content())
         if _cjk_count(own_text) < 10:
             continue
-        score = (
-            1.0 + len(re.findall(r"[，。；、,;]", own_text)) + min(_cjk_count(own_text) / 50.0, 5.0)
-        )
-        parent = block.getparent()
+        score = 1.0 + len(_PUNCTUATION.findall(own_text)) + min(_cjk_count(own_text) / 50.0, 5.0)
+        # Text standing directly in a div (lines split by <br>) makes the div the container; a
+        # paragraph's container is its parent.
+        parent = block if block.tag not in ("p", "font", "span") else block.getparent()
         scores[parent] = scores.get(parent, 0.0) + score
         grandparent = parent.getparent()
         if grandparent is not None:
             scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
     if not scores:
         return None
-    ranked = {
-        el: score
-        * (1.0 - min(1.0, _link_text_length(el) / max(1, len(_clean_text(el.text_content())))))
-        for el, score in scores.items()
-    }
+    ranked = {el: score * (1.0 - _link_ratio(el)) for el, score in scores.items()}
     return max(ranked, key=ranked.get)
+
+
+def _link_ratio(element: lxml.html.HtmlElement) -> float:
+    return min(1.0, _link_text_length(element) / max(1, len(_clean_text(element.text_content()))))
+
+
+def _first_post(content: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """On a forum or a thread page, the first of the posts: posts repeat as elements whose ids
+    differ only by a number (post_101, post_102; postmessage_7), and the longest reply must not
+    win over the post that opened the thread. None when the block is not in such a post."""
+    root = content.getroottree().getroot()
+    for node in [content, *content.iterancestors()]:
+        if node.tag in ("body", "html"):
+            break
+        name = node.get("id") or ""
+        if not re.search(r"\d", name):
+            continue
+        pattern = re.sub(r"\d+", "#", name)
+        same = [
+            element
+            for element in root.iter(node.tag)
+            if re.sub(r"\d+", "#", element.get("id") or "") == pattern
+            and _cjk_count(element.text_content()) >= 10
+        ]
+        if len(same) < 2:
+            continue
+        if same[0] is node or node is content:
+            return same[0] if node is content else content
+        return _select_by_density(same[0]) or same[0]
+    return None
+
+
+def _with_siblings(content: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The content block and the adjacent siblings that continue it: a text split over two tables
+    or several divs of the same kind, each dense with prose and with few links."""
+    # Siblings are looked for at the outermost wrapper that adds no text of its own (a <td>'s
+    # table): the split is usually there.
+    start = content
+    cjk = _cjk_count(content.text_content())
+    while (
+        (parent := start.getparent()) is not None
+        and parent.tag not in ("body", "html")
+        and _cjk_count(parent.text_content()) - cjk < 10
+    ):
+        start = parent
+    own = _candidate_score(start)
+    if own <= 0:
+        return [content]
+
+    def continues(sibling: lxml.html.HtmlElement) -> bool | None:
+        if not isinstance(sibling.tag, str):
+            return None
+        if _cjk_count(sibling.text_content()) == 0:
+            return None  # a picture or a rule in between: look further
+        return (
+            sibling.tag == start.tag
+            and not _is_furniture_element(sibling)
+            and _candidate_score(sibling) >= 0.3 * own
+            and _link_ratio(sibling) < 0.2
+        )
+
+    before: list[lxml.html.HtmlElement] = []
+    for sibling in start.itersiblings(preceding=True):
+        verdict = continues(sibling)
+        if verdict is False:
+            break
+        if verdict:
+            before.insert(0, sibling)
+    after: list[lxml.html.HtmlElement] = []
+    for sibling in start.itersiblings():
+        verdict = continues(sibling)
+        if verdict is False:
+            break
+        if verdict:
+            after.append(sibling)
+    return [*before, start, *after] if before or after else [content]
 
 
 def _strip_furniture_elements(content: lxml.html.HtmlElement) -> None:
@@ -354,16 +529,63 @@ def _strip_furniture_elements(content: lxml.html.HtmlElement) -> None:
             element.drop_tree()
 
 
+def _skip_inline_related(content: lxml.html.HtmlElement) -> None:
+    """Remove a related-articles heading and its list of links when article text follows them:
+    some sites put the list right after the lead. A list with nothing but links after it stays,
+    and :func:`clean_body_lines` cuts there."""
+    for block in list(content.iter("p", "div", "h2", "h3", "h4", "h5", "strong", "b", "dt")):
+        if block.getparent() is None:
+            continue
+        heading = "".join(block.text_content().split())
+        if not _TAIL_MARKER.match(heading) or len(heading) - _link_text_length(block) > 12:
+            continue
+        links: list[lxml.html.HtmlElement] = []
+        sibling = block.getnext()
+        while sibling is not None:
+            text = "".join(sibling.text_content().split())
+            if text and _link_text_length(sibling) < 0.8 * len(text):
+                break
+            links.append(sibling)
+            sibling = sibling.getnext()
+        prose = 0
+        while sibling is not None and prose < _RELATED_FOLLOWED_BY:
+            prose += _cjk_count(sibling.text_content()) - _link_text_length(sibling)
+            sibling = sibling.getnext()
+        if links and prose >= _RELATED_FOLLOWED_BY:
+            for element in [block, *links]:
+                element.drop_tree()
+
+
+def _without_leading_title(lines: list[str], title: str | None) -> list[str]:
+    """The lines without the headline at their start, also where it is broken over lines."""
+    if not title:
+        return lines
+    wanted = "".join(title.split())
+    joined = ""
+    for count, line in enumerate(lines[:4], start=1):
+        joined += "".join(line.split())
+        if joined == wanted:
+            return lines[count:]
+        if not wanted.startswith(joined):
+            break
+    return lines
+
+
 def clean_body_lines(lines: list[str], title: str | None = None) -> list[str]:
     """Drop furniture lines (editor, source, print/close, share, ICP, hotlines, paging) from the
     article text, and cut at related-article lists and 上一篇/下一篇."""
     kept: list[str] = []
+    lines = _without_leading_title(lines, title)
     for line in lines:
         if _TAIL_MARKER.match(line) and kept:
             break
         if _FURNITURE_LINE.search(line):
             continue
-        if _LABEL_LINE.match(line) and len(line) <= 80:
+        if _LABEL_LINE.match(line) and len(line) <= 80 and not _QUESTION.search(line):
+            continue
+        if _NO_WORDS.match(line) or (len(line) <= 100 and _NOTE_LINE.match(line)):
+            continue
+        if _CREDIT_ONLY.match(line):
             continue
         if title and _clean_text(line) == _clean_text(title) and not kept:
             continue
@@ -421,6 +643,10 @@ def parse_date(text: str) -> str | None:
         )
         if found:
             return found
+    for match in _US_DATE.finditer(text):
+        found = _valid_date(int(match.group(3)), int(match.group(1)), int(match.group(2)))
+        if found:
+            return found
     return None
 
 
@@ -463,6 +689,7 @@ def _extract_title(
     if meta_title:
         return meta_title
     page_title = _clean_text(doc.findtext(".//title") or "")
+    in_furniture = _FurnitureMemo()
     candidates: list[str] = []
     # A heading at the top of the content box itself (simple templates put it there).
     inner: list[str] = []
@@ -474,19 +701,14 @@ def _extract_title(
     for element in doc.xpath(
         "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or contains(translate(@id,'TITLE','title'),'title')]"
     ):
+        text = _clean_text(element.text_content())
+        if not (4 <= len(text) <= 120 and _cjk_count(text) >= 2):
+            continue
         if content is not None and (element is content or content in element.iterancestors()):
             continue
-        if any(_is_furniture_element(a) for a in element.iterancestors()) or _is_furniture_element(
-            element
-        ):
+        if in_furniture(element) or element.xpath(".//a[string-length(normalize-space()) > 0]"):
             continue
-        text = _clean_text(element.text_content())
-        if (
-            4 <= len(text) <= 120
-            and _cjk_count(text) >= 2
-            and not element.xpath(".//a[string-length(normalize-space()) > 0]")
-        ):
-            candidates.append(text)
+        candidates.append(text)
     if page_title:
         headline = _TITLE_SEPARATORS.split(page_title)[0] or page_title
         for pool in (candidates, inner):
@@ -509,9 +731,7 @@ def _extract_title(
     for tag in ("h1", "h2"):
         for element in doc.iter(tag):
             text = _clean_text(element.text_content())
-            if 4 <= len(text) <= 120 and not any(
-                _is_furniture_element(a) for a in element.iterancestors()
-            ):
+            if 4 <= len(text) <= 120 and not in_furniture(element.getparent()):
                 return text
     above = _title_above_body(head_lines)
     if above:
@@ -558,6 +778,11 @@ _DATE_WITH_TIME = re.compile(
 )
 # A date without its year (09-30 22:46, 18-03-08 23:16): the year comes from other evidence.
 _SHORT_DATE = re.compile(r"(?<![\d-])(?:(\d{2})-)?(\d{1,2})-(\d{1,2})\s*\d{1,2}:\d{2}")
+# A date said relative to the day the page was fetched: 今天, 昨天, 前天, 3天前, 5小时前.
+_RELATIVE_DATE = re.compile(
+    r"^(?:发布于|发表于)?\s*(今天|昨天|前天|(\d{1,2})\s*天前|\d{1,2}\s*(?:小时|分钟|秒)前)"
+)
+_RELATIVE_DAYS = {"今天": 0, "昨天": 1, "前天": 2}
 _PUBLISHED_LABEL = re.compile(r"发布时间|发布日期|发表于|发稿时间|发文日期|成文日期|日期|时间")
 
 
@@ -570,6 +795,27 @@ def _date_in(line: str) -> str | None:
     return parse_date(line)
 
 
+def _labelled_date(lines: list[str]) -> str | None:
+    for line in lines:
+        match = _LABELLED_DATE.search(line)
+        if match:
+            found = _valid_date(int(match.group(2)), int(match.group(3)), int(match.group(4)))
+            if found:
+                return found
+    return None
+
+
+def _lines_after(all_lines: list[str], body_lines: list[str]) -> list[str]:
+    """The body's last three lines and the three page lines after it."""
+    if not body_lines:
+        return []
+    last = body_lines[-1]
+    for index in range(len(all_lines) - 1, -1, -1):
+        if all_lines[index] == last:
+            return body_lines[-3:] + all_lines[index + 1 : index + 4]
+    return body_lines[-3:]
+
+
 def _near_headline(all_lines: list[str], title: str | None, body_start: str | None) -> list[str]:
     """The lines right under the headline, down to the body: where the info line (date, source)
     is printed."""
@@ -579,7 +825,7 @@ def _near_headline(all_lines: list[str], title: str | None, body_start: str | No
     for index, line in enumerate(all_lines):
         if line == key or (len(key) >= 8 and key in line and len(line) <= len(key) + 40):
             near = all_lines[index : index + 8]
-            return near[: near.index(body_start)] if body_start in near[1:] else near
+            return near[: near.index(body_start, 1)] if body_start in near[1:] else near
     return []
 
 
@@ -587,7 +833,9 @@ def _script_date(scripts: list[str]) -> str | None:
     """A publication date in the page's data: JSON-LD datePublished, or a Unix time such as
     WeChat's ``var ct = "1581471312"`` (read in China time)."""
     for text in scripts:
-        match = re.search(r'"datePublished"\s*:\s*"([^"]+)"', text)
+        match = re.search(
+            r'"(?:datePublished|publishDate|pubDate|publishTime|createdAt)"\s*:\s*"([^"]+)"', text
+        )
         if match and parse_date(match.group(1)):
             return parse_date(match.group(1))
         match = re.search(r'\b(?:var\s+ct|publish_time|"?pubtime"?)\s*[=:]\s*"?(1[0-9]{9})\b', text)
@@ -604,7 +852,8 @@ def _extract_date(
     url: str | None,
     title: str | None = None,
     scripts: list[str] | None = None,
-    body_start: str | None = None,
+    body_lines: list[str] | None = None,
+    fetched_on: date | None = None,
 ) -> tuple[str | None, str | None]:
     """The publication date and the evidence it came from, most trusted first: the CMS's meta
     tags, the info line under the headline (nearest the article, so a labelled date in the footer
@@ -615,7 +864,8 @@ def _extract_date(
         found = parse_date(meta_value)
         if found:
             return found, "meta"
-    near = _near_headline(all_lines, title, body_start)
+    body_lines = _without_leading_title(body_lines or [], title)
+    near = _near_headline(all_lines, title, body_lines[0] if body_lines else None)
     for index, line in enumerate(near):
         # an info line may be split over lines: 2019 / 09/07 / 19:02
         found = _date_in(line) or (index and _date_in(" ".join(near[index : index + 3])))
@@ -632,16 +882,32 @@ def _extract_date(
             found = _valid_date(year, int(match.group(2)), int(match.group(3)))
             if found:
                 return found, "under the headline (year from the page)"
-    for line in head_lines + all_lines:
-        match = _LABELLED_DATE.search(line)
-        if match:
-            found = _valid_date(int(match.group(2)), int(match.group(3)), int(match.group(4)))
-            if found:
-                return found, "labelled line"
+    if fetched_on:
+        for line in near:
+            match = _RELATIVE_DATE.match(line)
+            if match and len(line) <= 40:
+                days = _RELATIVE_DAYS.get(match.group(1), int(match.group(2) or 0))
+                return (
+                    fetched_on - timedelta(days=days)
+                ).isoformat(), "under the headline (relative)"
+    found = _labelled_date(head_lines)
+    if found:
+        return found, "labelled line"
     for line in head_lines[-8:]:
         found = _date_in(line)
         if found and len(line) <= 80:
             return found, "date near the title"
+    # The first lines of the content box, then its last lines and the lines right after it (a
+    # sign-off, a "发布时间" line under the text): near the article, before anything in the footer.
+    body_end = _lines_after(all_lines, body_lines)
+    for where, lines in (("top of the text", body_lines[:3]), ("end of the text", body_end)):
+        for line in lines:
+            found = _date_in(line)
+            if found and len(line) <= 80:
+                return found, where
+    found = _labelled_date(all_lines)
+    if found:
+        return found, "labelled line"
     # lists of other articles carry <time> too: the first is only a late guess
     for element in doc.iter("time"):
         found = parse_date(element.get("datetime") or "") or parse_date(element.text_content())
@@ -658,7 +924,7 @@ def _extract_date(
 
 
 def extract_document(
-    doc: lxml.html.HtmlElement, url: str | None = None
+    doc: lxml.html.HtmlElement, url: str | None = None, fetched_on: date | None = None
 ) -> tuple[str | None, str | None, str | None, str | None, str]:
     """Title, date, where the date came from, source and body from a parsed page.
 
@@ -668,19 +934,33 @@ def extract_document(
     _drop_noise(doc)
     full_lines = _lines_of(doc.body if doc.find("body") is not None else doc)
     content = _select_by_family(doc)
+    blocks = [content] if content is not None else []
     if content is None:
         content = _select_by_density(doc)
+        if content is not None:
+            post = _first_post(content)
+            content = post if post is not None else content
+            blocks = [post] if post is not None else _with_siblings(content)
     if content is None:
         content = _select_by_family(doc, GENERIC_SELECTORS)
+        blocks = [content] if content is not None else []
     raw_lines: list[str] = []
-    if content is not None:
-        _strip_furniture_elements(content)
-        raw_lines = _lines_of(content)
+    for block in blocks:
+        _strip_furniture_elements(block)
+        _skip_inline_related(block)
+        raw_lines += _lines_of(block)
     head_lines = _text_before_body(full_lines, raw_lines)
     title = _extract_title(doc, content, head_lines)
     body_lines = clean_body_lines(raw_lines, title)
     published, published_from = _extract_date(
-        doc, head_lines, full_lines, url, title, scripts, raw_lines[0] if raw_lines else None
+        doc,
+        head_lines,
+        full_lines,
+        url,
+        title,
+        scripts,
+        raw_lines,
+        fetched_on,
     )
     source = _extract_source(doc, head_lines, full_lines)
     return title, published, published_from, source, "\n".join(body_lines)
@@ -691,13 +971,14 @@ def extract_page(
     url: str | None = None,
     header_charset: str | None = None,
     encoding: str | None = None,
+    fetched_on: date | None = None,
 ) -> Extracted:
     """Decode and extract one page. Raises NotHTML for binary or empty responses."""
     if looks_binary(body):
         raise NotHTML("binary data, not an HTML page")
     decoded: Decoded = decode_html(body, header_charset=header_charset, forced=encoding)
     doc = parse_html(decoded.text)
-    title, published, published_from, source, text = extract_document(doc, url)
+    title, published, published_from, source, text = extract_document(doc, url, fetched_on)
     return Extracted(
         title=title,
         published=published,

@@ -37,7 +37,7 @@ from crawler.archive import SiteCounts, SiteState, read_crawl_state
 from crawler.decode import charset_from_content_type, decode_html
 from crawler.discovery import Link, LinkKind, discover
 from crawler.discovery.links import index_aliases, page_number
-from crawler.extract import NotHTML, extract_document, looks_binary, parse_html
+from crawler.extract import NotHTML, china_day, extract_document, looks_binary, parse_html
 from crawler.items import ColumnItem, ErrorItem, PageItem
 from crawler.middlewares import (
     BLOCKED_STATUSES,
@@ -223,7 +223,9 @@ class MunicipalSpider(scrapy.Spider):
                 yield PageItem(kind="list", links=_link_rows(links), **base)
                 yield from self._follow_list(response, site, hops, links)
                 return
-        title, published, _, source, text = extract_document(doc, response.url)
+        title, published, _, source, text = extract_document(
+            doc, response.url, china_day(response.headers.get("Date"))
+        )
         if (
             requested != "article"
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
