@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.archive import Archive
 from crawler.runner import run_crawl
 from crawler.sites import load_sites, select_sites
 
@@ -120,48 +119,29 @@ def check_site(
 
 
 def _report(db: Path, name: str, start_urls: list[str], status: str) -> SiteReport:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        run = conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
-        report = SiteReport(name, start_urls, status, requests=run["requests"] or 0)
+    with Archive(db) as archive:
+        run = archive.last_run() or {}
+        report = SiteReport(name, start_urls, status, requests=run.get("requests") or 0)
         columns: dict[str, dict] = {}
-        for page in conn.execute("SELECT url, links FROM pages WHERE kind = 'list' ORDER BY url"):
+        for url, links in archive.list_page_links():
             column = columns.setdefault(
-                column_of(page["url"]), {"url": column_of(page["url"]), "pages": 0, "articles": 0}
+                column_of(url), {"url": column_of(url), "pages": 0, "articles": 0}
             )
             column["pages"] += 1
-            links = json.loads(page["links"] or "[]")
             column["articles"] += sum(1 for link in links if link[1] == "article")
         report.columns = sorted(columns.values(), key=lambda c: c["url"])
-        articles = conn.execute(
-            "SELECT url, title, published, is_summary, reason FROM pages WHERE kind = 'article' AND status = 200 ORDER BY published DESC"
-        ).fetchall()
+        articles = archive.fetched_articles()
         report.articles = len(articles)
-        documents = {
-            row["url"]: dict(row)
-            for row in conn.execute(
-                "SELECT url, title, published, year, region, body FROM documents"
-            )
-        }
+        documents = archive.documents_by_url()
         for article in articles:
             if article["is_summary"] and article["url"] in documents:
                 report.summaries.append(documents[article["url"]])
             elif article["is_summary"]:  # an exact repost of a text seen earlier in this check
                 report.summaries.append(
-                    {**dict(article), "year": None, "region": None, "body": "(same text as above)"}
+                    {**article, "year": None, "region": None, "body": "(same text as above)"}
                 )
             else:
-                report.others.append(dict(article))
-        report.errors = dict(
-            Counter(
-                row[0]
-                for row in conn.execute("SELECT kind FROM crawl_errors WHERE kind != 'attachment'")
-            )
-        )
-        report.attachments = [
-            row[0] for row in conn.execute("SELECT url FROM pages WHERE kind = 'attachment'")
-        ]
+                report.others.append(article)
+        report.errors = dict(archive.error_kinds())
+        report.attachments = archive.attachment_urls()
         return report
-    finally:
-        conn.close()

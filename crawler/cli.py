@@ -152,7 +152,7 @@ def _demo_guard(db_path: Path, demo_site_ids: set[str]) -> None:
     if not db_path.exists():
         return
     with Archive(db_path) as archive:
-        known = {row[0] for row in archive.db.execute("SELECT id FROM sites")}
+        known = archive.site_ids()
     foreign = known - demo_site_ids
     if foreign:
         raise click.ClickException(
@@ -244,9 +244,7 @@ def _print_archive(db_path: Path) -> None:
             f"{counts['errors']} errors, {counts['attachments']} linked attachments (recorded, not fetched).",
             err=True,
         )
-        for title, published, sightings in archive.db.execute(
-            "SELECT d.title, d.published, COUNT(s.id) FROM documents d JOIN sightings s ON s.document_id = d.id GROUP BY d.id ORDER BY d.published DESC"
-        ):
+        for title, published, sightings in archive.documents_by_date():
             click.echo(
                 f"  {published}  {title}  ({sightings} sighting{'s' if sightings > 1 else ''})",
                 err=True,

@@ -6,7 +6,6 @@ demo start `crawler crawl` as a subprocess for each crawl.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.archive import Archive, ArchiveError
+from crawler.archive import Archive
 from crawler.sites import Site, load_sites, select_sites
 
 # `crawler crawl` exit status when another crawl already has one of the sites.
@@ -126,18 +125,8 @@ def build_settings(
 
 def check_archive_writable(db_path: str | Path) -> None:
     """Open (creating or migrating) the archive and prove a write would succeed; ArchiveError if not."""
-    archive = Archive(db_path, busy_timeout=5)
-    try:
-        conn = archive.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute("INSERT INTO crawl_errors (kind, at) VALUES ('write-check', '')")
-        finally:
-            conn.execute("ROLLBACK")
-    except sqlite3.OperationalError as exc:
-        raise ArchiveError(f"cannot write archive {db_path}: {exc}") from exc
-    finally:
-        archive.close()
+    with Archive(db_path, busy_timeout=5) as archive:
+        archive.check_writable()
 
 
 def prepare(

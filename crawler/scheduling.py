@@ -463,9 +463,7 @@ def _run_once(service: Service, scheduler: BackgroundScheduler, named: list[Site
     else:
         # Due: never crawled into this archive, or its next run time has passed.
         with Archive(service.config.db_path) as archive:
-            crawled = {
-                row[0] for row in archive.db.execute("SELECT DISTINCT site FROM crawl_run_sites")
-            }
+            crawled = archive.crawled_site_ids()
         chosen = [
             job_id.removeprefix("crawl:")
             for job_id, job in jobs.items()

@@ -17,7 +17,7 @@ from pathlib import Path
 from conftest import FAST, rows, run_crawler
 from datasette.app import Datasette
 
-import crawler.archive as archive_module
+import crawler.archive.schema as archive_module
 from crawler.fingerprint import normalise
 from crawler.runner import EXIT_BUSY, crawl_command
 from crawler.search import fts_query

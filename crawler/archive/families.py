@@ -1,0 +1,105 @@
+"""Families of near-duplicate documents: reposts with an editor's note, a dropped paragraph or a
+corrected figure are separate documents (each with its own hash) linked by family_id."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from crawler.archive.core import utcnow
+from crawler.fingerprint import FAMILY_CONTAINMENT, containment, samples, shingles
+
+MAX_SAMPLES = 2000
+# A sampled shingle in more documents than this is too common to find reposts by.
+COMMON_SHINGLE = 50
+MIN_QUERY = 8
+
+
+def join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
+    """Link a new document to the family of the document it most resembles (containment of
+    shingles at least FAMILY_CONTAINMENT), or start a family; returns the family id."""
+    own = shingles(body)
+    # At most MAX_SAMPLES, the smallest hashes: the same choice for the same text, and few
+    # enough for SQLite's limit on bound variables even for a book-length page.
+    kept = sorted(samples(own))[:MAX_SAMPLES]
+    best_family, best_score = None, 0.0
+    if kept:
+        marks = ", ".join("?" for _ in kept)
+        common = dict(
+            db.execute(
+                f"SELECT hash, documents FROM shingle_counts WHERE hash IN ({marks})", kept
+            ).fetchall()
+        )
+        query = [h for h in kept if common.get(h, 0) <= COMMON_SHINGLE]
+        if len(query) < MIN_QUERY:  # a text of common phrases only: its rarest ones
+            query = sorted(kept, key=lambda h: common.get(h, 0))[:MIN_QUERY]
+        candidates = db.execute(
+            f"""SELECT s.document_id, COUNT(*) AS shared
+                FROM document_shingles s WHERE s.hash IN ({", ".join("?" for _ in query)})
+                AND s.document_id != ?
+                GROUP BY s.document_id ORDER BY shared DESC LIMIT 20""",
+            [*query, doc_id],
+        ).fetchall()
+        for other, shared in candidates:
+            if shared < 2 and len(query) > 2:
+                break
+            family_id, other_body, other_samples = db.execute(
+                "SELECT family_id, body, shingle_samples FROM documents WHERE id = ?", [other]
+            ).fetchone()
+            # The samples estimate the containment; only plausible candidates are compared in
+            # full (with a wide margin: few samples make a noisy estimate).
+            if (
+                shared / max(1, min(len(query), other_samples or len(query)))
+                < FAMILY_CONTAINMENT / 2
+            ):
+                continue
+            score = containment(own, shingles(other_body))
+            if score > best_score:
+                best_family, best_score = family_id, score
+        db.execute(
+            "INSERT INTO shingle_counts (hash, documents) VALUES "
+            + ", ".join("(?, 1)" for _ in kept)
+            + " ON CONFLICT (hash) DO UPDATE SET documents = documents + 1",
+            kept,
+        )
+        db.execute(
+            "INSERT INTO document_shingles (hash, document_id) VALUES "
+            + ", ".join("(?, ?)" for _ in kept),
+            [value for pair in ((h, doc_id) for h in kept) for value in pair],
+        )
+    if best_family is None or best_score < FAMILY_CONTAINMENT:
+        best_family = db.execute(
+            "INSERT INTO document_families (updated) VALUES (?)", [utcnow()]
+        ).lastrowid
+        best_score = None
+    db.execute(
+        "UPDATE documents SET family_id = ?, family_similarity = ?, shingle_samples = ? WHERE id = ?",
+        [best_family, None if best_score is None else round(best_score, 3), len(kept), doc_id],
+    )
+    refresh_family(db, best_family)
+    return best_family
+
+
+def refresh_family(db: sqlite_utils.Database, family_id: int | None) -> None:
+    """A family's first publication (earliest date of any version at any URL, the site and URL
+    that had it) and its counts."""
+    if family_id is None:
+        return
+    first = db.execute(
+        """SELECT d.title, COALESCE(v.published, d.published), v.site, v.url
+           FROM url_versions v JOIN documents d ON d.id = v.document_id
+           WHERE d.family_id = ?
+           ORDER BY COALESCE(v.published, d.published) IS NULL, COALESCE(v.published, d.published), v.first_seen
+           LIMIT 1""",
+        [family_id],
+    ).fetchone()
+    counts = db.execute(
+        """SELECT COUNT(DISTINCT d.id), COUNT(DISTINCT v.site)
+           FROM documents d LEFT JOIN url_versions v ON v.document_id = d.id WHERE d.family_id = ?""",
+        [family_id],
+    ).fetchone()
+    title, published, site, url = first if first else (None, None, None, None)
+    db.execute(
+        """UPDATE document_families SET title = ?, first_published = ?, first_site = ?, first_url = ?,
+           documents = ?, sites = ?, updated = ? WHERE id = ?""",
+        [title, published, site, url, counts[0], counts[1], utcnow(), family_id],
+    )

@@ -1,0 +1,192 @@
+"""Writing what a crawl fetched: the pages row of every URL, and for a work summary its document (one
+per content hash), its sighting (one per URL) and every version a URL has shown. Each fetched page
+is one transaction; failures are recorded with the URL's backoff."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from crawler.archive.core import utcnow
+from crawler.archive.families import join_family, refresh_family
+from crawler.archive.records import DocumentRecord, PageOutcome, PageRecord
+from crawler.archive.schema import index_all, index_document
+from crawler.search import FTS_TABLE
+
+# Failures a URL is backed off for. Others are not: a gone page (404/410) is never asked for again,
+# an anti-bot answer or an unreachable host is about the whole site, not the URL.
+BACKOFF_ERRORS = re.compile(
+    r"^(http_\d+|redirect_loop|offsite|too_large|timeout|truncated|private_address)$"
+)
+_NO_BACKOFF_STATUSES = {404, 410}
+
+
+def retry_after(failures: int, base_days: float, max_days: float, now: datetime) -> str:
+    """When a URL that failed ``failures`` times in a row is worth asking for again: after
+    base, 2 × base, 4 × base … days, at most max_days, less an hour so that a daily crawl at a
+    jittered time is not a day late."""
+    days = min(base_days * 2 ** (failures - 1), max_days)
+    return (now + timedelta(days=days) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Pages:
+    """The writing part of :class:`crawler.archive.Archive`."""
+
+    def record_page(
+        self, run_id: int | None, page: PageRecord, document: DocumentRecord | None = None
+    ) -> PageOutcome:
+        """Write one fetched page, and the summary it holds if any, in one transaction."""
+        now = utcnow()
+        outcome = PageOutcome()
+        with self.transaction():
+            self._write_page(run_id, page, now)
+            self.db.execute("DELETE FROM failed_urls WHERE url = ?", [page.url])
+            if document is not None:
+                outcome = self._record_document(document, now)
+        return outcome
+
+    def _write_page(self, run_id: int | None, page: PageRecord, now: str) -> None:
+        row = page.as_row() | {"last_fetched": now, "run_id": run_id}
+        pages = self.db["pages"]
+        # first_seen is set once; every other column says what the latest fetch found.
+        pages.insert(row | {"first_seen": now}, pk="url", ignore=True)
+        pages.update(page.url, row)
+
+    def _record_document(self, doc: DocumentRecord, now: str) -> PageOutcome:
+        outcome = PageOutcome()
+        existing = self.db.execute(
+            "SELECT id FROM documents WHERE content_hash = ?", [doc.content_hash]
+        ).fetchone()
+        if existing:
+            outcome.document_id = existing[0]
+            # A repost can be the earlier publication: the document keeps the earliest date known.
+            self.db.execute(
+                """UPDATE documents SET last_seen = ?,
+                   published = CASE WHEN published IS NULL OR (? IS NOT NULL AND ? < published) THEN ? ELSE published END
+                   WHERE id = ?""",
+                [now, doc.published, doc.published, doc.published, outcome.document_id],
+            )
+        else:
+            documents = self.db["documents"]
+            documents.insert(doc.as_row() | {"first_seen": now, "last_seen": now})
+            outcome.document_id = documents.last_pk
+            outcome.new_document = True
+            index_document(self.db, outcome.document_id, doc.title, doc.body)
+            join_family(self.db, outcome.document_id, doc.body)
+        # Every text seen at the URL is kept; the sighting points at the latest.
+        self.db.execute(
+            """INSERT INTO url_versions (url, document_id, site, published, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (url, document_id) DO UPDATE SET last_seen = excluded.last_seen""",
+            [doc.url, outcome.document_id, doc.site, doc.published, now, now],
+        )
+        sighting = self.db.execute(
+            "SELECT id, document_id FROM sightings WHERE url = ?", [doc.url]
+        ).fetchone()
+        if sighting:
+            outcome.changed = sighting[1] != outcome.document_id
+            self.db.execute(
+                "UPDATE sightings SET document_id = ?, title = ?, published = ?, source = ?, last_seen = ? WHERE id = ?",
+                [outcome.document_id, doc.title, doc.published, doc.source, now, sighting[0]],
+            )
+        else:
+            self.db["sightings"].insert(
+                {
+                    "document_id": outcome.document_id,
+                    "url": doc.url,
+                    "site": doc.site,
+                    "title": doc.title,
+                    "published": doc.published,
+                    "source": doc.source,
+                    "first_seen": now,
+                    "last_seen": now,
+                }
+            )
+            outcome.new_sighting = True
+        family = self.db.execute(
+            "SELECT family_id FROM documents WHERE id = ?", [outcome.document_id]
+        ).fetchone()
+        refresh_family(self.db, family[0])  # a new sighting may be its earliest publication
+        return outcome
+
+    def rebuild_search_index(self) -> int:
+        """Build the search index again from the documents (after a change to the segmentation);
+        returns the number of documents indexed."""
+        with self.transaction():
+            self.db.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')")
+            return index_all(self.db)
+
+    def touch_page(self, run_id: int | None, url: str) -> None:
+        """A list page answered 304 Not Modified: only when it was last checked changes."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE pages SET last_fetched = ?, run_id = ? WHERE url = ?",
+                [utcnow(), run_id, url],
+            )
+            self.db.execute("DELETE FROM failed_urls WHERE url = ?", [url])
+
+    def record_error(
+        self,
+        run_id: int | None,
+        site: str | None,
+        url: str,
+        kind: str,
+        message: str,
+        status: int | None = None,
+        page: PageRecord | None = None,
+        backoff_days: tuple[float, float] | None = None,
+        page_kind: str | None = None,
+    ) -> None:
+        """Record a failed fetch or a page that could not be read, with its pages row (which keeps
+        the status, so that a gone article is not asked for again) in the same transaction.
+
+        With ``backoff_days`` (base, max), a failure of a kind in BACKOFF_ERRORS also counts
+        against the URL in failed_urls, which says when it is worth asking for again."""
+        now = utcnow()
+        with self.transaction():
+            self.db["crawl_errors"].insert(
+                {
+                    "run_id": run_id,
+                    "site": site,
+                    "url": url,
+                    "kind": kind,
+                    "message": message,
+                    "status": status,
+                    "at": now,
+                }
+            )
+            if page is not None:
+                self._write_page(run_id, page, now)
+            if (
+                backoff_days
+                and site
+                and BACKOFF_ERRORS.match(kind)
+                and status not in _NO_BACKOFF_STATUSES
+            ):
+                row = self.db.execute(
+                    "SELECT failures, first_failed FROM failed_urls WHERE url = ?", [url]
+                ).fetchone()
+                failures, first = (row[0] + 1, row[1]) if row else (1, now)
+                self.db["failed_urls"].upsert(
+                    {
+                        "url": url,
+                        "site": site,
+                        "page_kind": page_kind,
+                        "error": kind,
+                        "message": message,
+                        "status": status,
+                        "failures": failures,
+                        "first_failed": first,
+                        "last_failed": now,
+                        "retry_after": retry_after(failures, *backoff_days, datetime.now(UTC)),
+                    },
+                    pk="url",
+                )
+
+    def mark_column(self, column_url: str, walked: bool) -> None:
+        """A column's paging has begun (walked=False) or reached where it stops (walked=True)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE pages SET column_walked = ? WHERE url = ?",
+                [utcnow() if walked else None, column_url],
+            )

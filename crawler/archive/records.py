@@ -1,0 +1,114 @@
+"""The records the crawl hands to the archive and the state it reads back: one type per table row
+it writes, so that a new column is a field here and a key in the writer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class PageRecord:
+    """What the crawl learned about one fetched URL."""
+
+    url: str
+    site: str
+    kind: str  # list | article | other
+    status: int | None
+    is_summary: bool | None = None
+    reason: str | None = None
+    content_hash: str | None = None
+    title: str | None = None
+    published: str | None = None
+    encoding: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    # What a list page links to, as [url, kind] or [url, kind, form fields]: replayed on a 304.
+    links: list[list] | None = None
+
+    def as_row(self) -> dict:
+        """The pages row (without the timestamps and run the writer adds)."""
+        row = asdict(self)
+        row["is_summary"] = None if self.is_summary is None else int(self.is_summary)
+        row["links"] = None if self.links is None else json.dumps(self.links, ensure_ascii=False)
+        return row
+
+
+@dataclass
+class DocumentRecord:
+    """A work summary as extracted from one page."""
+
+    content_hash: str
+    title: str | None
+    body: str
+    published: str | None
+    year: int | None
+    source: str | None
+    site: str
+    region: str
+    url: str
+
+    def as_row(self) -> dict:
+        """The documents row (without the timestamps the writer adds)."""
+        return asdict(self) | {"chars": len(self.body.replace("\n", ""))}
+
+
+@dataclass
+class PageOutcome:
+    document_id: int | None = None
+    new_document: bool = False
+    new_sighting: bool = False
+    changed: bool = False  # the URL showed another text before: a new version
+
+
+@dataclass
+class SiteCounts:
+    requests: int = 0
+    not_modified: int = 0
+    list_pages: int = 0
+    articles: int = 0
+    documents_new: int = 0
+    sightings_new: int = 0
+    errors: int = 0
+    cut: int = 0
+    skipped_known: int = 0
+    depth_cut: int = 0
+    deferred: int = 0  # URLs not asked for: they failed before and their retry_after is later
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def as_row(self) -> dict[str, int]:
+        """The crawl_run_sites counts."""
+        row = asdict(self)
+        del row["extra"]
+        return row
+
+
+@dataclass
+class ListPageState:
+    etag: str | None
+    last_modified: str | None
+    links: list[list]  # [url, kind] or [url, kind, [[field, value], ...]]
+
+
+@dataclass
+class SiteState:
+    """What earlier crawls learned about a site: the articles already fetched and, for each list
+    page, its validators and navigation links."""
+
+    known_articles: set[str] = field(default_factory=set)
+    list_pages: dict[str, ListPageState] = field(default_factory=dict)
+    # Columns whose paging last ran to its end; any other column is walked to its last page.
+    walked_columns: set[str] = field(default_factory=set)
+    # URLs that failed before and are not worth asking for until their retry_after.
+    deferred: dict[str, str] = field(default_factory=dict)
+
+    def unfetched_articles(self) -> list[str]:
+        """Articles that list pages already read lead to but that were never fetched: the crawl
+        that read the list was stopped first, or the article failed for a reason worth a retry."""
+        pending = {
+            link[0]
+            for page in self.list_pages.values()
+            for link in page.links
+            if link[1] == "article" and link[0] not in self.known_articles
+        }
+        return sorted(pending)

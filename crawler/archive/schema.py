@@ -1,0 +1,233 @@
+"""The archive's schema, as sqlite-utils migrations applied when an archive is opened: an archive
+made by an earlier version is upgraded in place. A migration is never changed once released; a
+change to the schema is a new migration at the end."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from crawler.archive.core import MIGRATION_SET
+from crawler.archive.families import join_family
+from crawler.search import FTS_TABLE, index_columns
+
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE sites (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT, start_urls TEXT,
+            allowed_domains TEXT, schedule TEXT, enabled INTEGER, updated TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            content_hash TEXT NOT NULL UNIQUE,
+            title TEXT, body TEXT NOT NULL, published TEXT, year INTEGER, source TEXT,
+            site TEXT REFERENCES sites(id), region TEXT, url TEXT NOT NULL, chars INTEGER,
+            first_seen TEXT NOT NULL, last_seen TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE sightings (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            url TEXT NOT NULL UNIQUE, site TEXT REFERENCES sites(id),
+            title TEXT, published TEXT, source TEXT,
+            first_seen TEXT NOT NULL, last_seen TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, sites TEXT,
+            status TEXT NOT NULL, pid INTEGER, requests INTEGER, not_modified INTEGER,
+            list_pages INTEGER, articles INTEGER, documents_new INTEGER, sightings_new INTEGER,
+            errors INTEGER, cut INTEGER, message TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE crawl_run_sites (
+            run_id INTEGER NOT NULL REFERENCES crawl_runs(id), site TEXT NOT NULL REFERENCES sites(id),
+            requests INTEGER, not_modified INTEGER, list_pages INTEGER, articles INTEGER,
+            documents_new INTEGER, sightings_new INTEGER, errors INTEGER, cut INTEGER,
+            PRIMARY KEY (run_id, site))"""
+    )
+    db.execute(
+        """CREATE TABLE pages (
+            url TEXT PRIMARY KEY, site TEXT REFERENCES sites(id), kind TEXT, status INTEGER,
+            is_summary INTEGER, reason TEXT, content_hash TEXT, title TEXT, published TEXT,
+            encoding TEXT, etag TEXT, last_modified TEXT, first_seen TEXT NOT NULL,
+            last_fetched TEXT NOT NULL, run_id INTEGER REFERENCES crawl_runs(id))"""
+    )
+    db.execute(
+        """CREATE TABLE crawl_errors (
+            id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES crawl_runs(id), site TEXT,
+            url TEXT, kind TEXT NOT NULL, message TEXT, status INTEGER, at TEXT NOT NULL)"""
+    )
+    for table, columns in (
+        ("documents", ["published"]),
+        ("documents", ["site"]),
+        ("documents", ["year"]),
+        ("sightings", ["document_id"]),
+        ("pages", ["site", "kind"]),
+        ("crawl_errors", ["run_id"]),
+    ):
+        db[table].create_index(columns)
+    db.execute(
+        """CREATE VIEW document_sightings AS
+           SELECT d.id AS document_id, d.title, d.published, COUNT(s.id) AS sightings,
+                  COUNT(DISTINCT s.site) AS sites, GROUP_CONCAT(DISTINCT s.site) AS site_ids
+           FROM documents d JOIN sightings s ON s.document_id = d.id GROUP BY d.id"""
+    )
+
+
+@migrations()
+def m002_incremental(db: sqlite_utils.Database) -> None:
+    # The navigation links of each list page, replayed when the page answers 304 Not Modified.
+    db.execute("ALTER TABLE pages ADD COLUMN links TEXT")
+    for table in ("crawl_runs", "crawl_run_sites"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN skipped_known INTEGER")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN depth_cut INTEGER")
+
+
+HEALTH_RUNS = (
+    3  # a site is flagged when its last HEALTH_RUNS runs all failed or found no list pages
+)
+
+
+@migrations()
+def m003_run_monitoring(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN duration_s REAL")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN exit_code INTEGER")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN log_path TEXT")
+    db.execute(
+        f"""CREATE VIEW site_health AS
+        WITH ranked AS (
+            SELECT s.site, r.id AS run_id, r.started, r.status, s.list_pages + s.not_modified AS list_pages, s.articles, s.errors,
+                   ROW_NUMBER() OVER (PARTITION BY s.site ORDER BY r.id DESC) AS n
+            FROM crawl_run_sites s JOIN crawl_runs r ON r.id = s.run_id
+            WHERE r.status NOT IN ('running', 'interrupted')  -- a stopped service says nothing about a site
+        )
+        SELECT site,
+               MAX(started) AS last_run,
+               (SELECT status FROM ranked AS last WHERE last.site = ranked.site AND last.n = 1) AS last_status,
+               COUNT(*) AS runs_considered,
+               SUM(status = 'ok') AS ok_runs,
+               SUM(list_pages) AS list_pages,
+               SUM(articles) AS articles,
+               SUM(errors) AS errors,
+               CASE
+                 WHEN COUNT(*) < {HEALTH_RUNS} THEN 'ok'
+                 WHEN SUM(status = 'ok') = 0 THEN 'failing: the last {HEALTH_RUNS} runs did not complete'
+                 WHEN SUM(list_pages) = 0 THEN 'blind: the last {HEALTH_RUNS} runs found no list page (not even unchanged ones)'
+                 ELSE 'ok'
+               END AS health
+        FROM ranked WHERE n <= {HEALTH_RUNS} GROUP BY site"""
+    )
+
+
+@migrations()
+def m004_search(db: sqlite_utils.Database) -> None:
+    # Contentless: the documents table has the text; the index holds only the segmented tokens.
+    db.execute(
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(bi, uni, content='', tokenize='unicode61 remove_diacritics 0')"
+    )
+    index_all(db)
+
+
+def index_all(db: sqlite_utils.Database) -> int:
+    count = 0
+    for doc_id, title, body in db.execute("SELECT id, title, body FROM documents").fetchall():
+        index_document(db, doc_id, title, body)
+        count += 1
+    return count
+
+
+def index_document(db: sqlite_utils.Database, doc_id: int, title: str | None, body: str) -> None:
+    columns = index_columns(title, body)
+    db.execute(
+        f"INSERT INTO {FTS_TABLE} (rowid, bi, uni) VALUES (?, ?, ?)",
+        [doc_id, columns["bi"], columns["uni"]],
+    )
+
+
+@migrations()
+def m005_search_marker(db: sqlite_utils.Database) -> None:
+    # Datasette (and plugins such as datasette-search-all) recognise a searchable table only by an
+    # FTS table declared with content="documents". The real index is contentless, so this empty
+    # marker says "documents is searchable"; searches themselves use documents_fts (metadata).
+    db.execute(
+        'CREATE VIRTUAL TABLE documents_search_marker USING fts5(title, content="documents", content_rowid="id")'
+    )
+
+
+@migrations()
+def m006_column_walks(db: sqlite_utils.Database) -> None:
+    # When a column (a list page that starts a run of pages) was last paged to where it should
+    # stop; NULL while its paging is under way, so that a crawl killed half-way through a column
+    # walks it again next time. Columns read by earlier versions were walked completely.
+    db.execute("ALTER TABLE pages ADD COLUMN column_walked TEXT")
+    db.execute("UPDATE pages SET column_walked = last_fetched WHERE kind = 'list' AND status = 200")
+
+
+@migrations()
+def m007_families_and_versions(db: sqlite_utils.Database) -> None:
+    # Near-duplicate families: reposts that differ by an editor's note, a dropped paragraph or a
+    # corrected figure are separate documents (each with its own hash) linked by family_id.
+    db.execute(
+        """CREATE TABLE document_families (
+            id INTEGER PRIMARY KEY, title TEXT, first_published TEXT, first_site TEXT,
+            first_url TEXT, documents INTEGER, sites INTEGER, updated TEXT)"""
+    )
+    db.execute(
+        "ALTER TABLE documents ADD COLUMN family_id INTEGER REFERENCES document_families(id)"
+    )
+    db.execute("ALTER TABLE documents ADD COLUMN family_similarity REAL")
+    db.execute("ALTER TABLE documents ADD COLUMN shingle_samples INTEGER")
+    db.execute(
+        """CREATE TABLE document_shingles (
+            hash INTEGER NOT NULL, document_id INTEGER NOT NULL REFERENCES documents(id))"""
+    )
+    db["document_shingles"].create_index(["hash"])
+    # How many documents have each sampled shingle: the common ones (phrases every summary uses)
+    # are left out of the candidate search, which would otherwise read most of the archive.
+    db.execute("CREATE TABLE shingle_counts (hash INTEGER PRIMARY KEY, documents INTEGER NOT NULL)")
+    db["documents"].create_index(["family_id"])
+    # Every text ever seen at a URL: a page whose text changed keeps its old version.
+    db.execute(
+        """CREATE TABLE url_versions (
+            url TEXT NOT NULL, document_id INTEGER NOT NULL REFERENCES documents(id), site TEXT,
+            published TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            PRIMARY KEY (url, document_id))"""
+    )
+    db["url_versions"].create_index(["document_id"])
+    db.execute(
+        """INSERT INTO url_versions (url, document_id, site, published, first_seen, last_seen)
+           SELECT url, document_id, site, published, first_seen, last_seen FROM sightings"""
+    )
+    db.execute(
+        """CREATE VIEW versions AS
+           SELECT v.url, v.site,
+                  ROW_NUMBER() OVER (PARTITION BY v.url ORDER BY v.first_seen, v.document_id) AS version,
+                  COUNT(*) OVER (PARTITION BY v.url) AS versions,
+                  v.document_id, d.title, d.chars, d.content_hash, v.first_seen, v.last_seen,
+                  s.document_id IS v.document_id AS current
+           FROM url_versions v JOIN documents d ON d.id = v.document_id
+           LEFT JOIN sightings s ON s.url = v.url"""
+    )
+    for doc_id, body in db.execute("SELECT id, body FROM documents ORDER BY id").fetchall():
+        join_family(db, doc_id, body)
+
+
+@migrations()
+def m008_retry_backoff(db: sqlite_utils.Database) -> None:
+    # A URL that keeps failing (server error, redirect loop, too large) is asked for again after
+    # growing waits across crawls instead of at every crawl.
+    db.execute(
+        """CREATE TABLE failed_urls (
+            url TEXT PRIMARY KEY, site TEXT, page_kind TEXT, error TEXT, message TEXT,
+            status INTEGER, failures INTEGER NOT NULL, first_failed TEXT NOT NULL,
+            last_failed TEXT NOT NULL, retry_after TEXT NOT NULL)"""
+    )
+    db["failed_urls"].create_index(["site", "retry_after"])
+    for table in ("crawl_runs", "crawl_run_sites"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN deferred INTEGER")

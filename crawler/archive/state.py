@@ -1,0 +1,128 @@
+"""Reading the archive: the state earlier crawls left for the next one (read-only, on its own
+connection, since the crawl's pipeline is the writer), and the summaries the command line and
+check-site print."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from crawler.archive.core import utcnow
+from crawler.archive.records import ListPageState, SiteState
+
+
+def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, SiteState]:
+    """The state of earlier crawls, read without writing (the crawl's pipeline is the writer)."""
+    states = {site_id: SiteState() for site_id in site_ids}
+    path = Path(path)
+    if not path.exists():
+        return states
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages'").fetchone():
+            return states
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
+        links_column = "links" if "links" in columns else "NULL"
+        walked_column = "column_walked" if "column_walked" in columns else "last_fetched"
+        for url, site, kind, status, etag, last_modified, links, walked in conn.execute(
+            f"SELECT url, site, kind, status, etag, last_modified, {links_column}, {walked_column} FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
+            list(states),
+        ):
+            state = states[site]
+            # Gone pages are not asked for again either; server errors are retried next time.
+            # Attachments are recorded once, never fetched.
+            if (kind == "article" and status in (200, 404, 410)) or kind == "attachment":
+                state.known_articles.add(url)
+            elif kind in ("list", "other") and status == 200:
+                state.list_pages[url] = ListPageState(
+                    etag, last_modified, json.loads(links or "[]")
+                )
+                if kind == "list" and walked:
+                    state.walked_columns.add(url)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'failed_urls'").fetchone():
+            for url, site, when in conn.execute(
+                f"SELECT url, site, retry_after FROM failed_urls WHERE retry_after > ? AND site IN ({', '.join('?' for _ in states)})",
+                [utcnow(), *states],
+            ):
+                states[site].deferred[url] = when
+    finally:
+        conn.close()
+    return states
+
+
+class Reads:
+    """The reading part of :class:`crawler.archive.Archive`."""
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table; ``errors`` are failed pages, counted as a run counts them (the linked
+        attachments that are recorded but never fetched are ``attachments``)."""
+        found = {
+            table: self.db[table].count
+            for table in ("documents", "sightings", "pages", "crawl_runs")
+        }
+        errors, attachments = self.db.execute(
+            "SELECT COALESCE(SUM(kind != 'attachment'), 0), COALESCE(SUM(kind = 'attachment'), 0) FROM crawl_errors"
+        ).fetchone()
+        return found | {"errors": errors, "attachments": attachments}
+
+    def site_ids(self) -> set[str]:
+        """The sites registered in the archive."""
+        return {row[0] for row in self.db.execute("SELECT id FROM sites")}
+
+    def crawled_site_ids(self) -> set[str]:
+        """The sites that have been crawled into this archive at least once."""
+        return {row[0] for row in self.db.execute("SELECT DISTINCT site FROM crawl_run_sites")}
+
+    def documents_by_date(self) -> list[tuple[str | None, str | None, int]]:
+        """(title, published, sightings) of every document, the latest first."""
+        return self.db.execute(
+            """SELECT d.title, d.published, COUNT(s.id) FROM documents d
+               JOIN sightings s ON s.document_id = d.id GROUP BY d.id ORDER BY d.published DESC"""
+        ).fetchall()
+
+    def last_run(self) -> dict[str, Any] | None:
+        rows = list(self.db["crawl_runs"].rows_where(order_by="id desc", limit=1))
+        return rows[0] if rows else None
+
+    def list_page_links(self) -> list[tuple[str, list[list]]]:
+        """Every list page read, with the links it holds."""
+        return [
+            (url, json.loads(links or "[]"))
+            for url, links in self.db.execute(
+                "SELECT url, links FROM pages WHERE kind = 'list' ORDER BY url"
+            )
+        ]
+
+    def fetched_articles(self) -> list[dict[str, Any]]:
+        """The article pages fetched, with the summary decision, the latest published first."""
+        return list(
+            self.db["pages"].rows_where(
+                "kind = 'article' AND status = 200",
+                select="url, title, published, is_summary, reason",
+                order_by="published desc",
+            )
+        )
+
+    def documents_by_url(self) -> dict[str, dict[str, Any]]:
+        return {
+            row["url"]: row
+            for row in self.db["documents"].rows_where(
+                select="url, title, published, year, region, body"
+            )
+        }
+
+    def error_kinds(self) -> Counter:
+        """How many failed pages of each kind (linked attachments are not failures)."""
+        return Counter(
+            row[0]
+            for row in self.db.execute("SELECT kind FROM crawl_errors WHERE kind != 'attachment'")
+        )
+
+    def attachment_urls(self) -> list[str]:
+        return [
+            row[0] for row in self.db.execute("SELECT url FROM pages WHERE kind = 'attachment'")
+        ]
