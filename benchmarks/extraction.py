@@ -106,9 +106,7 @@ def body_scores(found: str, gold: str) -> tuple[float, float, float]:
 
 
 def ours(page: Page) -> Result:
-    extracted = extract_page(
-        page.raw, page.url or None, charset_from_content_type(page.content_type)
-    )
+    extracted = extract_page(page.raw, page.url or None, page.content_type)
     return Result(extracted.title, extracted.published, extracted.body)
 
 

@@ -270,10 +270,9 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
     is taken as a work summary, with the reason.
     """
     from crawler.classify import classify
-    from crawler.decode import charset_from_content_type
     from crawler.extract import NotHTML, china_day, extract_page
 
-    header_charset = None
+    content_type = None
     fetched_on: date | None = fetched_on.date() if fetched_on else None
     if target.startswith(("http://", "https://")):
         import urllib.request
@@ -284,7 +283,7 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 body = response.read(8 * 1024 * 1024)
-                header_charset = charset_from_content_type(response.headers.get("Content-Type"))
+                content_type = response.headers.get("Content-Type")
                 fetched_on = china_day(response.headers.get("Date"))
         except OSError as exc:
             raise click.ClickException(f"cannot fetch {target}: {exc}") from exc
@@ -298,7 +297,7 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
         page = extract_page(
             body,
             url=url,
-            header_charset=header_charset,
+            content_type=content_type,
             encoding=encoding,
             fetched_on=fetched_on,
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery import LinkKind, discover
-from crawler.discovery.links import page_number
+from crawler.discovery import discover
+from crawler.links import LinkKind, page_number
 from crawler.extract import parse_html
 from crawler.sites import parse_sites
 

@@ -43,7 +43,7 @@ def sample_article_pages():
     ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_sample_article_pages_extract_to_their_texts(site_id, path, route, articles):
-    page = extract_page(route.body, url="http://127.0.0.1" + path, header_charset=None)
+    page = extract_page(route.body, url="http://127.0.0.1" + path)
     article = articles[page.title]  # the title is the article's own, without the site suffix
     assert page.published is not None
     assert page.source == article.source

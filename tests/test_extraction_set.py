@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from crawler.decode import charset_from_content_type
 from crawler.extract import extract_page
 from crawler.fingerprint import content_hash
 
@@ -68,7 +67,7 @@ def test_one_text_in_every_family_and_encoding_is_one_document(index):
             page = extract_page(
                 markup.encode(encoding),
                 "http://www.example.gov.cn" + path,
-                charset_from_content_type(content_type),
+                content_type,
             )
             hashes[f"{family.__name__}/{encoding}/{content_type}"] = content_hash(page.body)
     assert len(set(hashes.values())) == 1, hashes

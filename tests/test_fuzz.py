@@ -33,7 +33,11 @@ def check_page(body: bytes, header: str | None) -> None:
     """The spider's path for one response: either a clean refusal (NotHTML) or an extraction
     whose fields have the documented types, and a classification of what was extracted."""
     try:
-        page = extract_page(body, "http://example.gov.cn/art/2023/3/1/art_1_2.html", header)
+        page = extract_page(
+            body,
+            "http://example.gov.cn/art/2023/3/1/art_1_2.html",
+            f"text/html; charset={header}" if header else None,
+        )
     except NotHTML:
         return
     assert isinstance(page.body, str)

@@ -34,10 +34,9 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
 from crawler.archive import SiteCounts, SiteState, read_crawl_state
-from crawler.decode import charset_from_content_type, decode_html
-from crawler.discovery import Link, LinkKind, discover
-from crawler.discovery.links import index_aliases, page_number
-from crawler.extract import NotHTML, china_day, extract_document, looks_binary, parse_html
+from crawler.discovery import discover
+from crawler.links import Link, LinkKind, index_aliases, page_number
+from crawler.extract import NotHTML, china_day, extract, looks_binary, read_page
 from crawler.items import ColumnItem, ErrorItem, PageItem
 from crawler.middlewares import (
     BLOCKED_STATUSES,
@@ -198,9 +197,8 @@ class MunicipalSpider(scrapy.Spider):
             message = f"not an HTML page ({content_type or 'binary data'}, {len(body)} bytes)"
             yield ErrorItem(response.url, site.id, "not_html", message, response.status, requested)
             return
-        decoded = decode_html(body, charset_from_content_type(content_type), site.encoding)
         try:
-            doc = parse_html(decoded.text)
+            page = read_page(body, content_type, site.encoding)
         except NotHTML as exc:
             yield ErrorItem(response.url, site.id, "empty", str(exc), response.status, requested)
             return
@@ -209,13 +207,13 @@ class MunicipalSpider(scrapy.Spider):
             "site": site.id,
             "region": site.region,
             "status": response.status,
-            "encoding": decoded.describe(),
+            "encoding": page.decoded.describe(),
             "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"),
         }
         links: list[Link] = []
         if requested != "article":
-            links = discover(doc, response.url, site, decoded.text)
+            links = discover(page.doc, response.url, site, page.decoded.text)
             if requested in ("home", "list") or any(
                 link.kind is LinkKind.ARTICLE for link in links
             ):
@@ -223,9 +221,8 @@ class MunicipalSpider(scrapy.Spider):
                 yield PageItem(kind="list", links=_link_rows(links), **base)
                 yield from self._follow_list(response, site, hops, links)
                 return
-        title, published, _, source, text = extract_document(
-            doc, response.url, china_day(response.headers.get("Date"))
-        )
+        extracted = extract(page, response.url, china_day(response.headers.get("Date")))
+        text = extracted.body
         if (
             requested != "article"
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
@@ -245,7 +242,12 @@ class MunicipalSpider(scrapy.Spider):
             return
         counts.articles += 1
         yield PageItem(
-            kind="article", title=title, published=published, source=source, body=text, **base
+            kind="article",
+            title=extracted.title,
+            published=extracted.published,
+            source=extracted.source,
+            body=text,
+            **base,
         )
 
     def _follow_navigation(

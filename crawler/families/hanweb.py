@@ -1,5 +1,7 @@
-"""Hanweb (大汉) column pages: the list records sit in <script type="text/xml"><datastore>,
-each <record> a CDATA fragment with the article anchor, out of reach of the DOM."""
+"""Hanweb (大汉), common on county and city portals: articles at /art/2023/3/1/art_4467_2301.html
+with their text in #zoom; column pages at /col/col4467/index.html keep their list records in
+<script type="text/xml"><datastore>, each <record> a CDATA fragment with the article anchor, out
+of reach of the DOM, and fetch further records by POST from dataproxy.jsp."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import lxml.html
 
-from crawler.discovery.links import Link, LinkKind
+from crawler.families.base import Candidate, ContentSelector, Family, patterns
+from crawler.links import Link, LinkKind
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
 HREF = re.compile(
@@ -18,7 +21,7 @@ HREF = re.compile(
 TITLE_ATTR = re.compile(r"""title\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
-def records(text: str, base: str) -> list[tuple[str, str, LinkKind | None]]:
+def records(text: str, base: str) -> list[Candidate]:
     """Article links in a datastore's <record> fragments (from a column page or a dataproxy answer)."""
     found = []
     for record in RECORD.findall(text):
@@ -35,9 +38,8 @@ def records(text: str, base: str) -> list[tuple[str, str, LinkKind | None]]:
     return found
 
 
-def links(
-    doc: lxml.html.HtmlElement, page_url: str, raw_text: str
-) -> list[tuple[str, str, LinkKind | None]]:
+def embedded_records(doc: lxml.html.HtmlElement, page_url: str, raw_text: str) -> list[Candidate]:
+    """Article links in the column page's own <script type="text/xml"> datastore."""
     found = []
     for script in doc.iter("script"):
         if (script.get("type") or "").lower() == "text/xml" and script.text:
@@ -112,3 +114,14 @@ def proxy_pages(raw_text: str, page_url: str) -> list[Link]:
             )
         )
     return pages
+
+
+FAMILY = Family(
+    name="hanweb",
+    article_urls=patterns(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html?$"),
+    list_urls=patterns(r"/col/col\d+/(index\.html?)?$"),
+    content=(ContentSelector(id="zoom"),),
+    url_dates=patterns(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
+    link_readers=(embedded_records,),
+    posted_pages=proxy_pages,
+)

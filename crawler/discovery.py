@@ -1,0 +1,119 @@
+"""Reading a page for links: which are articles, which are other list pages, which are the next
+pages of the same column.
+
+The generic reader handles ordinary anchors, URL shapes and the paging words 下一页/尾页/numbers;
+each CMS family in crawler/families adds its URL shapes and, where its list pages hide links or
+paging from a plain link reader, a reader of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import lxml.html
+
+from crawler import families
+from crawler.links import Link, LinkKind, index_aliases, normalise_url
+from crawler.sites import Site
+
+ATTACHMENT = re.compile(
+    r"\.(pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|gz|tar|jpe?g|png|gif|bmp|webp|svg|mp3|mp4|avi|wmv|flv|swf|exe|apk|txt|csv|xml|json|css|js|ico)$",
+    re.IGNORECASE,
+)
+NEXT_PAGE_TEXT = re.compile(r"^(下一页|下页|后一页|>|›|»|next)$", re.IGNORECASE)
+PAGE_NUMBER_TEXT = re.compile(r"^(\d{1,4}|尾页|末页|最后一页|上一页|首页)$")
+_PAGE_SUFFIX = re.compile(r"(_\d+)?(\.s?html?)$")
+
+
+def _same_column(url: str, column_url: str) -> bool:
+    """A URL is a further page of a column when only its page number (list_3.html, index_2.html,
+    ?page=4) differs."""
+    a, b = urlsplit(url), urlsplit(column_url)
+    if a.netloc != b.netloc:
+        return False
+    path_a, path_b = _PAGE_SUFFIX.sub(r"\2", a.path), _PAGE_SUFFIX.sub(r"\2", b.path)
+    if path_b.endswith("/"):
+        path_b += "index.html"
+    if path_a.endswith("/"):
+        path_a += "index.html"
+    if path_a.rsplit("/", 1)[0] != path_b.rsplit("/", 1)[0]:
+        return False
+    query_a = re.sub(
+        r"(page|pageno|pageindex|pagenum|p|pn|curpage)=\d+", "", a.query, flags=re.IGNORECASE
+    )
+    query_b = re.sub(
+        r"(page|pageno|pageindex|pagenum|p|pn|curpage)=\d+", "", b.query, flags=re.IGNORECASE
+    )
+    return query_a.strip("&") == query_b.strip("&")
+
+
+def anchors(doc: lxml.html.HtmlElement, base: str) -> list[tuple[str, str]]:
+    """(absolute URL, text) for every anchor, the title attribute preferred over text cut with ..."""
+    found = []
+    for element in doc.iter("a", "area"):
+        url = normalise_url(element.get("href", ""), base)
+        if url is None:
+            continue
+        text = re.sub(r"\s+", " ", element.text_content()).strip()
+        title = (element.get("title") or "").strip()
+        if title and (not text or text.endswith(("...", "…")) or len(title) > len(text)):
+            text = title
+        found.append((url, text))
+    return found
+
+
+def classify_url(url: str, site: Site) -> LinkKind:
+    """What a URL probably is, from its shape and the site's hints alone."""
+    if any(p.search(url) for p in site.ignore_patterns):
+        return LinkKind.IGNORE
+    path = urlsplit(url).path
+    if ATTACHMENT.search(path):
+        return LinkKind.IGNORE
+    if any(p.search(url) for p in site.article_patterns):
+        return LinkKind.ARTICLE
+    if any(p.search(url) for p in site.list_patterns):
+        return LinkKind.LIST
+    if any(p.search(url) for p in families.ARTICLE_URLS):
+        return LinkKind.ARTICLE
+    if any(p.search(url) for p in families.LIST_URLS) or path in ("", "/"):
+        return LinkKind.LIST
+    return LinkKind.OTHER
+
+
+def discover(
+    doc: lxml.html.HtmlElement, page_url: str, site: Site, raw_text: str = ""
+) -> list[Link]:
+    """Every on-site link of a page, typed. Links from CMS-specific readers come first."""
+    candidates: list[families.Candidate] = []
+    posted: list[Link] = []
+    for family in families.FAMILIES:
+        for reader in family.link_readers:
+            candidates.extend(reader(doc, page_url, raw_text))
+        if family.posted_pages is not None:
+            posted += [
+                link for link in family.posted_pages(raw_text, page_url) if site.owns(link.url)
+            ]
+    for url, text in anchors(doc, page_url):
+        hint = None
+        if (NEXT_PAGE_TEXT.match(text) or PAGE_NUMBER_TEXT.match(text)) and _same_column(
+            url, page_url
+        ):
+            hint = LinkKind.PAGE
+        candidates.append((url, text, hint))
+    links: dict[str, Link] = {}
+    for url, text, hint in candidates:
+        if not site.owns(url) or url in links:
+            continue
+        kind = classify_url(url, site)
+        if kind is LinkKind.IGNORE:
+            links[url] = Link(url, kind, text)
+            continue
+        if hint is not None:
+            kind = hint
+        elif kind is LinkKind.LIST and _same_column(url, page_url):
+            kind = LinkKind.PAGE
+        links[url] = Link(url, kind, text)
+    for alias in index_aliases(page_url):
+        links.pop(alias, None)
+    return list(links.values()) + posted

@@ -1,0 +1,76 @@
+"""The article's lines without what is about the article rather than of it: bylines and source
+lines, print/close/share furniture, notes and credits, sign-offs, and what follows a related-
+articles heading."""
+
+from __future__ import annotations
+
+import re
+
+from crawler.extract.dates import CHINESE_DATE, NUMERIC_DATE
+from crawler.extract.page import clean_text, without_leading_title
+
+
+# Lines that are furniture wherever they stand in the content box.
+FURNITURE_LINE = re.compile(
+    r"ICP备|ICP证|公网安备|版权所有|Copyright|©|技术支持[:：]|主办单位[:：]|承办单位[:：]|"
+    r"打印本页|【?打印】?\s*【?关闭】?|关闭窗口|分享到|扫一扫|扫描二维码|二维码|手机扫码|"
+    r"上一篇[:：]|下一篇[:：]|^上一篇|^下一篇|浏览次数|阅读次数|点击数[:：]|字号[:：]?\s*[【\[]?\s*大|"
+    r"^【?\s*字体[:：]|^【?\s*(大|中|小)\s*】?\s*【?\s*(大|中|小)|新闻热线|举报电话|投稿邮箱|投稿QQ|广告热线|^联系电话[:：]|"
+    r"^地址[:：].{0,40}(邮编|电话)|您当前的位置|当前位置[:：]|您的位置[:：]|网站首页\s*[>»]",
+    re.IGNORECASE,
+)
+# Short labelled lines: furniture when short, text when they run on (a paragraph may begin 来源于…).
+_LABEL_LINE = re.compile(
+    r"^[【\[（(]?\s*(来源|信息来源|稿件来源|文章来源|责任编辑|责编|编辑|作者|审核|审稿|校对|供稿|记者|通讯员|"
+    r"摄影|图片|发布时间|发布日期|发布者|日期|时间|浏览|点击|编审|终审|初审|一审|二审|三审)\s*[:：|｜]"
+)
+# An interviewer's question ("记者：今年的重点是什么？") is text, not a byline.
+_QUESTION = re.compile(r"[？?]\s*$|^[【\[（(]?\s*(记者|主持人)\s*[:：].*。")
+# Lines about the article rather than of it: the original headline of a repost, a photo credit
+# with no description ("资料图", "▲本报记者张三摄"; a caption with a sentence stays).
+_NOTE_LINE = re.compile(r"^[（(【\[]?\s*(本文)?原标题\s*[:：]|^(资料图片?|图片来源[:：].{0,30})$")
+_CREDIT_ONLY = re.compile(r"^[^。，,：:]{0,30}摄[)）]?$")
+# A line with no letter, digit or Chinese character (separators, icons, undecodable emoji).
+_NO_WORDS = re.compile(r"^[\W_]*$")
+# A list heading after which nothing belongs to the article.
+TAIL_MARKER = re.compile(
+    r"^(相关阅读|相关新闻|相关链接|相关文章|相关报道|此前报道|延伸阅读|推荐阅读|热点新闻|热门文章|猜你喜欢|"
+    r"往期回顾|往期推荐|点击进入专题|上一篇|下一篇)\s*[:：]?"
+)
+_DATE_ONLY = re.compile(r"^[^\u4e00-\u9fff]{0,4}$")
+
+
+def clean_body_lines(lines: list[str], title: str | None = None) -> list[str]:
+    """Drop furniture lines (editor, source, print/close, share, ICP, hotlines, paging) from the
+    article text, and cut at related-article lists and 上一篇/下一篇."""
+    kept: list[str] = []
+    lines = without_leading_title(lines, title)
+    for line in lines:
+        if TAIL_MARKER.match(line) and kept:
+            break
+        if FURNITURE_LINE.search(line):
+            continue
+        if _LABEL_LINE.match(line) and len(line) <= 80 and not _QUESTION.search(line):
+            continue
+        if _NO_WORDS.match(line) or (len(line) <= 100 and _NOTE_LINE.match(line)):
+            continue
+        if _CREDIT_ONLY.match(line):
+            continue
+        if title and clean_text(line) == clean_text(title) and not kept:
+            continue
+        if _DATE_ONLY.match(line) or line in {"|", "｜", ">", "»"}:
+            continue
+        kept.append(line)
+    # A sign-off at the very end (a short line with an office name and a date, or just a date)
+    # differs between reposts of the same text; it is metadata, not body.
+    while (
+        kept
+        and len(kept[-1]) <= 30
+        and (NUMERIC_DATE.search(kept[-1]) or CHINESE_DATE.search(kept[-1]))
+    ):
+        kept.pop()
+    while kept and re.fullmatch(
+        r"[（(【\[]?\s*(责任编辑|编辑|来源|审核)?.{0,12}[)）】\]]", kept[-1]
+    ):
+        kept.pop()
+    return kept

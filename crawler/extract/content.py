@@ -1,0 +1,272 @@
+"""Finding the article in a page: a CMS family's text box, else the block with the most
+sentence-like text and the fewest links; then the furniture inside it (share bars, players,
+comments, related lists) is taken out. Forum threads give their first post; a text split over
+sibling blocks is joined."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+
+from crawler.extract.body import TAIL_MARKER
+from crawler.extract.page import PUNCTUATION, cjk_count, clean_text, link_text_length
+from crawler.families import CONTENT_SELECTORS, ContentSelector
+
+
+# Names any template may give to its layout wrapper or to a widget: a match is only a fallback
+# for a page where text density finds nothing.
+GENERIC_SELECTORS = (
+    ContentSelector(class_name="content"),
+    ContentSelector(id="content"),
+    ContentSelector(class_name="detail-content"),
+    ContentSelector(class_name="news_content"),
+    ContentSelector(id="news_content"),
+    ContentSelector(tag="article"),
+)
+# One XPath per selector list finds every candidate in a single pass over the page.
+_COMPILED: dict[tuple[ContentSelector, ...], lxml.etree.XPath] = {}
+# Page furniture: class or id words of elements that are never article text.
+_FURNITURE_ATTR = re.compile(
+    r"(^|[\s_-])(nav|navbar|menu|breadcrumb|crumb|location|position|weizhi|footer|foot|copyright|"
+    r"share|bdshare|sidebar|side|hot|related|video|player|xgwz|pager|page-?nav|prev|next|toolbar|print|qrcode|ewm|"
+    r"header|top-?bar|banner|search|links|friend-?link|statement|disclaimer|mianze)([\s_-]|$)",
+    re.IGNORECASE,
+)
+# Readers' comments: never the article, however much prose they hold (a long thread outweighs a
+# short post), unless the block also holds the headline (a wrapper of article and comments).
+_COMMENT_ATTR = re.compile(
+    r"(^|[\s_-])(comments?|comment-?list|comment-?box|cmt|cmts|pinglun|pl-?list|replies|reply-?list)"
+    r"([\s_-]|$)",
+    re.IGNORECASE,
+)
+# Chinese characters of prose after a related-articles list that make it a list inside the article.
+_RELATED_FOLLOWED_BY = 100
+# Chinese characters outside links from which a block holds prose, whatever its name says.
+_PROSE_CJK = 300
+
+
+def _is_furniture_element(element: lxml.html.HtmlElement) -> bool:
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    if tag in {"nav", "footer", "aside", "header"}:
+        return True
+    attrs = " ".join(filter(None, (element.get("class"), element.get("id"))))
+    if not attrs:
+        return False
+    if _COMMENT_ATTR.search(attrs):
+        return next(element.iter("h1"), None) is None
+    if not _FURNITURE_ATTR.search(attrs):
+        return False
+    # A name is a hint, the text decides: a wrapper named for its share buttons
+    # (js_img_share_area) that holds the article's paragraphs is not furniture.
+    cjk = cjk_count(element.text_content())
+    return cjk < _PROSE_CJK or cjk - link_text_length(element) < _PROSE_CJK
+
+
+def _candidate_score(element: lxml.html.HtmlElement) -> float:
+    text = element.text_content()
+    cjk = cjk_count(text)
+    if cjk == 0:
+        return 0.0
+    link_ratio = min(1.0, link_text_length(element) / max(1, len(clean_text(text))))
+    punctuation = len(PUNCTUATION.findall(text))
+    return (cjk + 3 * punctuation) * (1.0 - link_ratio) ** 2
+
+
+def select_by_family(
+    doc: lxml.html.HtmlElement, selectors: tuple[ContentSelector, ...] = CONTENT_SELECTORS
+) -> lxml.html.HtmlElement | None:
+    key = tuple(selectors)
+    if key not in _COMPILED:
+        _COMPILED[key] = lxml.etree.XPath(
+            "//*[" + " or ".join(selector.xpath_test() for selector in key) + "]"
+        )
+    found = _COMPILED[key](doc)
+    for selector in selectors:
+        for element in found:
+            if (
+                selector.matches(element)
+                and cjk_count(element.text_content()) >= 40
+                and not _is_furniture_element(element)
+            ):
+                return element
+    return None
+
+
+class FurnitureMemo:
+    """Whether an element is furniture or inside furniture, each element judged once."""
+
+    def __init__(self) -> None:
+        self.known: dict[lxml.html.HtmlElement, bool] = {}
+
+    def __call__(self, element: lxml.html.HtmlElement | None) -> bool:
+        if element is None:
+            return False
+        if element not in self.known:
+            self.known[element] = _is_furniture_element(element) or self(element.getparent())
+        return self.known[element]
+
+
+def select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The block holding the most sentence-like text and the fewest links.
+
+    Every paragraph-like block credits its parent fully and its grandparent by half, so the
+    container of many paragraphs wins over one long paragraph, and a sidebar of links loses.
+    """
+    scores: dict[lxml.html.HtmlElement, float] = {}
+    in_furniture = FurnitureMemo()
+
+    for block in doc.iter("p", "td", "div", "section", "li", "founder-content", "font", "span"):
+        if block.getparent() is None or in_furniture(block.getparent()):
+            continue
+        own_text = clean_text(" ".join(t for t in block.xpath("text()") if t))
+        if block.tag in ("p", "font", "span"):
+            own_text = clean_text(block.text_content())
+        if cjk_count(own_text) < 10:
+            continue
+        score = 1.0 + len(PUNCTUATION.findall(own_text)) + min(cjk_count(own_text) / 50.0, 5.0)
+        # Text standing directly in a div (lines split by <br>) makes the div the container; a
+        # paragraph's container is its parent.
+        parent = block if block.tag not in ("p", "font", "span") else block.getparent()
+        scores[parent] = scores.get(parent, 0.0) + score
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
+    if not scores:
+        return None
+    ranked = {el: score * (1.0 - _link_ratio(el)) for el, score in scores.items()}
+    return max(ranked, key=ranked.get)
+
+
+def _link_ratio(element: lxml.html.HtmlElement) -> float:
+    return min(1.0, link_text_length(element) / max(1, len(clean_text(element.text_content()))))
+
+
+def first_post(content: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """On a forum or a thread page, the first of the posts: posts repeat as elements whose ids
+    differ only by a number (post_101, post_102; postmessage_7), and the longest reply must not
+    win over the post that opened the thread. None when the block is not in such a post."""
+    root = content.getroottree().getroot()
+    for node in [content, *content.iterancestors()]:
+        if node.tag in ("body", "html"):
+            break
+        name = node.get("id") or ""
+        if not re.search(r"\d", name):
+            continue
+        pattern = re.sub(r"\d+", "#", name)
+        same = [
+            element
+            for element in root.iter(node.tag)
+            if re.sub(r"\d+", "#", element.get("id") or "") == pattern
+            and cjk_count(element.text_content()) >= 10
+        ]
+        if len(same) < 2:
+            continue
+        if same[0] is node or node is content:
+            return same[0] if node is content else content
+        return select_by_density(same[0]) or same[0]
+    return None
+
+
+def with_siblings(content: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The content block and the adjacent siblings that continue it: a text split over two tables
+    or several divs of the same kind, each dense with prose and with few links."""
+    # Siblings are looked for at the outermost wrapper that adds no text of its own (a <td>'s
+    # table): the split is usually there.
+    start = content
+    cjk = cjk_count(content.text_content())
+    while (
+        (parent := start.getparent()) is not None
+        and parent.tag not in ("body", "html")
+        and cjk_count(parent.text_content()) - cjk < 10
+    ):
+        start = parent
+    own = _candidate_score(start)
+    if own <= 0:
+        return [content]
+
+    def continues(sibling: lxml.html.HtmlElement) -> bool | None:
+        if not isinstance(sibling.tag, str):
+            return None
+        if cjk_count(sibling.text_content()) == 0:
+            return None  # a picture or a rule in between: look further
+        return (
+            sibling.tag == start.tag
+            and not _is_furniture_element(sibling)
+            and _candidate_score(sibling) >= 0.3 * own
+            and _link_ratio(sibling) < 0.2
+        )
+
+    before: list[lxml.html.HtmlElement] = []
+    for sibling in start.itersiblings(preceding=True):
+        verdict = continues(sibling)
+        if verdict is False:
+            break
+        if verdict:
+            before.insert(0, sibling)
+    after: list[lxml.html.HtmlElement] = []
+    for sibling in start.itersiblings():
+        verdict = continues(sibling)
+        if verdict is False:
+            break
+        if verdict:
+            after.append(sibling)
+    return [*before, start, *after] if before or after else [content]
+
+
+def strip_furniture_elements(content: lxml.html.HtmlElement) -> None:
+    for element in list(content.iterdescendants()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        if _is_furniture_element(element):
+            element.drop_tree()
+
+
+def skip_inline_related(content: lxml.html.HtmlElement) -> None:
+    """Remove a related-articles heading and its list of links when article text follows them:
+    some sites put the list right after the lead. A list with nothing but links after it stays,
+    and :func:`clean_body_lines` cuts there."""
+    for block in list(content.iter("p", "div", "h2", "h3", "h4", "h5", "strong", "b", "dt")):
+        if block.getparent() is None:
+            continue
+        heading = "".join(block.text_content().split())
+        if not TAIL_MARKER.match(heading) or len(heading) - link_text_length(block) > 12:
+            continue
+        links: list[lxml.html.HtmlElement] = []
+        sibling = block.getnext()
+        while sibling is not None:
+            text = "".join(sibling.text_content().split())
+            if text and link_text_length(sibling) < 0.8 * len(text):
+                break
+            links.append(sibling)
+            sibling = sibling.getnext()
+        prose = 0
+        while sibling is not None and prose < _RELATED_FOLLOWED_BY:
+            prose += cjk_count(sibling.text_content()) - link_text_length(sibling)
+            sibling = sibling.getnext()
+        if links and prose >= _RELATED_FOLLOWED_BY:
+            for element in [block, *links]:
+                element.drop_tree()
+
+
+def content_blocks(
+    doc: lxml.html.HtmlElement,
+) -> tuple[lxml.html.HtmlElement | None, list[lxml.html.HtmlElement]]:
+    """The element that holds the article (where its headline is looked for) and the blocks its
+    text is read from, in order, with their furniture removed."""
+    content = select_by_family(doc)
+    blocks = [content] if content is not None else []
+    if content is None:
+        content = select_by_density(doc)
+        if content is not None:
+            post = first_post(content)
+            content = post if post is not None else content
+            blocks = [post] if post is not None else with_siblings(content)
+    if content is None:
+        content = select_by_family(doc, GENERIC_SELECTORS)
+        blocks = [content] if content is not None else []
+    for block in blocks:
+        strip_furniture_elements(block)
+        skip_inline_related(block)
+    return content, blocks

@@ -1,0 +1,180 @@
+"""Bytes and trees: telling a page from binary data, parsing it leniently, and the text helpers
+every part of the extraction reads a page with (its lines, one per block, in document order)."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+
+
+_DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "template",
+    "svg",
+    "select",
+    "button",
+    "input",
+    "textarea",
+    "object",
+    "embed",
+]
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "tbody",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "blockquote",
+    "dd",
+    "dt",
+    "dl",
+    "center",
+    "header",
+    "footer",
+    "pre",
+    "founder-content",
+    "hr",
+    "figure",
+    "figcaption",
+    "form",
+    "nav",
+    "aside",
+    "td",
+    "th",
+}
+
+
+class NotHTML(ValueError):
+    """The bytes are not an HTML page (binary data, an attachment, or nothing at all)."""
+
+
+def looks_binary(body: bytes) -> bool:
+    """True for bytes that are no HTML page: a known file signature at the start, NULs, or more
+    than 1 % control bytes (text in UTF-8 or GBK has none; compressed or encrypted data has about
+    one in ten) in the first 4 KB."""
+    head = body[:4096]
+    if head.startswith(
+        (
+            b"%PDF",
+            b"PK\x03\x04",
+            b"\xd0\xcf\x11\xe0",
+            b"\x89PNG",
+            b"GIF8",
+            b"\xff\xd8\xff",
+            b"Rar!",
+            b"\x1f\x8b",
+            b"7z\xbc\xaf",
+        )
+    ):
+        return True
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs
+        return False
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13, 27))
+    return b"\x00" in head or controls > len(head) / 100
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    """Parse HTML text leniently; raise NotHTML when there is nothing to parse."""
+    # lxml refuses str input that carries an XML encoding declaration, and text with control
+    # characters (it cannot move such text when furniture is removed); neither is ever content.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    text = _CONTROL.sub("", text)
+    if not text.strip():
+        raise NotHTML("empty page")
+    try:
+        return lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise NotHTML(f"unparseable HTML: {exc}") from exc
+
+
+_SPACES = re.compile(r"[\s\u3000\xa0]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+PUNCTUATION = re.compile(r"[，。；、,;]")
+
+
+def clean_text(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def cjk_count(text: str) -> int:
+    return sum(map(len, _CJK.findall(text)))
+
+
+def meta_content(doc: lxml.html.HtmlElement, names: tuple[str, ...]) -> str | None:
+    for element in doc.iter("meta"):
+        key = (
+            element.get("name") or element.get("property") or element.get("itemprop") or ""
+        ).lower()
+        if key in names:
+            value = clean_text(element.get("content") or "")
+            if value:
+                return value
+    return None
+
+
+def lines_of(element: lxml.html.HtmlElement) -> list[str]:
+    """Text of an element as lines, one per block, in document order."""
+    parts: list[str] = []
+    for event, node in lxml.etree.iterwalk(element, events=("start", "end")):
+        tag = node.tag
+        element_tag = isinstance(tag, str)  # not a comment or a processing instruction
+        block = element_tag and tag in _BLOCK_TAGS  # the HTML parser gives lower-case names
+        if event == "start":
+            if block:
+                parts.append("\n")
+            if node.text and element_tag:
+                parts.append(node.text)
+            continue
+        if block:
+            parts.append("\n")
+        if node.tail:
+            parts.append(node.tail)
+    return [clean_text(raw) for raw in "".join(parts).split("\n") if raw and not raw.isspace()]
+
+
+def drop_noise(doc: lxml.html.HtmlElement) -> None:
+    for bad in list(doc.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
+        bad.drop_tree() if hasattr(bad, "drop_tree") else bad.getparent().remove(bad)
+    for tag in _DROP_TAGS:
+        for element in list(doc.iter(tag)):
+            if element.getparent() is not None:
+                element.drop_tree()
+
+
+def link_text_length(element: lxml.html.HtmlElement) -> int:
+    return sum(len("".join(a.text_content().split())) for a in element.iter("a"))
+
+
+def without_leading_title(lines: list[str], title: str | None) -> list[str]:
+    """The lines without the headline at their start, also where it is broken over lines."""
+    if not title:
+        return lines
+    wanted = "".join(title.split())
+    joined = ""
+    for count, line in enumerate(lines[:4], start=1):
+        joined += "".join(line.split())
+        if joined == wanted:
+            return lines[count:]
+        if not wanted.startswith(joined):
+            break
+    return lines

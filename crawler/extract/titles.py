@@ -1,0 +1,132 @@
+"""The headline and the source: the page's own headline rather than <title> with the site's name
+after it, and the 来源 an article names."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+
+from crawler.extract.body import FURNITURE_LINE
+from crawler.extract.content import FurnitureMemo
+from crawler.extract.dates import LABELLED_DATE, parse_date
+from crawler.extract.page import cjk_count, clean_text, meta_content
+
+
+_META_TITLE_NAMES = ("articletitle", "og:title", "title")
+_META_SOURCE_NAMES = ("contentsource", "source", "og:site_name_source")
+_SOURCE_LINE = re.compile(r"(?:信息来源|稿件来源|文章来源|来源)\s*[:：]\s*([^\s|｜丨/]{1,40})")
+_SOURCE_STOP = re.compile(r"(作者|发布|时间|日期|浏览|点击|编辑|字号|阅读|【|\[|\d{4}[-年/])")
+# What joins a headline to the site's name in <title>: 标题_网站, 标题 | 网站, 标题-新华网 (a bare
+# hyphen only before a short name at the end).
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-{1}\s|\s-|-(?=[^-\d][^-]{1,11}$))\s*")
+
+
+def _title_above_body(head_lines: list[str]) -> str | None:
+    """The last line above the body that reads like a headline: old table layouts mark the title
+    only with a bold font, and the info line (date, source) sits between it and the text."""
+    for line in reversed(head_lines[-4:]):
+        if re.search(r"首页|当前位置|您的位置|现在的位置", line):
+            return None  # navigation: the title is not above the body
+        if (
+            LABELLED_DATE.search(line)
+            or _SOURCE_LINE.search(line)
+            or parse_date(line)
+            or FURNITURE_LINE.search(line)
+        ):
+            continue
+        if 5 <= cjk_count(line) and len(line) <= 60 and not re.search(r"[。；]$", line):
+            return line
+        return None
+    return None
+
+
+def extract_title(
+    doc: lxml.html.HtmlElement, content: lxml.html.HtmlElement | None, head_lines: list[str]
+) -> str | None:
+    meta_title = meta_content(doc, ("articletitle",))
+    if meta_title:
+        return meta_title
+    page_title = clean_text(doc.findtext(".//title") or "")
+    in_furniture = FurnitureMemo()
+    candidates: list[str] = []
+    # A heading at the top of the content box itself (simple templates put it there).
+    inner: list[str] = []
+    if content is not None:
+        for element in content.iter("h1", "h2", "h3", "h4"):
+            text = clean_text(element.text_content())
+            if 4 <= len(text) <= 120 and cjk_count(text) >= 2:
+                inner.append(text)
+    for element in doc.xpath(
+        "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or contains(translate(@id,'TITLE','title'),'title')]"
+    ):
+        text = clean_text(element.text_content())
+        if not (4 <= len(text) <= 120 and cjk_count(text) >= 2):
+            continue
+        if content is not None and (element is content or content in element.iterancestors()):
+            continue
+        if in_furniture(element) or element.xpath(".//a[string-length(normalize-space()) > 0]"):
+            continue
+        candidates.append(text)
+    if page_title:
+        headline = _TITLE_SEPARATORS.split(page_title)[0] or page_title
+        for pool in (candidates, inner):
+            in_title = [c for c in pool if c in page_title]
+            if in_title:
+                return max(in_title, key=len)
+            # A title block that also holds the byline and date: the headline is the part of
+            # it that <title> repeats.
+            if any(headline in c for c in pool if len(headline) >= 6):
+                return headline
+        # A heading that <title> repeats is the headline even inside a block that looks like
+        # furniture (a header bar) or with a link on it.
+        repeated = [
+            text
+            for text in (clean_text(h.text_content()) for h in doc.xpath("//h1|//h2|//h3"))
+            if len(text) >= 6 and text in page_title
+        ]
+        if repeated:
+            return max(repeated, key=len)
+    for tag in ("h1", "h2"):
+        for element in doc.iter(tag):
+            text = clean_text(element.text_content())
+            if 4 <= len(text) <= 120 and not in_furniture(element.getparent()):
+                return text
+    above = _title_above_body(head_lines)
+    if above:
+        return above
+    if candidates:
+        return candidates[0]
+    if page_title:
+        first = _TITLE_SEPARATORS.split(page_title)[0]
+        return first or page_title
+    og = meta_content(doc, ("og:title",))
+    return og
+
+
+def text_before_body(full_lines: list[str], body_lines: list[str]) -> list[str]:
+    """Page lines up to the first line of the body: where the info line (date, source) sits."""
+    if not body_lines:
+        return full_lines
+    first = body_lines[0]
+    for index, line in enumerate(full_lines):
+        if line == first:
+            return full_lines[:index]
+    return full_lines
+
+
+def extract_source(
+    doc: lxml.html.HtmlElement, head_lines: list[str], all_lines: list[str]
+) -> str | None:
+    meta_source = meta_content(doc, _META_SOURCE_NAMES)
+    if meta_source:
+        return meta_source
+    for lines in (head_lines, all_lines[-40:], all_lines):
+        for line in lines:
+            match = _SOURCE_LINE.search(line)
+            if match:
+                value = _SOURCE_STOP.split(match.group(1))[0].strip(" ：:|")
+                if value:
+                    return value
+    return None

@@ -1,0 +1,70 @@
+"""Links a page holds, by kind, and the URL facts every reader of links needs: an absolute URL,
+the page number of a list page, the URLs that name the same page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+
+class LinkKind(StrEnum):
+    ARTICLE = "article"
+    LIST = "list"  # a column page or a list page of a column
+    PAGE = "page"  # the next page of the column being read
+    OTHER = "other"  # on-site page of unknown shape (navigation may lead through it)
+    IGNORE = "ignore"  # attachments, scripts, mail: never fetched
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    kind: LinkKind
+    text: str = ""
+    # For a list page that answers a POST (Hanweb's dataproxy.jsp): the form fields to send.
+    formdata: tuple[tuple[str, str], ...] | None = None
+
+
+_PAGE_NUMBER = [
+    re.compile(
+        r"[?&](?:page|pageno|pageindex|pagenum|p|pn|curpage|startrecord)=(\d+)", re.IGNORECASE
+    ),
+    re.compile(r"_(\d+)\.s?html?$", re.IGNORECASE),
+]
+
+
+def page_number(url: str) -> int:
+    """Where a list page stands in its column: 0 for the first page (list.html, index.html, the
+    folder), N for list_N.html, index_N.html, ?page=N, startrecord=N."""
+    for pattern in _PAGE_NUMBER:
+        match = pattern.search(url)
+        if match:
+            return int(match.group(1))
+    return 0
+
+
+def normalise_url(href: str, base: str) -> str | None:
+    """An absolute http(s) URL without fragment, or None for javascript:, mailto: and the like."""
+    href = (href or "").strip()
+    if not href or href.startswith("#"):
+        return None
+    if re.match(r"^(javascript|mailto|tel|data|file|ftp|about|vbscript):", href, re.IGNORECASE):
+        return None
+    url = urldefrag(urljoin(base, href))[0]
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    return url
+
+
+def index_aliases(url: str) -> set[str]:
+    """The URLs that name the same page as ``url``: a folder and its index file."""
+    base = urldefrag(url)[0]
+    aliases = {base}
+    if base.endswith("/"):
+        aliases.update(base + name for name in ("index.html", "index.htm", "index.shtml"))
+    else:
+        match = re.search(r"/index\.s?html?$", base)
+        if match:
+            aliases.add(base[: match.start() + 1])
+    return aliases
