@@ -1,4 +1,5 @@
-"""Downloader middlewares: keep every request inside its site, and space out retries.
+"""Downloader middlewares: keep every request inside its site, space out retries, and give
+robots.txt refusals and redirect loops exception types of their own.
 
 Links are filtered when they are read, but redirects are not: a 302 to another host (or to a
 file: or ftp: URL) arrives here as a new request and is refused, so the crawl never leaves a site
@@ -12,46 +13,29 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
+from crawler.failures import (
+    OffsiteRequest,
+    PrivateAddressRequest,
+    RobotsForbidden,
+    TooManyRedirects,
+)
 from crawler.sites import Site, is_private_address
 
 
-class OffsiteRequest(IgnoreRequest):
-    """A request outside the site it belongs to; the message names the URL and the site."""
-
-
-class PrivateAddressRequest(IgnoreRequest):
-    """A request that would reach a private address for a site that does not live there."""
-
-
-# Answers that mean "a firewall does not want you here": recorded as blocked, never retried, and
-# after ARCHIVE_BLOCKED_LIMIT of them the site is left alone for the rest of the run.
-BLOCKED_STATUSES = (401, 403, 412, 429, 451, 521)
-
-
-class SiteGivenUp(IgnoreRequest):
-    """A request queued for a site that has since answered with too many anti-bot statuses."""
-
-
 class SiteScopeMiddleware:
-    def __init__(self, crawler=None):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler) -> SiteScopeMiddleware:
-        return cls(crawler)
+    """Requests stay inside their site and off private addresses."""
 
     def process_request(self, request: Request) -> None:
         site: Site | None = request.meta.get("site")
         if site is None:
             return None
-        spider = self.crawler.spider if self.crawler is not None else None
-        if site.id in getattr(spider, "given_up", ()):
-            raise SiteGivenUp(f"not requested: site '{site.id}' refused the crawler")
         via = request.meta.get("redirect_urls")
         origin = f" (redirected from {via[0]})" if via else ""
         if not site.owns(request.url):
@@ -66,19 +50,8 @@ class SiteScopeMiddleware:
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
-        """A host name that resolved to a private address: the answer is dropped unread.
-
-        Anti-bot answers are counted here, as they arrive, so that once a site has given
-        ARCHIVE_BLOCKED_LIMIT of them the requests already on their way are dropped too."""
+        """A host name that resolved to a private address: the answer is dropped unread."""
         site: Site | None = request.meta.get("site")
-        spider = self.crawler.spider if self.crawler is not None else None
-        if site is not None and spider is not None and response.status in BLOCKED_STATUSES:
-            answers = spider.blocked_answers
-            answers[site.id] = answers.get(site.id, 0) + 1
-            if answers[site.id] > spider.blocked_limit:
-                raise SiteGivenUp(f"not read: site '{site.id}' refused the crawler")
-            if answers[site.id] == spider.blocked_limit:
-                spider.given_up.add(site.id)
         address = response.ip_address
         if (
             site is not None
@@ -91,6 +64,36 @@ class SiteScopeMiddleware:
                 f"'{site.id}' is not on a private network (set private_network = true if it is)"
             )
         return response
+
+
+class RobotsTxtRefusalMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt check, with its refusal as its own exception type (RobotsForbidden),
+    so that a refusal is counted, not recorded as an error."""
+
+    def process_request_2(self, rp, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:
+            raise RobotsForbidden(f"forbidden by robots.txt: {request.url}") from exc
+
+
+class _RedirectLimit:
+    """Scrapy's redirects, with "too many of them" as its own exception type (TooManyRedirects):
+    a redirect loop is recorded as one."""
+
+    def process_response(self, request: Request, response: Response, *args) -> Request | Response:
+        try:
+            return super().process_response(request, response, *args)
+        except IgnoreRequest as exc:
+            raise TooManyRedirects(str(exc)) from exc
+
+
+class RedirectLimitMiddleware(_RedirectLimit, RedirectMiddleware):
+    """HTTP 3xx redirects (see _RedirectLimit)."""
+
+
+class MetaRefreshLimitMiddleware(_RedirectLimit, MetaRefreshMiddleware):
+    """<meta http-equiv="refresh"> redirects (see _RedirectLimit)."""
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -14,6 +14,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
 from crawler.classify import classify, refine_region, review_year
+from crawler.crawlstate import CrawlState
 from crawler.fingerprint import content_hash
 from crawler.items import ColumnItem, ErrorItem, PageItem
 
@@ -123,7 +124,7 @@ class ArchivePipeline:
         return item
 
     def _store(self, item) -> None:
-        counts = self.crawler.spider.counts
+        state = CrawlState.of(self.crawler)
         if isinstance(item, ColumnItem):
             self.archive.mark_column(item.url, item.walked)
             return
@@ -148,8 +149,8 @@ class ArchivePipeline:
                 backoff_days=self.backoff_days,
                 page_kind=item.page_kind,
             )
-            if item.site in counts and item.kind != "attachment":
-                counts[item.site].errors += 1
+            if item.site in state.sites and item.kind != "attachment":
+                state.count(item.site, "errors")
             return
         if item.status == 304:
             self.archive.touch_page(self.run_id, item.url)
@@ -184,9 +185,9 @@ class ArchivePipeline:
         )
         outcome = self.archive.record_page(self.run_id, page, document)
         if outcome.new_document:
-            counts[item.site].documents_new += 1
+            state.count(item.site, "documents_new")
         if outcome.new_sighting:
-            counts[item.site].sightings_new += 1
+            state.count(item.site, "sightings_new")
 
     def spider_closed(self, spider, reason: str):
         if self.archive is None:
@@ -198,7 +199,7 @@ class ArchivePipeline:
             self.archive.finish_run(
                 self.run_id,
                 status,
-                spider.counts,
+                {site.id: CrawlState.of(self.crawler).counts(site.id) for site in spider.sites},
                 message=self.write_error or (None if reason == "finished" else f"closed: {reason}"),
             )
         except sqlite3.Error as exc:

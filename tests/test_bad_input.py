@@ -312,8 +312,10 @@ def test_a_site_that_keeps_refusing_is_left_alone(tmp_path: Path):
     assert 3 <= len(article_requests) <= 5, "the default ARCHIVE_BLOCKED_LIMIT is 3"
     kinds = [e["kind"] for e in rows(db, "SELECT kind FROM crawl_errors ORDER BY id")]
     assert kinds == ["blocked", "blocked", "blocked", "site_blocked"]
-    run = rows(db, "SELECT cut, errors FROM crawl_run_sites")[0]
+    run = rows(db, "SELECT cut, errors, blocked FROM crawl_run_sites")[0]
     assert run["cut"] == 17
+    # every anti-bot answer is counted and saved, also those dropped unread after the limit
+    assert run["blocked"] == len(article_requests)
 
 
 def test_a_host_name_that_resolves_to_a_private_address_is_not_read(tmp_path: Path):

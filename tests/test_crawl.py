@@ -96,6 +96,12 @@ def test_the_crawl_stays_polite_and_on_site(crawled: Path, sample_web):
     requested = linjiang.paths_requested()
     assert requested[0] == "/robots.txt"
     assert not any(p.startswith("/search/") for p in requested), "robots.txt disallows /search/"
+    # the refusals are counted with the run, not recorded as errors
+    saved = rows(
+        crawled, "SELECT robots_forbidden FROM crawl_run_sites WHERE site = 'linjiang-news'"
+    )
+    assert saved[0]["robots_forbidden"] >= 1
+    assert not rows(crawled, "SELECT * FROM crawl_errors WHERE url LIKE '%/search/%'")
     yunxi = sample_web["yunxi-gov"]
     assert "/attach/2023/guide.pdf" not in yunxi.paths_requested(), "attachments are not fetched"
     user_agents = {

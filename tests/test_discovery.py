@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from crawler.discovery import discover
-from crawler.links import LinkKind, page_number
 from crawler.extract import parse_html
+from crawler.links import LinkKind, page_number
 from crawler.sites import parse_sites
 
 SITE = parse_sites(

@@ -63,6 +63,9 @@ class PageOutcome:
 
 @dataclass
 class SiteCounts:
+    """A crawl_run_sites row: what one run did for one site (the crawl counts them in its stats as
+    site/<id>/<name>)."""
+
     requests: int = 0
     not_modified: int = 0
     list_pages: int = 0
@@ -74,13 +77,12 @@ class SiteCounts:
     skipped_known: int = 0
     depth_cut: int = 0
     deferred: int = 0  # URLs not asked for: they failed before and their retry_after is later
-    extra: dict[str, int] = field(default_factory=dict)
+    robots_forbidden: int = 0  # URLs robots.txt does not allow
+    blocked: int = 0  # anti-bot answers (401, 403, 412, 429, 451, 521)
 
     def as_row(self) -> dict[str, int]:
         """The crawl_run_sites counts."""
-        row = asdict(self)
-        del row["extra"]
-        return row
+        return asdict(self)
 
 
 @dataclass

@@ -231,3 +231,12 @@ def m008_retry_backoff(db: sqlite_utils.Database) -> None:
     db["failed_urls"].create_index(["site", "retry_after"])
     for table in ("crawl_runs", "crawl_run_sites"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN deferred INTEGER")
+
+
+@migrations()
+def m009_polite_counts(db: sqlite_utils.Database) -> None:
+    # Requests robots.txt did not allow and anti-bot answers, per run and site: counted before,
+    # never saved.
+    for table in ("crawl_runs", "crawl_run_sites"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN robots_forbidden INTEGER")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN blocked INTEGER")

@@ -9,7 +9,6 @@ import re
 from crawler.extract.dates import CHINESE_DATE, NUMERIC_DATE
 from crawler.extract.page import clean_text, without_leading_title
 
-
 # Lines that are furniture wherever they stand in the content box.
 FURNITURE_LINE = re.compile(
     r"ICP备|ICP证|公网安备|版权所有|Copyright|©|技术支持[:：]|主办单位[:：]|承办单位[:：]|"

@@ -14,7 +14,6 @@ from crawler.extract.body import TAIL_MARKER
 from crawler.extract.page import PUNCTUATION, cjk_count, clean_text, link_text_length
 from crawler.families import CONTENT_SELECTORS, ContentSelector
 
-
 # Names any template may give to its layout wrapper or to a widget: a match is only a fallback
 # for a page where text density finds nothing.
 GENERIC_SELECTORS = (

@@ -12,7 +12,6 @@ import lxml.html
 from crawler.extract.page import clean_text, meta_content, without_leading_title
 from crawler.families import URL_DATES
 
-
 _DATE_NUMERIC = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 _CN_DIGITS = "〇零一二三四五六七八九"
 _DATE_CHINESE = rf"([{_CN_DIGITS}○Ｏ]{{4}})年([{_CN_DIGITS}十]{{1,3}})月([{_CN_DIGITS}十]{{1,3}})日"

@@ -8,7 +8,6 @@ import re
 import lxml.etree
 import lxml.html
 
-
 _DROP_TAGS = [
     "script",
     "style",

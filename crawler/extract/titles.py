@@ -13,7 +13,6 @@ from crawler.extract.content import FurnitureMemo
 from crawler.extract.dates import LABELLED_DATE, parse_date
 from crawler.extract.page import cjk_count, clean_text, meta_content
 
-
 _META_TITLE_NAMES = ("articletitle", "og:title", "title")
 _META_SOURCE_NAMES = ("contentsource", "source", "og:site_name_source")
 _SOURCE_LINE = re.compile(r"(?:信息来源|稿件来源|文章来源|来源)\s*[:：]\s*([^\s|｜丨/]{1,40})")
