@@ -1,13 +1,12 @@
 """Run the crawls on the schedules in sites.toml, as a long-running service.
 
-    python scheduler.py [--sites sites.toml] [--db archive.db]
+    python scheduler.py [--sites sites.toml] [--db archive.db] [--list] [--once [SITE_ID ...]]
 
-Same as `crawler schedule`; see crawler/scheduling.py and the README section "Running as a service".
+The same command as `crawler schedule` (see `python scheduler.py --help`, crawler/scheduling.py
+and the README section "Running as a service").
 """
 
-import sys
-
-from crawler.scheduling import main
+from crawler.cli.crawling import schedule
 
 if __name__ == "__main__":
-    sys.exit(main())
+    schedule(prog_name="scheduler.py")

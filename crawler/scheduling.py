@@ -1,23 +1,15 @@
-"""The scheduler service: each site crawled on its own schedule, each crawl a subprocess.
-
-A Twisted reactor cannot be restarted, and a long-lived process that crawled in-process would grow
-run after run; so every crawl is `python -m crawler crawl SITE` in a process of its own, and the
-job waits for it. With max_instances=1 a slow crawl of a site is never overlapped by the next one.
+"""The scheduler service: each site crawled on its own schedule, each crawl a subprocess (see
+crawljob.py). With max_instances=1 a slow crawl of a site is never overlapped by the next one.
 Job state (next run times) lives in its own SQLite file, so a restart keeps the schedule and runs
 missed while the service was down fire once.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import logging.handlers
-import os
 import signal
-import subprocess
 import sys
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor as Pool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -34,13 +26,17 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.archive import Archive, ArchiveError
-from crawler.runner import (
-    EXIT_BUSY,
-    PARENT_ENV,
-    check_setting_values,
-    crawl_command,
-    parse_overrides,
+
+# run_site_crawl stays importable from here: job stores written before it moved name it so.
+from crawler.crawljob import (
+    CrawlConfig,
+    overrun,
+    run_site_crawl,
+    running_lock,
+    stop_crawls,
+    stopping,
 )
+from crawler.runner import check_setting_values, parse_overrides
 from crawler.schedules import (
     DEFAULT_SCHEDULE,
     DEFAULT_TIMEZONE,
@@ -52,145 +48,14 @@ from crawler.sites import Site, SitesError, load_sites, select_sites
 
 logger = logging.getLogger("crawler.scheduler")
 
-LOGS_KEPT_PER_SITE = 30
-
-# Crawls running now, so that a shutdown can pass SIGTERM on to them.
-_running: dict[str, subprocess.Popen] = {}
-_running_lock = threading.Lock()
-_stopping = threading.Event()
-# Sites whose next run was skipped because their crawl was still running: logged once per crawl.
-_overrun: set[str] = set()
-
-
-@dataclass
-class CrawlConfig:
-    """What every scheduled crawl needs; plain data, so that the job store can keep it."""
-
-    sites_path: str
-    db_path: str
-    log_dir: str
-    overrides: list[str] = field(default_factory=list)
-    time_limit: float = 6 * 3600
-    grace: float = 30.0
-
-
-def _log_path(config: CrawlConfig, site_id: str) -> Path:
-    folder = Path(config.log_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    old = sorted(folder.glob(f"crawl-{site_id}-*.log"))
-    for path in old[: max(0, len(old) - LOGS_KEPT_PER_SITE + 1)]:
-        path.unlink(missing_ok=True)
-    return folder / f"crawl-{site_id}-{datetime.now():%Y%m%d-%H%M%S-%f}.log"
-
-
-def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
-    """The scheduled job: crawl one site in a subprocess, wait for it, record how it ended."""
-    if _stopping.is_set():
-        return -1
-    crawl = CrawlConfig(**config)
-    log_path = _log_path(crawl, site_id)
-    overrides = ["LOG_LEVEL=INFO", *crawl.overrides, f"LOG_FILE={log_path}"]
-    command = crawl_command(crawl.sites_path, crawl.db_path, overrides, [site_id])
-    logger.info("crawl %s: started (log %s)", site_id, log_path)
-    started = time.monotonic()
-    with open(log_path, "ab") as log:
-        # The crawl gets SIGTERM if this process dies (see runner.bind_to_parent), so that no
-        # crawl outlives the scheduler that started it.
-        env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    with _running_lock:
-        _running[site_id] = process
-    timed_out = False
-    try:
-        code = process.wait(timeout=crawl.time_limit)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        logger.warning(
-            "crawl %s: over its time limit of %.0f s, stopping it", site_id, crawl.time_limit
-        )
-        code = _stop(process, crawl.grace)
-    finally:
-        with _running_lock:
-            _running.pop(site_id, None)
-            _overrun.discard(site_id)
-    if code == EXIT_BUSY:
-        logger.warning(
-            "crawl %s: skipped, another crawl of the site is running (%s)",
-            site_id,
-            _last_line(log_path),
-        )
-        return code
-    status = "timed out" if timed_out else None
-    # A crawl that died without closing its run was stopped by the shutdown, or failed.
-    unfinished = "interrupted" if _stopping.is_set() else "failed"
-    try:
-        with Archive(crawl.db_path) as archive:
-            run = archive.settle_run(
-                process.pid, site_id, code, str(log_path), status, _last_line(log_path), unfinished
-            )
-            unhealthy = archive.site_health(site_id)
-    except ArchiveError as exc:
-        logger.error("crawl %s: exit %s; cannot record it: %s", site_id, code, exc)
-        return code
-    logger.info(
-        "crawl %s: %s in %.1f s (exit %s): %s",
-        site_id, run["status"], time.monotonic() - started, code, describe_counts(run),
-    )  # fmt: skip
-    if unhealthy:
-        logger.warning("site %s needs attention: %s", site_id, unhealthy)
-    return code
-
-
-def describe_counts(run: dict) -> str:
-    """A run's counts in words; a run stopped before it counted anything says so."""
-    if run.get("requests") is None:
-        return "stopped before its counts were recorded"
-    return (
-        f"{run['requests']} requests, {run['not_modified']} not modified, {run['list_pages']} list "
-        f"pages, {run['articles']} articles, {run['documents_new']} new documents, "
-        f"{run['sightings_new']} new sightings, {run['errors']} errors"
-    )
-
-
-def _stop(process: subprocess.Popen, grace: float) -> int:
-    """SIGTERM (Scrapy then closes the crawl and marks its run), SIGKILL after ``grace`` seconds."""
-    process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.wait()
-
-
-def _last_line(path: Path) -> str | None:
-    try:
-        lines = [line for line in path.read_text("utf-8", "replace").splitlines() if line.strip()]
-    except OSError:
-        return None
-    return lines[-1][:500] if lines else None
-
-
-def stop_crawls(grace: float = 30.0) -> None:
-    """No new crawls; pass SIGTERM to running crawls, SIGKILL those alive after ``grace`` seconds."""
-    _stopping.set()
-    with _running_lock:
-        processes = list(_running.values())
-    threads = [
-        threading.Thread(target=_stop, args=(p, grace)) for p in processes if p.poll() is None
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
 
 def _on_event(event: JobExecutionEvent) -> None:
     if event.code == EVENT_JOB_MAX_INSTANCES:
         # With a short interval and a long crawl this fires at every tick: say it once per crawl.
         site_id = event.job_id.removeprefix("crawl:")
-        with _running_lock:
-            first = site_id not in _overrun
-            _overrun.add(site_id)
+        with running_lock:
+            first = site_id not in overrun
+            overrun.add(site_id)
         if first:
             logger.info(
                 "crawl %s: still running at its next scheduled time; runs are skipped until it ends",
@@ -307,104 +172,61 @@ def _configure_logging(log_dir: str) -> None:
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="scheduler.py",
-        description="Crawl each site in sites.toml on its schedule, as a long-running service.",
-    )
-    parser.add_argument("--sites", default="sites.toml", help="site registry (default: sites.toml)")
-    parser.add_argument("--db", default="archive.db", help="archive file (default: archive.db)")
-    parser.add_argument(
-        "--state",
-        help="job state file, never the archive (default: scheduler-state.db beside the archive)",
-    )
-    parser.add_argument(
-        "--log-dir",
-        help="folder for scheduler.log and one log per crawl (default: logs/ beside the archive)",
-    )
-    parser.add_argument(
-        "-s",
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="Scrapy setting passed to every crawl",
-    )
-    parser.add_argument(
-        "--max-parallel", type=int, default=2, help="crawls at once, over all sites (default: 2)"
-    )
-    parser.add_argument(
-        "--time-limit",
-        type=float,
-        default=6 * 3600,
-        help="seconds a crawl may run before it is stopped (default: 21600)",
-    )
-    parser.add_argument(
-        "--grace",
-        type=float,
-        default=30,
-        help="seconds a stopped crawl gets to finish its run record (default: 30)",
-    )
-    parser.add_argument(
-        "--jitter",
-        type=int,
-        default=None,
-        help="seconds of random delay spreading sites with the same schedule",
-    )
-    parser.add_argument(
-        "--timezone",
-        default=DEFAULT_TIMEZONE,
-        help="time zone of crontab schedules (default: Asia/Shanghai, the sites' own clock)",
-    )
-    parser.add_argument("--list", action="store_true", help="print each site's next run and exit")
-    parser.add_argument(
-        "--once",
-        nargs="*",
-        metavar="SITE_ID",
-        help="crawl the due sites (or those named) once, then exit",
-    )
-    return parser.parse_args(argv)
+@dataclass
+class ScheduleOptions:
+    """What `crawler schedule` (and scheduler.py) was asked for."""
+
+    sites_path: str = "sites.toml"
+    db_path: str = "archive.db"
+    state_path: str | None = None  # default: scheduler-state.db beside the archive
+    log_dir: str | None = None  # default: logs/ beside the archive
+    overrides: list[str] = field(default_factory=list)
+    max_parallel: int = 2
+    time_limit: float = 6 * 3600
+    grace: float = 30.0
+    jitter: int | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    list_only: bool = False
+    once: list[str] | None = None  # crawl once and exit: these sites, or the due ones when []
+
+    def check(self) -> None:
+        """Refuse nonsense before anything is opened; ValueError or ScheduleError says what."""
+        timezone_named(self.timezone)
+        if self.max_parallel < 1:
+            raise ValueError(f"--max-parallel must be at least 1, got {self.max_parallel}")
+        if self.time_limit <= 0:
+            raise ValueError(f"--time-limit must be more than 0 seconds, got {self.time_limit:g}")
+        if self.grace < 0:
+            raise ValueError(f"--grace must not be negative, got {self.grace:g}")
+        if self.jitter is not None and self.jitter < 0:
+            raise ValueError(f"--jitter must not be negative, got {self.jitter}")
+        check_setting_values(parse_overrides(self.overrides))
 
 
-def check_args(args: argparse.Namespace) -> None:
-    """Refuse nonsense before anything is opened; ValueError or ScheduleError says what is wrong."""
-    timezone_named(args.timezone)
-    if args.max_parallel < 1:
-        raise ValueError(f"--max-parallel must be at least 1, got {args.max_parallel}")
-    if args.time_limit <= 0:
-        raise ValueError(f"--time-limit must be more than 0 seconds, got {args.time_limit:g}")
-    if args.grace < 0:
-        raise ValueError(f"--grace must not be negative, got {args.grace:g}")
-    if args.jitter is not None and args.jitter < 0:
-        raise ValueError(f"--jitter must not be negative, got {args.jitter}")
-    check_setting_values(parse_overrides(args.overrides))
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    db_path = Path(args.db).resolve()
-    log_dir = args.log_dir or str(db_path.parent / "logs")
-    state_path = args.state or str(db_path.parent / "scheduler-state.db")
+def run_service(options: ScheduleOptions) -> int:
+    """Run the scheduler until SIGTERM/SIGINT (or once, or list the next runs); the exit code."""
+    db_path = Path(options.db_path).resolve()
+    log_dir = options.log_dir or str(db_path.parent / "logs")
+    state_path = options.state_path or str(db_path.parent / "scheduler-state.db")
     if Path(state_path).resolve() == db_path:
         print("error: --state must not be the archive itself", file=sys.stderr)
         return 2
     try:
-        check_args(args)
-        registry = load_sites(args.sites)
-        named = select_sites(registry, args.once or [], args.sites) if args.once else None
+        options.check()
+        registry = load_sites(options.sites_path)
+        named = select_sites(registry, options.once, options.sites_path) if options.once else None
         config = CrawlConfig(
-            str(Path(args.sites).resolve()),
+            str(Path(options.sites_path).resolve()),
             str(db_path),
             log_dir,
-            args.overrides,
-            args.time_limit,
-            args.grace,
+            list(options.overrides),
+            options.time_limit,
+            options.grace,
         )
         service = Service(
-            registry, config, state_path, args.max_parallel, args.jitter, args.timezone
+            registry, config, state_path, options.max_parallel, options.jitter, options.timezone
         )
-        if args.list:
+        if options.list_only:
             # Listing reads the stored job state if there is one, and writes nothing anywhere.
             for site_id, next_run in service.next_runs():
                 print(f"{site_id:24} {next_run:%Y-%m-%d %H:%M:%S %Z}")
@@ -421,14 +243,14 @@ def main(argv: list[str] | None = None) -> int:
     scheduler = service.scheduler()
     scheduler.start(paused=True)
     service.sync_jobs(scheduler, crawl_now=unfinished)
-    if args.once is not None:
+    if options.once is not None:
         return _run_once(service, scheduler, named)
 
     def shutdown(signum, frame) -> None:
         logger.info(
             "signal %s: no new crawls; stopping running crawls", signal.Signals(signum).name
         )
-        _stopping.set()
+        stopping.set()
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
@@ -445,10 +267,10 @@ def main(argv: list[str] | None = None) -> int:
             ", ".join(sorted(unfinished)),
         )
     scheduler.resume()
-    while not _stopping.wait(1.0):
+    while not stopping.wait(1.0):
         pass
     scheduler.pause()
-    stop_crawls(args.grace)
+    stop_crawls(options.grace)
     scheduler.shutdown(wait=True)
     logger.info("scheduler: stopped")
     return 0

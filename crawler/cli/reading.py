@@ -1,7 +1,4 @@
-"""Command line: `crawler crawl`, `check-site`, `serve`, `demo`, `extract`, `schedule`.
-
-A thin click layer over the library; every command and option has help text.
-"""
+"""The commands that read: `serve` an archive, run the `demo`, `extract` one page."""
 
 from __future__ import annotations
 
@@ -16,92 +13,7 @@ from pathlib import Path
 import click
 
 from crawler.archive import Archive, ArchiveError
-from crawler.sites import SitesError
-
-DEFAULT_PORT = 8001
-
-
-def sites_option(help_text: str):
-    return click.option(
-        "--sites",
-        "sites_path",
-        default="sites.toml",
-        show_default=True,
-        type=click.Path(dir_okay=False),
-        help=help_text,
-    )
-
-
-settings_option = click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting, as with `scrapy crawl -s` (repeatable).",
-)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="summary-archive")
-def cli() -> None:
-    """Crawl Chinese local government work summaries into a SQLite archive and browse it in Datasette.
-
-    Start with `crawler demo`, which crawls a bundled sample of municipal sites on this machine
-    and serves the result at http://127.0.0.1:8001.
-    """
-
-
-@cli.command()
-@click.argument("site_ids", nargs=-1)
-@sites_option("Site registry (TOML).")
-@click.option(
-    "--db",
-    "db_path",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Archive SQLite file (created if missing).",
-)
-@settings_option
-@click.option(
-    "--refresh",
-    is_flag=True,
-    help="Fetch every page again, ignoring what earlier crawls already have.",
-)
-def crawl(
-    site_ids: tuple[str, ...],
-    sites_path: str,
-    db_path: str,
-    overrides: tuple[str, ...],
-    refresh: bool,
-) -> None:
-    """Crawl the sites in the registry (or only SITE_IDS) into the archive.
-
-    Exits 0 when the run completed, even if some pages failed (they are recorded in crawl_errors);
-    exits 1 when the run failed (for example the disk filled up: the crawl stops, and what was
-    archived before is kept); exits 2 with a one-line reason for a bad sites file, an unknown site
-    id or an archive that cannot be written; exits 3 when another crawl is crawling one of the
-    sites into the same archive.
-    """
-    from crawler.archive import SiteBusy
-    from crawler.runner import EXIT_BUSY, bind_to_parent, parse_overrides, run_crawl
-
-    bind_to_parent()
-    try:
-        settings = parse_overrides(overrides)
-        if refresh:
-            settings["ARCHIVE_REFRESH"] = "True"
-        result = run_crawl(sites_path, site_ids, db_path, settings)
-    except SiteBusy as exc:
-        click.echo(f"refused: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
-    except (SitesError, ArchiveError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    click.echo(result.summary, err=True)
-    if result.status not in ("ok", "interrupted"):
-        sys.exit(1)
+from crawler.cli.base import DEFAULT_PORT, cli
 
 
 @cli.command()
@@ -314,54 +226,3 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
         "reason": decision.reason,
     }
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
-
-
-@cli.command("check-site")
-@click.argument("target", metavar="SITE_ID_OR_URL")
-@sites_option("Site registry to find SITE_ID in (not needed for a URL).")
-@settings_option
-@click.option(
-    "--max-requests",
-    default=300,
-    show_default=True,
-    type=int,
-    help="Request budget when checking a bare URL (a registry site keeps its own).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def check_site_command(
-    target: str, sites_path: str, overrides: tuple[str, ...], max_requests: int, as_json: bool
-) -> None:
-    """Crawl one site without touching the archive and print what was found.
-
-    SITE_ID_OR_URL is a site of the registry or a start URL. The report lists the columns with
-    their pages and article links, every summary with its date, title, year, region and the start
-    of its text, the other articles with the reason they were not taken, and the errors. The
-    crawl is a real one (robots.txt, delays), into a temporary archive that is then deleted.
-    """
-    from crawler.check import check_site
-    from crawler.runner import parse_overrides
-
-    try:
-        report = check_site(target, sites_path, parse_overrides(overrides), max_requests)
-    except (SitesError, ArchiveError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    click.echo(report.as_json() if as_json else report.as_text())
-
-
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.pass_context
-def schedule(ctx: click.Context) -> None:
-    """Run crawls on each site's schedule as a service (same as `python scheduler.py`).
-
-    Options: --sites FILE, --db FILE, -s NAME=VALUE, --max-parallel N, --time-limit SECONDS,
-    --jitter SECONDS, --list. See `crawler schedule --help-scheduler`.
-    """
-    from crawler.scheduling import main as scheduler_main
-
-    args = ["--help" if arg == "--help-scheduler" else arg for arg in ctx.args]
-    sys.exit(scheduler_main(args))
-
-
-def main() -> None:
-    cli(prog_name="crawler")

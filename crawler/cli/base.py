@@ -1,0 +1,38 @@
+"""The command group and the options its commands share."""
+
+from __future__ import annotations
+
+import click
+
+DEFAULT_PORT = 8001
+
+
+def sites_option(help_text: str):
+    return click.option(
+        "--sites",
+        "sites_path",
+        default="sites.toml",
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help=help_text,
+    )
+
+
+settings_option = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, as with `scrapy crawl -s` (repeatable).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="summary-archive")
+def cli() -> None:
+    """Crawl Chinese local government work summaries into a SQLite archive and browse it in Datasette.
+
+    Start with `crawler demo`, which crawls a bundled sample of municipal sites on this machine
+    and serves the result at http://127.0.0.1:8001.
+    """

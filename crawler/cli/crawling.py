@@ -1,0 +1,194 @@
+"""The commands that crawl: `crawl`, `schedule` and `check-site`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from crawler.archive import ArchiveError
+from crawler.cli.base import cli, settings_option, sites_option
+from crawler.schedules import DEFAULT_TIMEZONE
+from crawler.sites import SitesError
+
+
+@cli.command()
+@click.argument("site_ids", nargs=-1)
+@sites_option("Site registry (TOML).")
+@click.option(
+    "--db",
+    "db_path",
+    default="archive.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Archive SQLite file (created if missing).",
+)
+@settings_option
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Fetch every page again, ignoring what earlier crawls already have.",
+)
+def crawl(
+    site_ids: tuple[str, ...],
+    sites_path: str,
+    db_path: str,
+    overrides: tuple[str, ...],
+    refresh: bool,
+) -> None:
+    """Crawl the sites in the registry (or only SITE_IDS) into the archive.
+
+    Exits 0 when the run completed, even if some pages failed (they are recorded in crawl_errors);
+    exits 1 when the run failed (for example the disk filled up: the crawl stops, and what was
+    archived before is kept); exits 2 with a one-line reason for a bad sites file, an unknown site
+    id or an archive that cannot be written; exits 3 when another crawl is crawling one of the
+    sites into the same archive.
+    """
+    from crawler.archive import SiteBusy
+    from crawler.runner import EXIT_BUSY, bind_to_parent, parse_overrides, run_crawl
+
+    bind_to_parent()
+    try:
+        settings = parse_overrides(overrides)
+        if refresh:
+            settings["ARCHIVE_REFRESH"] = "True"
+        result = run_crawl(sites_path, site_ids, db_path, settings)
+    except SiteBusy as exc:
+        click.echo(f"refused: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    except (SitesError, ArchiveError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(result.summary, err=True)
+    if result.status not in ("ok", "interrupted"):
+        sys.exit(1)
+
+
+@cli.command("check-site")
+@click.argument("target", metavar="SITE_ID_OR_URL")
+@sites_option("Site registry to find SITE_ID in (not needed for a URL).")
+@settings_option
+@click.option(
+    "--max-requests",
+    default=300,
+    show_default=True,
+    type=int,
+    help="Request budget when checking a bare URL (a registry site keeps its own).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check_site_command(
+    target: str, sites_path: str, overrides: tuple[str, ...], max_requests: int, as_json: bool
+) -> None:
+    """Crawl one site without touching the archive and print what was found.
+
+    SITE_ID_OR_URL is a site of the registry or a start URL. The report lists the columns with
+    their pages and article links, every summary with its date, title, year, region and the start
+    of its text, the other articles with the reason they were not taken, and the errors. The
+    crawl is a real one (robots.txt, delays), into a temporary archive that is then deleted.
+    """
+    from crawler.check import check_site
+    from crawler.runner import parse_overrides
+
+    try:
+        report = check_site(target, sites_path, parse_overrides(overrides), max_requests)
+    except (SitesError, ArchiveError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(report.as_json() if as_json else report.as_text())
+
+
+@cli.command()
+@click.argument("once_sites", nargs=-1, metavar="[SITE_ID]...")
+@sites_option("Site registry (TOML) with each site's schedule.")
+@click.option(
+    "--db",
+    "db_path",
+    default="archive.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Archive file the crawls write to.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False),
+    help="Job state file, never the archive (default: scheduler-state.db beside the archive).",
+)
+@click.option(
+    "--log-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for scheduler.log and one log per crawl (default: logs/ beside the archive).",
+)
+@settings_option
+@click.option(
+    "--max-parallel", default=2, show_default=True, type=int, help="Crawls at once, over all sites."
+)
+@click.option(
+    "--time-limit",
+    default=6 * 3600.0,
+    show_default=True,
+    type=float,
+    help="Seconds a crawl may run before it is stopped.",
+)
+@click.option(
+    "--grace",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Seconds a stopped crawl gets to finish its run record.",
+)
+@click.option(
+    "--jitter", type=int, help="Seconds of random delay spreading sites with the same schedule."
+)
+@click.option(
+    "--timezone",
+    default=DEFAULT_TIMEZONE,
+    show_default=True,
+    help="Time zone of crontab schedules (the sites' own clock).",
+)
+@click.option("--list", "list_only", is_flag=True, help="Print each site's next run and exit.")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Crawl the due sites (or the SITE_IDs given) once, then exit.",
+)
+def schedule(
+    once_sites: tuple[str, ...],
+    sites_path: str,
+    db_path: str,
+    state_path: str | None,
+    log_dir: str | None,
+    overrides: tuple[str, ...],
+    max_parallel: int,
+    time_limit: float,
+    grace: float,
+    jitter: int | None,
+    timezone: str,
+    list_only: bool,
+    once: bool,
+) -> None:
+    """Run crawls on each site's schedule as a service (also `python scheduler.py`).
+
+    Each crawl is a subprocess with its own log; SIGTERM stops the service after passing SIGTERM
+    on to the running crawls. Exits 2 with a one-line reason for a bad sites file, schedule,
+    option or setting.
+    """
+    from crawler.scheduling import ScheduleOptions, run_service
+
+    if once_sites and not once:
+        raise click.UsageError("SITE_IDs are only taken with --once")
+    options = ScheduleOptions(
+        sites_path=sites_path,
+        db_path=db_path,
+        state_path=state_path,
+        log_dir=log_dir,
+        overrides=list(overrides),
+        max_parallel=max_parallel,
+        time_limit=time_limit,
+        grace=grace,
+        jitter=jitter,
+        timezone=timezone,
+        list_only=list_only,
+        once=list(once_sites) if once else None,
+    )
+    sys.exit(run_service(options))
