@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+Record = TypeVar("Record")
+
+
+def copy_fields(source: Any, target: type[Record], **values: Any) -> Record:
+    """A ``target`` dataclass made from the fields of ``source`` that it has by the same name
+    (and ``values``): a field added to the extraction, the item and a record is carried through
+    without glue code."""
+    names = {field.name for field in fields(target)}
+    found = {name: getattr(source, name) for name in names if hasattr(source, name)}
+    return target(**(found | values))
 
 
 @dataclass

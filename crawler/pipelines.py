@@ -16,7 +16,7 @@ from crawler.archive import Archive, DocumentRecord, PageRecord
 from crawler.classify import classify, refine_region, review_year
 from crawler.crawlstate import CrawlState
 from crawler.fingerprint import content_hash
-from crawler.items import ColumnItem, ErrorItem, PageItem
+from crawler.items import ColumnItem, ErrorItem, PageItem, copy_fields
 
 logger = logging.getLogger(__name__)
 
@@ -157,32 +157,8 @@ class ArchivePipeline:
             return
         document = None
         if item.is_summary and item.content_hash:
-            document = DocumentRecord(
-                content_hash=item.content_hash,
-                title=item.title,
-                body=item.body,
-                published=item.published,
-                year=item.year,
-                source=item.source,
-                site=item.site,
-                region=item.region,
-                url=item.url,
-            )
-        page = PageRecord(
-            url=item.url,
-            site=item.site,
-            kind=item.kind,
-            status=item.status,
-            is_summary=item.is_summary,
-            reason=item.reason,
-            content_hash=item.content_hash,
-            title=item.title,
-            published=item.published,
-            encoding=item.encoding,
-            etag=item.etag,
-            last_modified=item.last_modified,
-            links=item.links,
-        )
+            document = copy_fields(item, DocumentRecord)
+        page = copy_fields(item, PageRecord)
         outcome = self.archive.record_page(self.run_id, page, document)
         if outcome.new_document:
             state.count(item.site, "documents_new")

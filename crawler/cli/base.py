@@ -18,6 +18,17 @@ def sites_option(help_text: str):
     )
 
 
+def db_option(help_text: str):
+    return click.option(
+        "--db",
+        "db_path",
+        default="archive.db",
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help=help_text,
+    )
+
+
 settings_option = click.option(
     "-s",
     "--set",

@@ -7,7 +7,7 @@ import sys
 import click
 
 from crawler.archive import ArchiveError
-from crawler.cli.base import cli, settings_option, sites_option
+from crawler.cli.base import cli, db_option, settings_option, sites_option
 from crawler.schedules import DEFAULT_TIMEZONE
 from crawler.sites import SitesError
 
@@ -15,14 +15,7 @@ from crawler.sites import SitesError
 @cli.command()
 @click.argument("site_ids", nargs=-1)
 @sites_option("Site registry (TOML).")
-@click.option(
-    "--db",
-    "db_path",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Archive SQLite file (created if missing).",
-)
+@db_option("Archive SQLite file (created if missing).")
 @settings_option
 @click.option(
     "--refresh",
@@ -100,14 +93,7 @@ def check_site_command(
 @cli.command()
 @click.argument("once_sites", nargs=-1, metavar="[SITE_ID]...")
 @sites_option("Site registry (TOML) with each site's schedule.")
-@click.option(
-    "--db",
-    "db_path",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Archive file the crawls write to.",
-)
+@db_option("Archive file the crawls write to.")
 @click.option(
     "--state",
     "state_path",

@@ -13,18 +13,11 @@ from pathlib import Path
 import click
 
 from crawler.archive import Archive, ArchiveError
-from crawler.cli.base import DEFAULT_PORT, cli
+from crawler.cli.base import DEFAULT_PORT, cli, db_option
 
 
 @cli.command()
-@click.option(
-    "--db",
-    "db_path",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Archive to serve.",
-)
+@db_option("Archive to serve.")
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -74,14 +67,7 @@ def _demo_guard(db_path: Path, demo_site_ids: set[str]) -> None:
 
 
 @cli.command()
-@click.option(
-    "--db",
-    "db_path",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Archive file for the demo.",
-)
+@db_option("Archive file for the demo.")
 @click.option(
     "--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port for Datasette."
 )

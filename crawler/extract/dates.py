@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 import lxml.etree
@@ -79,13 +80,24 @@ def _chinese_number(text: str) -> int:
     return value
 
 
+def _first_valid(
+    matches: Iterable[re.Match | None], order: tuple[int, int, int] = (1, 2, 3)
+) -> str | None:
+    """The first match that is a real date; ``order`` gives the groups of year, month, day."""
+    for match in matches:
+        if match:
+            found = _valid_date(*(int(match.group(group)) for group in order))
+            if found:
+                return found
+    return None
+
+
 def parse_date(text: str) -> str | None:
     """The first date in ``text`` as YYYY-MM-DD: 2023-03-01, 2023/3/1, 2023年3月1日 or
     二〇二三年三月一日."""
-    for match in NUMERIC_DATE.finditer(text):
-        found = _valid_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if found:
-            return found
+    found = _first_valid(NUMERIC_DATE.finditer(text))
+    if found:
+        return found
     for match in CHINESE_DATE.finditer(text):
         found = _valid_date(
             _chinese_number(match.group(1)),
@@ -94,24 +106,14 @@ def parse_date(text: str) -> str | None:
         )
         if found:
             return found
-    for match in _US_DATE.finditer(text):
-        found = _valid_date(int(match.group(3)), int(match.group(1)), int(match.group(2)))
-        if found:
-            return found
-    return None
+    return _first_valid(_US_DATE.finditer(text), order=(3, 1, 2))
 
 
 def date_from_url(url: str | None) -> str | None:
     """A publication date written into an article URL by the CMS, if any."""
     if not url:
         return None
-    for pattern in URL_DATES:
-        match = pattern.search(url)
-        if match:
-            found = _valid_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            if found:
-                return found
-    return None
+    return _first_valid(pattern.search(url) for pattern in URL_DATES)
 
 
 # A date with its time, as info lines under a headline print it: 2019-09-07 15:10, 2019 09/07 19:02.
@@ -130,21 +132,11 @@ _PUBLISHED_LABEL = re.compile(r"发布时间|发布日期|发表于|发稿时间
 
 def _date_in(line: str) -> str | None:
     """The first date of a line, with or without a time after it."""
-    for match in _DATE_WITH_TIME.finditer(line):
-        found = _valid_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if found:
-            return found
-    return parse_date(line)
+    return _first_valid(_DATE_WITH_TIME.finditer(line)) or parse_date(line)
 
 
 def _labelled_date(lines: list[str]) -> str | None:
-    for line in lines:
-        match = LABELLED_DATE.search(line)
-        if match:
-            found = _valid_date(int(match.group(2)), int(match.group(3)), int(match.group(4)))
-            if found:
-                return found
-    return None
+    return _first_valid((LABELLED_DATE.search(line) for line in lines), order=(2, 3, 4))
 
 
 def _lines_after(all_lines: list[str], body_lines: list[str]) -> list[str]:

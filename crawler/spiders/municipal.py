@@ -24,7 +24,7 @@ from crawler.crawlstate import CrawlState
 from crawler.discovery import discover
 from crawler.extract import NotHTML, china_day, extract, looks_binary, read_page
 from crawler.failures import describe_failure
-from crawler.items import ColumnItem, ErrorItem, PageItem
+from crawler.items import ColumnItem, ErrorItem, PageItem, copy_fields
 from crawler.links import Link, LinkKind, page_number
 from crawler.sites import Site, load_sites, select_sites
 
@@ -164,14 +164,7 @@ class MunicipalSpider(scrapy.Spider):
             )
             return
         self.crawl_state.count(site.id, "articles")
-        yield PageItem(
-            kind="article",
-            title=extracted.title,
-            published=extracted.published,
-            source=extracted.source,
-            body=text,
-            **base,
-        )
+        yield copy_fields(extracted, PageItem, kind="article", **base)
 
     def _follow_navigation(
         self, links: list[Link], site: Site, hops: int
