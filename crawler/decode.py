@@ -8,24 +8,13 @@ reason for it are returned so they can be recorded with the page.
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass
 
-# Labels whose bytes are best read as GB18030: it is a superset of GB2312 and GBK, so characters a
-# site's editor typed outside the declared set (common in names: 堃, 祎, 昇) still decode.
-_GB_FAMILY = {
-    "gb2312",
-    "gbk",
-    "gb18030",
-    "gb_2312-80",
-    "x-gbk",
-    "cp936",
-    "ms936",
-    "euc-cn",
-    "csgb2312",
-    "hz-gb-2312",
-}
+from w3lib.encoding import read_bom, resolve_encoding
+
+# Labels Chinese sites use that the WHATWG table (w3lib's resolve_encoding) does not list.
+_EXTRA_LABELS = {"x-gbk": "gb18030", "csgb2312": "gb18030", "unicode-1-1-utf-8": "utf-8"}
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE
@@ -45,21 +34,13 @@ class Decoded:
 
 
 def canonical_encoding(label: str | None) -> str | None:
-    """Map a charset label to the codec that reads it best, or None when Python does not know it."""
+    """The codec that reads a charset label best, or None when none is known. The WHATWG table
+    reads gb2312 and gbk as gb18030, a superset, so characters a site's editor typed outside the
+    declared set (common in names: 堃, 祎, 昇) still decode."""
     if not label:
         return None
     label = label.strip().strip("\"'").lower()
-    if label in _GB_FAMILY:
-        return "gb18030"
-    if label in {"utf8", "utf-8", "unicode-1-1-utf-8"}:
-        return "utf-8"
-    if label in {"big5", "big5-hkscs", "cp950"}:
-        return "big5hkscs"
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    return "gb18030" if name in _GB_FAMILY else name
+    return _EXTRA_LABELS.get(label) or resolve_encoding(label)
 
 
 def charset_from_content_type(content_type: str | bytes | None) -> str | None:
@@ -108,14 +89,9 @@ def decode_html(
             body.decode(codec, "replace"), codec, "given by the user; some bytes invalid"
         )
 
-    for bom, codec in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if body.startswith(bom):
-            text = body[len(bom) :].decode(codec, "replace")
-            return Decoded(text, codec, "byte order mark")
+    codec, bom = read_bom(body)
+    if codec:
+        return Decoded(body[len(bom) :].decode(codec, "replace"), codec, "byte order mark")
 
     utf8_text = _strict(body, "utf-8")
     declarations = (("HTTP header", header_charset), ("meta charset", sniff_meta_charset(body)))

@@ -12,13 +12,25 @@ import re
 from urllib.parse import urlsplit
 
 import lxml.html
+from scrapy.linkextractors import IGNORED_EXTENSIONS
 
 from crawler import families
 from crawler.links import Link, LinkKind, index_aliases, normalise_url
 from crawler.sites import Site
 
+# Files, not pages: Scrapy's list of non-HTML extensions, and the office formats of Chinese
+# government sites (WPS, ET, OFD) and data files.
 ATTACHMENT = re.compile(
-    r"\.(pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|gz|tar|jpe?g|png|gif|bmp|webp|svg|mp3|mp4|avi|wmv|flv|swf|exe|apk|txt|csv|xml|json|css|js|ico)$",
+    r"\.("
+    + "|".join(
+        re.escape(ext)
+        for ext in sorted(
+            set(IGNORED_EXTENSIONS) | {"wps", "et", "ofd", "gz", "txt", "csv", "xml", "json"},
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")$",
     re.IGNORECASE,
 )
 NEXT_PAGE_TEXT = re.compile(r"^(下一页|下页|后一页|>|›|»|next)$", re.IGNORECASE)

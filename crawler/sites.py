@@ -93,7 +93,8 @@ class Site:
 
 def host_in_domains(host: str, domains: tuple[str, ...]) -> bool:
     """A host belongs to a domain when it is the domain or one of its subdomains; addresses match
-    only themselves."""
+    only themselves. (Scrapy's url_is_from_any_domain compares the host with its port, so a site
+    on 127.0.0.2:8000 would own nothing.)"""
     for domain in domains:
         if host == domain:
             return True
