@@ -263,3 +263,27 @@ def test_search_all_page_searches_the_archive_in_chinese(crawled: Path):
     # the page fetches each searchable table's JSON with ?_search=, which the plugin segments
     data = get(crawled, "/archive/documents.json?_labels=on&_size=5&_search=乡贤").json()
     assert data["filtered_table_rows_count"] == 2
+
+
+def test_the_archive_stylesheet_is_a_static_file_every_page_links(crawled: Path):
+    page = get(crawled, "/archive/documents").text
+    href = "/-/static-plugins/summary-archive/summary-archive.css"
+    assert href in page
+    css = get(crawled, href)
+    assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+    assert 'td.col-published::before { content: "发布日期 Published"; }' in css.text
+
+
+def test_charts_follow_the_databases_permissions(crawled: Path):
+    async def fetch():
+        metadata = metadata_for(crawled)
+        metadata["databases"]["archive"]["allow"] = {"id": "editor"}
+        datasette = Datasette([str(crawled)], metadata=metadata)
+        anonymous = await datasette.client.get("/-/charts")
+        cookies = {"ds_actor": datasette.sign({"a": {"id": "editor"}}, "actor")}
+        editor = await datasette.client.get("/-/charts", cookies=cookies)
+        return anonymous, editor
+
+    anonymous, editor = asyncio.run(fetch())
+    assert anonymous.status_code == 403 and "archive-chart" not in anonymous.text
+    assert editor.status_code == 200 and editor.text.count('class="archive-chart"') == 2

@@ -1,11 +1,10 @@
 """Charts of the archive as server-rendered SVG: summaries per year per region, and crawl runs per
-day by status. No JavaScript; every label from the data is escaped."""
+day by status. This module lays them out; templates/_summary_archive_chart.html draws them (no
+JavaScript; Jinja escapes every label from the data)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-
-from markupsafe import escape
 
 PALETTE = [
     "#2b6cb0",
@@ -34,8 +33,9 @@ def bar_chart(
     series: dict[str, dict[str, int]],
     colours: dict[str, str] | None = None,
     stacked: bool = False,
-) -> str:
-    """Vertical bars: one group per category, one bar (or stack segment) per series."""
+) -> dict:
+    """The geometry of a bar chart (one group per category, one bar or stack segment per series)
+    for templates/_summary_archive_chart.html to draw; labels stay text, escaped there."""
     width, height, left, bottom, top = 880, 320, 48, 56, 36
     names = list(series)
     colours = colours or {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
@@ -50,14 +50,11 @@ def bar_chart(
     plot_w, plot_h = width - left - 16, height - top - bottom
     group_w = min(plot_w / max(1, len(categories)), 140)
     bar_w = group_w * 0.8 / (1 if stacked else max(1, len(names)))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 22 * ((len(names) + 5) // 6)}" role="img" class="archive-chart">',
-             f'<text x="{left}" y="22" font-size="16" font-weight="bold">{escape(title)}</text>']  # fmt: skip
-    for step in range(5):
-        value = peak * step / 4
-        y = top + plot_h - plot_h * step / 4
-        parts.append(
-            f'<line x1="{left}" x2="{width - 16}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{value:.0f}</text>'
-        )
+    grid = [
+        {"y": top + plot_h - plot_h * step / 4, "value": round(peak * step / 4)}
+        for step in range(5)
+    ]
+    bars, labels = [], []
     for index, category in enumerate(categories):
         x0 = left + index * group_w + group_w * 0.1
         stack = 0.0
@@ -71,23 +68,32 @@ def bar_chart(
                 stack += h
             else:
                 x, y = x0 + number * bar_w, top + plot_h - h
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{h:.1f}" fill="{colours[name]}"><title>{escape(name)} · {escape(category)}: {value}</title></rect>'
-            )
-        parts.append(
-            f'<text x="{left + index * group_w + group_w / 2:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle">{escape(category)}</text>'
-        )
-    for number, name in enumerate(names):
-        x, y = left + (number % 6) * 140, height - 14 + 22 * (number // 6)
-        parts.append(
-            f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colours[name]}"/><text x="{x + 16}" y="{y}" font-size="12">{escape(name)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+            bars.append(
+                {"x": x, "y": y, "width": max(bar_w - 1, 1), "height": h,
+                 "fill": colours[name], "tip": f"{name} · {category}: {value}"}
+            )  # fmt: skip
+        labels.append({"x": left + index * group_w + group_w / 2, "text": category})
+    legend = [
+        {"x": left + (n % 6) * 140, "y": height - 14 + 22 * (n // 6), "fill": colours[name],
+         "text": name}
+        for n, name in enumerate(names)
+    ]  # fmt: skip
+    return {
+        "title": title,
+        "width": width,
+        "height": height + 22 * ((len(names) + 5) // 6),
+        "left": left,
+        "right": width - 16,
+        "axis_y": top + plot_h + 16,
+        "grid": grid,
+        "bars": bars,
+        "labels": labels,
+        "legend": legend,
+    }
 
 
-async def charts_page(database) -> str:
-    """The HTML body of /-/charts for one archive database."""
+async def chart_data(database) -> list[dict]:
+    """The charts of /-/charts for one archive database."""
     by_year: dict[str, dict[str, int]] = defaultdict(dict)
     years: set[str] = set()
     result = await database.execute(
@@ -106,14 +112,17 @@ async def charts_page(database) -> str:
         runs[status][day] = count
         days.add(day)
     recent_days = sorted(days)[-60:]
-    summaries = bar_chart(
-        "工作综述数量：按年度和地区 · Summaries per year and region", sorted(years), dict(by_year)
-    )
-    crawl = bar_chart(
-        "每日抓取次数：按状态 · Crawl runs per day by status (last 60 days)",
-        recent_days,
-        dict(runs),
-        {status: STATUS_COLOURS.get(status, "#718096") for status in runs},
-        stacked=True,
-    )
-    return f"<section>{summaries}</section><section>{crawl}</section>"
+    return [
+        bar_chart(
+            "工作综述数量：按年度和地区 · Summaries per year and region",
+            sorted(years),
+            dict(by_year),
+        ),
+        bar_chart(
+            "每日抓取次数：按状态 · Crawl runs per day by status (last 60 days)",
+            recent_days,
+            dict(runs),
+            {status: STATUS_COLOURS.get(status, "#718096") for status in runs},
+            stacked=True,
+        ),
+    ]

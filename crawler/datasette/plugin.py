@@ -11,54 +11,9 @@ from markupsafe import Markup, escape
 
 from crawler.search import FTS_TABLE, fts_query, passage
 
+
 # Labels for the fields of a document page, which is laid out as a reading page rather than a
 # one-row table.
-_DOCUMENT_LABELS = {
-    "title": "标题 Title",
-    "published": "发布日期 Published",
-    "year": "综述年度 Year reviewed",
-    "source": "来源 Source",
-    "site": "首次发现 First seen on",
-    "region": "地区 Region",
-    "url": "网址 URL",
-    "body": "正文 Text",
-    "chars": "字数 Characters",
-    "content_hash": "内容哈希 Content hash",
-    "first_seen": "首次抓取 First crawled",
-    "last_seen": "最近抓取 Last crawled",
-    "id": "ID",
-}
-
-_CSS = """
-.archive-body p { margin: 0 0 0.8em 0; line-height: 1.9; text-indent: 2em; max-width: 46em; }
-body.table td.col-body .archive-body { max-height: 5.6em; overflow: hidden; min-width: 18em; }
-body.table td.col-body .archive-body p { text-indent: 0; margin: 0; }
-body.table.table-documents td.col-title { min-width: 14em; }
-body.table.table-documents td.col-content_hash { max-width: 8em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-body.row.table-documents table.rows-and-columns thead { display: none; }
-body.row.table-documents table.rows-and-columns,
-body.row.table-documents table.rows-and-columns tbody,
-body.row.table-documents table.rows-and-columns tr { display: flex; flex-direction: column; }
-body.row.table-documents table.rows-and-columns td { display: block; border: none; padding: 0.15em 0; }
-body.row.table-documents table.rows-and-columns td::before { display: inline-block; min-width: 11em; margin-left: 0; color: #666; font-size: 0.85em; }
-body.row.table-documents td.col-title { font-size: 1.6em; font-weight: bold; padding: 0.4em 0; }
-body.row.table-documents table.rows-and-columns td.col-title { order: -1; }
-body.row.table-documents table.rows-and-columns td.col-title::before { display: none; }
-body.row.table-documents table.rows-and-columns td.col-body { order: 1; }
-body.row.table-documents table.rows-and-columns td.col-id,
-body.row.table-documents table.rows-and-columns td.col-content_hash,
-body.row.table-documents table.rows-and-columns td.col-chars,
-body.row.table-documents table.rows-and-columns td.col-first_seen,
-body.row.table-documents table.rows-and-columns td.col-last_seen { order: 2; font-size: 0.9em; color: #555; }
-body.row.table-documents td.col-body { margin-top: 1em; font-size: 1.1em; }
-body.row.table-documents td.col-body::before { display: block; margin-bottom: 0.5em; }
-body.row.table-documents table.rows-and-columns td { padding-left: 0; }
-""" + "".join(
-    f'body.row.table-documents td.col-{column}::before {{ content: "{label}"; }}\n'
-    for column, label in _DOCUMENT_LABELS.items()
-)
-
-
 @hookimpl
 def render_cell(value, column, table):
     if table == "documents" and column == "body" and isinstance(value, str):
@@ -67,25 +22,28 @@ def render_cell(value, column, table):
     return None
 
 
+# Datasette serves a plugin's static/ folder under its distribution name.
+PLUGIN_NAME = "summary-archive"
+
+
 @hookimpl
-def extra_css_urls():
-    return ["/-/summary-archive.css"]
-
-
-async def _css(request):
-    return Response(_CSS, content_type="text/css; charset=utf-8")
+def extra_css_urls(datasette):
+    return [datasette.urls.static_plugins(PLUGIN_NAME, "summary-archive.css")]
 
 
 async def _charts(datasette, request):
-    from crawler.datasette.charts import charts_page
+    from crawler.datasette.charts import chart_data
 
     for name, database in datasette.databases.items():
         if await database.table_exists("documents") and await database.table_exists("crawl_runs"):
-            body = await charts_page(database)
+            # the charts show the database's contents: who may not view it may not see them
+            await datasette.ensure_permissions(
+                request.actor, ["view-instance", ("view-database", name)]
+            )
             return Response.html(
                 await datasette.render_template(
                     "summary_archive_charts.html",
-                    {"charts": Markup(body), "database": name},
+                    {"charts": await chart_data(database), "database": name},
                     request=request,
                 )
             )
@@ -94,7 +52,7 @@ async def _charts(datasette, request):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/summary-archive\.css$", _css), (r"^/-/charts$", _charts)]
+    return [(r"^/-/charts$", _charts)]
 
 
 @hookimpl
