@@ -46,7 +46,11 @@ def test_extract_prints_json_for_a_saved_page():
     assert data["published"] == "2009-12-30"
     assert data["encoding"].startswith("gb18030")
     assert data["is_summary"] is True and data["reason"].startswith("summary:")
-    assert set(data) == {"title", "published", "source", "body", "encoding", "is_summary", "reason"}
+    assert set(data) == {
+        "title", "published", "published_from", "source", "body", "encoding", "is_summary",
+        "reason",
+    }  # fmt: skip
+    assert data["published_from"]  # the evidence the date came from, for debugging a page
 
 
 def test_extract_of_a_binary_file_says_so(tmp_path: Path):

@@ -202,13 +202,10 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
     except NotHTML as exc:
         raise click.ClickException(f"{target}: {exc}") from exc
     decision = classify(page.title, page.body)
-    result = {
-        "title": page.title,
-        "published": page.published,
-        "source": page.source,
-        "body": page.body,
+    result = page.as_dict() | {
         "encoding": f"{page.encoding} ({page.encoding_reason})",
         "is_summary": decision.is_summary,
         "reason": decision.reason,
     }
+    del result["encoding_reason"]
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
