@@ -123,21 +123,6 @@ def build_settings(
     return settings
 
 
-def check_archive_writable(db_path: str | Path) -> None:
-    """Open (creating or migrating) the archive and prove a write would succeed; ArchiveError if not."""
-    with Archive(db_path, busy_timeout=5) as archive:
-        archive.check_writable()
-
-
-def prepare(
-    sites_path: str | Path, site_ids: list[str] | tuple[str, ...], db_path: str | Path
-) -> list[Site]:
-    """Everything that can be wrong before a crawl: SitesError or ArchiveError, with a one-line reason."""
-    sites = select_sites(load_sites(sites_path), list(site_ids), str(sites_path))
-    check_archive_writable(db_path)
-    return sites
-
-
 def run_crawl(
     sites_path: str | Path,
     site_ids: list[str] | tuple[str, ...],
@@ -148,16 +133,18 @@ def run_crawl(
     from crawler.spiders.municipal import MunicipalSpider
 
     check_setting_values(overrides or {})
-    sites = prepare(sites_path, site_ids, db_path)
+    sites = select_sites(load_sites(sites_path), list(site_ids), str(sites_path))
     settings = build_settings(db_path, sites, overrides)
-    # The run is opened here, before Scrapy starts, so that a site another live crawl has is
-    # refused with a clear message (SiteBusy) instead of being crawled twice at once.
+    # The archive is opened (created or migrated) and proved writable, and the run opened, before
+    # Scrapy starts: a site another live crawl has is refused with a clear message (SiteBusy)
+    # instead of being crawled twice at once.
     with Archive(db_path) as archive:
+        archive.check_writable()
         run_id = archive.start_run([site.id for site in sites], settings.get("LOG_FILE"))
     settings.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(MunicipalSpider)
-    process.crawl(crawler, sites=str(sites_path), site_ids=[site.id for site in sites])
+    process.crawl(crawler, sites=sites)  # the registry is read once, here
     process.start()
     spider = crawler.spider
     write_error = getattr(spider, "archive_error", None)

@@ -40,17 +40,25 @@ class MunicipalSpider(scrapy.Spider):
     name = "municipal"
 
     def __init__(
-        self, sites: str = "sites.toml", site_ids: str | list[str] = "", *args: Any, **kwargs: Any
+        self,
+        sites: str | list[Site] = "sites.toml",
+        site_ids: str | list[str] = "",
+        *args: Any,
+        **kwargs: Any,
     ):
+        """``sites`` is the registry's path (``scrapy crawl municipal -a sites=… -a site_ids=…``)
+        or the Site objects already read and chosen (``crawler crawl``)."""
         super().__init__(*args, **kwargs)
+        self.crawl_state: CrawlState | None = None  # set in from_crawler
+        if isinstance(sites, list):
+            self.sites: list[Site] = sites
+            return
         ids = (
             [s for s in re.split(r"[,\s]+", site_ids) if s]
             if isinstance(site_ids, str)
             else list(site_ids)
         )
-        self.sites_path = sites
-        self.sites: list[Site] = select_sites(load_sites(sites), ids, sites)
-        self.crawl_state: CrawlState | None = None
+        self.sites = select_sites(load_sites(sites), ids, sites)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> MunicipalSpider:
