@@ -131,17 +131,21 @@ class CrawlState:
         return answers
 
 
-class ConditionalRequestMiddleware:
-    """List pages read before are asked for with their validators (If-None-Match,
-    If-Modified-Since), so an unchanged page answers 304 and its stored links are replayed.
-    Articles and POSTed list pages are asked for plainly."""
+class _StateMiddleware:
+    """A downloader middleware that works on the crawl's CrawlState."""
 
     def __init__(self, crawler):
         self.state = CrawlState.of(crawler)
 
     @classmethod
-    def from_crawler(cls, crawler) -> ConditionalRequestMiddleware:
+    def from_crawler(cls, crawler):
         return cls(crawler)
+
+
+class ConditionalRequestMiddleware(_StateMiddleware):
+    """List pages read before are asked for with their validators (If-None-Match,
+    If-Modified-Since), so an unchanged page answers 304 and its stored links are replayed.
+    Articles and POSTed list pages are asked for plainly."""
 
     def process_request(self, request: Request) -> None:
         site: Site | None = request.meta.get("site")
@@ -164,16 +168,9 @@ class ConditionalRequestMiddleware:
         return response
 
 
-class BlockedSiteMiddleware:
+class BlockedSiteMiddleware(_StateMiddleware):
     """Anti-bot answers are counted as they arrive, so that once a site has given
     ARCHIVE_BLOCKED_LIMIT of them the requests already on their way are dropped too."""
-
-    def __init__(self, crawler):
-        self.state = CrawlState.of(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler) -> BlockedSiteMiddleware:
-        return cls(crawler)
 
     def process_request(self, request: Request) -> None:
         site: Site | None = request.meta.get("site")

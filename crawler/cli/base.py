@@ -7,26 +7,23 @@ import click
 DEFAULT_PORT = 8001
 
 
-def sites_option(help_text: str):
+def _file_option(flag: str, dest: str, default: str, help_text: str):
     return click.option(
-        "--sites",
-        "sites_path",
-        default="sites.toml",
+        flag,
+        dest,
+        default=default,
         show_default=True,
         type=click.Path(dir_okay=False),
         help=help_text,
     )
+
+
+def sites_option(help_text: str):
+    return _file_option("--sites", "sites_path", "sites.toml", help_text)
 
 
 def db_option(help_text: str):
-    return click.option(
-        "--db",
-        "db_path",
-        default="archive.db",
-        show_default=True,
-        type=click.Path(dir_okay=False),
-        help=help_text,
-    )
+    return _file_option("--db", "db_path", "archive.db", help_text)
 
 
 settings_option = click.option(
