@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ["recrawl", "scheduler_memory", "search", "families", "extraction"]
+BENCHMARKS = ["recrawl", "scheduler_memory", "search", "families", "extraction", "warc"]
 
 
 def main(names: list[str]) -> None:

@@ -61,6 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.MetaRefreshLimitMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RedirectLimitMiddleware": 600,
+    # Next to the downloader: it sees each response as it came, before decompression.
+    "crawler.warc.WarcMiddleware": 950,
 }
 
 # One concern per pipeline, in this order.
@@ -80,3 +82,8 @@ ARCHIVE_RETRY_AFTER_DAYS = 1.0
 ARCHIVE_RETRY_AFTER_MAX_DAYS = 32.0
 # After this many anti-bot answers (403, 412, 429, 521, ...) a site gets no more requests this run.
 ARCHIVE_BLOCKED_LIMIT = 3
+# Keep every response as WARC (crawler/warc.py) in ARCHIVE_WARC_DIR, by default
+# `<archive stem>-warc/` beside the archive, in files rolled at ARCHIVE_WARC_MAX_BYTES.
+ARCHIVE_WARC = True
+ARCHIVE_WARC_DIR = ""
+ARCHIVE_WARC_MAX_BYTES = 100_000_000

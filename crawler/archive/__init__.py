@@ -7,7 +7,8 @@ sighting, land together or not at all.
 
 Rooms: core.py (opening a file, errors), schema.py (migrations), records.py (the row types),
 runs.py (run lifecycle), pages.py (pages, documents, sightings, failures), families.py (reposts),
-state.py (reading: crawl state, summaries for the command line).
+state.py (reading: crawl state, summaries for the command line), reprocessing.py (reading
+stored responses again).
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ from crawler.archive.records import (
     SiteCounts,
     SiteState,
 )
+from crawler.archive.reprocessing import CHANGES, Reprocessing
 from crawler.archive.runs import Runs
 from crawler.archive.schema import migrations
 from crawler.archive.state import Reads, read_crawl_state
 
 __all__ = [
     "BACKOFF_ERRORS",
+    "CHANGES",
     "Archive",
     "ArchiveError",
     "DocumentRecord",
@@ -58,7 +61,7 @@ __all__ = [
 ]
 
 
-class Archive(Runs, Pages, Reads):
+class Archive(Runs, Pages, Reads, Reprocessing):
     """An open archive.db. Create one per process; it holds the single writing connection."""
 
     def __init__(self, path: str | Path, busy_timeout: float = 60.0):

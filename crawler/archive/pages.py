@@ -42,7 +42,7 @@ class Pages:
             self._write_page(run_id, page, now)
             self.db.execute("DELETE FROM failed_urls WHERE url = ?", [page.url])
             if document is not None:
-                outcome = self._record_document(document, now)
+                outcome = self._record_document(document, now, page)
         return outcome
 
     def _write_page(self, run_id: int | None, page: PageRecord, now: str) -> None:
@@ -52,7 +52,9 @@ class Pages:
         pages.insert(row | {"first_seen": now}, pk="url", ignore=True)
         pages.update(page.url, row)
 
-    def _record_document(self, doc: DocumentRecord, now: str) -> PageOutcome:
+    def _record_document(
+        self, doc: DocumentRecord, now: str, page: PageRecord | None = None
+    ) -> PageOutcome:
         outcome = PageOutcome()
         existing = self.db.execute(
             "SELECT id FROM documents WHERE content_hash = ?", [doc.content_hash]
@@ -73,12 +75,26 @@ class Pages:
             outcome.new_document = True
             index_document(self.db, outcome.document_id, doc.title, doc.body)
             join_family(self.db, outcome.document_id, doc.body)
-        # Every text seen at the URL is kept; the sighting points at the latest.
+        # Every text seen at the URL is kept, with the stored copy that showed it last; the
+        # sighting points at the latest text.
+        warc_file, warc_offset = (page.warc_file, page.warc_offset) if page else (None, None)
         self.db.execute(
-            """INSERT INTO url_versions (url, document_id, site, published, first_seen, last_seen)
-               VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT (url, document_id) DO UPDATE SET last_seen = excluded.last_seen""",
-            [doc.url, outcome.document_id, doc.site, doc.published, now, now],
+            """INSERT INTO url_versions (url, document_id, site, published, first_seen, last_seen,
+                                         warc_file, warc_offset)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (url, document_id) DO UPDATE SET last_seen = excluded.last_seen,
+                   warc_file = COALESCE(excluded.warc_file, warc_file),
+                   warc_offset = COALESCE(excluded.warc_offset, warc_offset)""",
+            [
+                doc.url,
+                outcome.document_id,
+                doc.site,
+                doc.published,
+                now,
+                now,
+                warc_file,
+                warc_offset,
+            ],
         )
         sighting = self.db.execute(
             "SELECT id, document_id FROM sightings WHERE url = ?", [doc.url]

@@ -240,3 +240,26 @@ def m009_polite_counts(db: sqlite_utils.Database) -> None:
     for table in ("crawl_runs", "crawl_run_sites"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN robots_forbidden INTEGER")
         db.execute(f"ALTER TABLE {table} ADD COLUMN blocked INTEGER")
+
+
+@migrations()
+def m010_stored_responses(db: sqlite_utils.Database) -> None:
+    # Where each fetched page's response is kept as WARC (crawler/warc.py), and for each text seen
+    # at a URL the stored copy that showed it.
+    for table in ("pages", "url_versions"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN warc_file TEXT")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN warc_offset INTEGER")
+    # Re-processing stored responses with the current code and rules (crawler reprocess).
+    db.execute(
+        """CREATE TABLE reprocess_runs (
+            id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, sites TEXT, since TEXT,
+            pages INTEGER, new_summaries INTEGER, no_longer_summaries INTEGER,
+            texts_changed INTEGER, unreadable INTEGER)"""
+    )
+    db.execute(
+        """CREATE TABLE reprocess_changes (
+            id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES reprocess_runs(id),
+            url TEXT NOT NULL, site TEXT, change TEXT NOT NULL, title TEXT,
+            old_hash TEXT, new_hash TEXT, document_id INTEGER REFERENCES documents(id),
+            reason TEXT)"""
+    )

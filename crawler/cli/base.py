@@ -26,6 +26,12 @@ def db_option(help_text: str):
     return _file_option("--db", "db_path", "archive.db", help_text)
 
 
+warc_dir_option = click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False),
+    help="Folder of the WARC files (default: <archive stem>-warc/ beside the archive).",
+)
+
 settings_option = click.option(
     "-s",
     "--set",

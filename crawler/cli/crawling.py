@@ -7,7 +7,7 @@ import sys
 import click
 
 from crawler.archive import ArchiveError
-from crawler.cli.base import cli, db_option, settings_option, sites_option
+from crawler.cli.base import cli, db_option, settings_option, sites_option, warc_dir_option
 from crawler.schedules import DEFAULT_TIMEZONE
 from crawler.sites import SitesError
 
@@ -22,12 +22,20 @@ from crawler.sites import SitesError
     is_flag=True,
     help="Fetch every page again, ignoring what earlier crawls already have.",
 )
+@warc_dir_option
+@click.option(
+    "--no-warc",
+    is_flag=True,
+    help="Do not keep the responses as WARC (reprocess cannot read them).",
+)
 def crawl(
     site_ids: tuple[str, ...],
     sites_path: str,
     db_path: str,
     overrides: tuple[str, ...],
     refresh: bool,
+    warc_dir: str | None,
+    no_warc: bool,
 ) -> None:
     """Crawl the sites in the registry (or only SITE_IDS) into the archive.
 
@@ -45,6 +53,10 @@ def crawl(
         settings = parse_overrides(overrides)
         if refresh:
             settings["ARCHIVE_REFRESH"] = "True"
+        if warc_dir:
+            settings["ARCHIVE_WARC_DIR"] = warc_dir
+        if no_warc:
+            settings["ARCHIVE_WARC"] = "False"
         result = run_crawl(sites_path, site_ids, db_path, settings)
     except SiteBusy as exc:
         click.echo(f"refused: {exc}", err=True)
@@ -55,6 +67,45 @@ def crawl(
     click.echo(result.summary, err=True)
     if result.status not in ("ok", "interrupted"):
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("site_ids", nargs=-1)
+@db_option("Archive whose stored responses are read again.")
+@sites_option("Site registry for the sites' rules and encodings (defaults apply without one).")
+@warc_dir_option
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only pages fetched on or after this day.",
+)
+def reprocess(
+    site_ids: tuple[str, ...],
+    db_path: str,
+    sites_path: str,
+    warc_dir: str | None,
+    since,
+) -> None:
+    """Read the stored responses again with the current extraction and rules, without crawling.
+
+    New summaries are added, texts whose hash changed become new versions (the old one is kept),
+    pages no longer taken for a summary keep their document; the run and each change are recorded
+    (tables reprocess_runs, reprocess_changes). Running it twice changes nothing the second time.
+    """
+    from crawler.archive import check_archive
+    from crawler.reprocess import reprocess as run_reprocess
+    from crawler.reprocess import sites_for_reprocess
+
+    try:
+        check_archive(db_path)
+        sites = sites_for_reprocess(sites_path)
+        summary = run_reprocess(
+            db_path, sites, site_ids, since.strftime("%Y-%m-%d") if since else None, warc_dir
+        )
+    except (SitesError, ArchiveError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(summary.text(), err=True)
 
 
 @cli.command("check-site")

@@ -142,6 +142,9 @@ class MunicipalSpider(scrapy.Spider):
             "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"),
         }
+        stored = response.meta.get("warc")
+        if stored is not None:
+            base |= {"warc_file": stored.file, "warc_offset": stored.offset}
         links: list[Link] = []
         if requested != "article":
             links = discover(page.doc, response.url, site, page.decoded.text)

@@ -1,0 +1,261 @@
+"""Every response the crawler reads, kept as WARC 1.1, as web archives keep it.
+
+Each fetch is a request record and a response record with the bytes and headers as they came
+(the body before decompression); a 304 is a revisit record (profile server-not-modified). Records
+are gzipped one by one and appended with a single write to ``<prefix>-<time>-<pid>-<n>.warc.gz.open``;
+the file is renamed to ``.warc.gz`` when it reaches ARCHIVE_WARC_MAX_BYTES or the crawl ends. A
+crawl killed mid-way leaves an ``.open`` file of whole records, which the next crawl into the
+folder cuts to its last whole record and renames. The pages row of each fetched URL says which
+file and offset hold it (``warc_file``, ``warc_offset``).
+
+Transfer-Encoding is not kept: the body is stored as received after de-chunking, and a header
+saying "chunked" would make readers de-chunk it again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+OPEN_SUFFIX = ".open"
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def warc_dir_for(db_path: str | Path, configured: str | None = None) -> Path:
+    """Where an archive's WARC files live: ARCHIVE_WARC_DIR, or ``<archive stem>-warc/`` beside it."""
+    if configured:
+        return Path(configured)
+    db = Path(db_path)
+    return db.with_name(f"{db.stem}-warc")
+
+
+@dataclass(frozen=True)
+class StoredAt:
+    file: str  # the file's name in the WARC folder (its final .warc.gz name)
+    offset: int  # where the record (for a fetch: the response record) starts
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _whole_records_end(path: Path) -> int:
+    """The offset after the last record of ``path`` that reads to its end."""
+    end = 0
+    with open(path, "rb") as stream:
+        iterator = ArchiveIterator(stream)
+        try:
+            for record in iterator:
+                record.content_stream().read()
+                iterator.read_to_end(record)
+                end = iterator.get_record_offset() + iterator.get_record_length()
+        except Exception:  # noqa: BLE001 - a cut record ends the whole ones
+            pass
+    return end
+
+
+def recover_open_files(folder: Path) -> list[Path]:
+    """Close the ``.open`` files of crawls that died: cut each to its last whole record and give
+    it its final name. Files of live crawls are left alone. Returns the files closed."""
+    closed = []
+    for path in sorted(folder.glob(f"*.warc.gz{OPEN_SUFFIX}")):
+        try:
+            pid = int(path.name.split("-")[-2])
+        except (IndexError, ValueError):
+            continue
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        end = _whole_records_end(path)
+        with open(path, "r+b") as stream:
+            stream.truncate(end)
+        final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+        path.rename(final)
+        closed.append(final)
+    return closed
+
+
+class WarcFiles:
+    """Appends gzipped WARC records to files rolled by size; safe to call from several threads."""
+
+    def __init__(self, folder: Path, max_bytes: int, prefix: str = "crawl"):
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+        self.serial = 0
+        self.current: Path | None = None
+        self.size = 0
+        self.lock = threading.Lock()
+        folder.mkdir(parents=True, exist_ok=True)
+        recover_open_files(folder)
+
+    def _new_file(self) -> None:
+        self.serial += 1
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        name = f"{self.prefix}-{stamp}-{os.getpid()}-{self.serial:05d}.warc.gz{OPEN_SUFFIX}"
+        self.current = self.folder / name
+        self.current.touch()
+        self.size = 0
+
+    def append(self, data: bytes) -> StoredAt:
+        """Append whole gzipped records in one write; where they start."""
+        with self.lock:
+            if self.current is None or self.size >= self.max_bytes:
+                self._close_current()
+                self._new_file()
+            assert self.current is not None
+            offset = self.size
+            fd = os.open(self.current, os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+            self.size += len(data)
+            return StoredAt(self.current.name.removesuffix(OPEN_SUFFIX), offset)
+
+    def _close_current(self) -> None:
+        if self.current is not None and self.current.exists():
+            self.current.rename(self.current.with_name(self.current.name.removesuffix(OPEN_SUFFIX)))
+        self.current = None
+
+    def close(self) -> None:
+        with self.lock:
+            self._close_current()
+
+
+def _http_headers(status_line: str, headers, protocol: str = "HTTP/1.1", request=False):
+    pairs = [
+        (key.decode("latin-1"), value.decode("latin-1"))
+        for key, values in headers.items()
+        for value in values
+        if key.lower() != b"transfer-encoding"
+    ]
+    return StatusAndHeaders(status_line, pairs, protocol=protocol, is_http_request=request)
+
+
+def exchange_records(request: Request, response: Response, ip: str | None = None) -> bytes:
+    """The gzipped records of one fetch: the response (a revisit record for a 304) first, so
+    that it starts where the pair starts, then the request."""
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True, warc_version="WARC/1.1")
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    request_record = writer.create_warc_record(
+        request.url,
+        "request",
+        payload=io.BytesIO(request.body or b""),
+        http_headers=_http_headers(
+            f"{request.method} {target} HTTP/1.1",
+            request.headers | {b"Host": [parts.netloc.encode("latin-1")]},
+            request=True,
+        ),
+    )
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    http_headers = _http_headers(f"{response.status} {reason}".strip(), response.headers)
+    extra = {"WARC-IP-Address": ip} if ip else {}
+    if response.status == 304:
+        main = writer.create_warc_record(
+            response.url,
+            "revisit",
+            payload=io.BytesIO(b""),
+            http_headers=http_headers,
+            warc_headers_dict={
+                "WARC-Profile": REVISIT_PROFILE,
+                "WARC-Refers-To-Target-URI": response.url,
+                **extra,
+            },
+        )
+    else:
+        main = writer.create_warc_record(
+            response.url,
+            "response",
+            payload=io.BytesIO(response.body),
+            http_headers=http_headers,
+            warc_headers_dict=extra,
+        )
+    request_record.rec_headers.replace_header(
+        "WARC-Concurrent-To", main.rec_headers.get_header("WARC-Record-ID")
+    )
+    writer.write_record(main)
+    writer.write_record(request_record)
+    return buffer.getvalue()
+
+
+class WarcMiddleware:
+    """Writes each response as it comes from the network, before decompression and redirects
+    (so its place among the downloader middlewares is next to the downloader), and tells the
+    spider where it is stored (``response.meta["warc"]``)."""
+
+    def __init__(self, files: WarcFiles, stats):
+        self.files = files
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler) -> WarcMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_WARC", True) or not settings.get("ARCHIVE_DB"):
+            raise NotConfigured("WARC writing is off")
+        folder = warc_dir_for(settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_WARC_DIR"))
+        files = WarcFiles(folder, settings.getint("ARCHIVE_WARC_MAX_BYTES", 100_000_000))
+        middleware = cls(files, crawler.stats)
+        crawler.signals.connect(middleware.closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        ip = str(response.ip_address) if response.ip_address is not None else None
+        data = exchange_records(request, response, ip)
+        request.meta["warc"] = self.files.append(data)
+        self.stats.inc_value("warc/records", 1 if response.status == 304 else 2)
+        self.stats.inc_value("warc/bytes", len(data))
+        return response
+
+    def closed(self, spider=None) -> None:
+        self.files.close()
+
+
+@dataclass
+class StoredResponse:
+    url: str
+    status: int
+    content_type: str | None
+    date: str | None
+    body: bytes  # decoded from its Content-Encoding
+
+
+def read_response(folder: Path, file: str, offset: int) -> StoredResponse:
+    """The response stored at ``offset`` of ``file`` (its .open name while a crawl still writes it)."""
+    path = folder / file
+    if not path.exists() and (folder / (file + OPEN_SUFFIX)).exists():
+        path = folder / (file + OPEN_SUFFIX)
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        record = next(iter(ArchiveIterator(stream)))
+        headers = record.http_headers
+        return StoredResponse(
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            status=int(headers.get_statuscode()),
+            content_type=headers.get_header("Content-Type"),
+            date=headers.get_header("Date"),
+            body=record.content_stream().read(),
+        )
