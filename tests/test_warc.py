@@ -199,3 +199,28 @@ def test_a_document_page_links_to_its_stored_copies(crawled: Path):
     rows_ = copies.json()["rows"]
     assert rows_ and all(r["warc_file"].endswith(".warc.gz") for r in rows_)
     assert all(r["url"] and r["last_seen"] and r["warc_offset"] is not None for r in rows_)
+
+
+def test_a_dead_crawls_open_file_is_cut_to_its_last_whole_record_and_closed(tmp_path: Path):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from crawler.warc import exchange_records, recover_open_files
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid no process has now
+    path = tmp_path / f"crawl-20260101000000-{dead.pid}-00001.warc.gz.open"
+    pages = [
+        exchange_records(
+            Request(f"http://x.example/{n}"),
+            HtmlResponse(f"http://x.example/{n}", body=b"<p>" * 500),
+        )
+        for n in range(3)
+    ]
+    path.write_bytes(pages[0] + pages[1] + pages[2][:60])  # killed while writing the third
+    assert recover_open_files(tmp_path) == [tmp_path / path.name.removesuffix(".open")]
+    assert [r[1] for r in warc_records(tmp_path) if r[0] == "response"] == [
+        "http://x.example/0",
+        "http://x.example/1",
+    ]
+    assert (tmp_path / path.name.removesuffix(".open")).stat().st_size == len(pages[0] + pages[1])
