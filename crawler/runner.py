@@ -15,13 +15,13 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.archive import Archive
+from crawler.processes import end_with_parent
 from crawler.sites import Site, load_sites, select_sites
 
 # `crawler crawl` exit status when another crawl already has one of the sites.
 EXIT_BUSY = 3
 # Set by the scheduler to its pid: a crawl started with it ends when that process dies.
 PARENT_ENV = "SUMMARY_ARCHIVE_PARENT_PID"
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -92,15 +92,13 @@ def check_setting_values(overrides: dict[str, str]) -> None:
 def bind_to_parent() -> None:
     """When the scheduler started this crawl, end the crawl (SIGTERM, so that it closes its run)
     if the scheduler dies, even by SIGKILL: no crawl outlives the service that runs it (Linux)."""
-    import ctypes
     import os
     import signal
 
     parent = os.environ.get(PARENT_ENV)
     if not parent or not sys.platform.startswith("linux"):
         return
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    end_with_parent()
     if os.getppid() != int(parent):  # the scheduler died before the line above
         os.kill(os.getpid(), signal.SIGTERM)
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from crawler.processes import end_with_parent
+
 # Datasette settings chosen for a server that may face a network: a time limit on every query,
 # and page sizes that keep long Chinese bodies readable.
 DATASETTE_SETTINGS = {
@@ -63,14 +65,6 @@ def write_metadata(db_path: str | Path, folder: str | Path) -> Path:
     return path
 
 
-def _end_with_parent() -> None:
-    """In the Datasette child: SIGTERM when the serving process dies, even by SIGKILL (Linux)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 class _Stop(Exception):
     """SIGTERM reached the serving process."""
 
@@ -89,7 +83,7 @@ def serve(
     try:
         process = subprocess.Popen(
             datasette_command(db_path, host, port, metadata_path, allow_sql),
-            preexec_fn=_end_with_parent,
+            preexec_fn=end_with_parent,
         )
         try:
             return process.wait()

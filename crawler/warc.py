@@ -30,6 +30,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.processes import process_alive
+
 OPEN_SUFFIX = ".open"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
@@ -46,16 +48,6 @@ def warc_dir_for(db_path: str | Path, configured: str | None = None) -> Path:
 class StoredAt:
     file: str  # the file's name in the WARC folder (its final .warc.gz name)
     offset: int  # where the record (for a fetch: the response record) starts
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _whole_records_end(path: Path) -> int:
@@ -82,7 +74,7 @@ def recover_open_files(folder: Path) -> list[Path]:
             pid = int(path.name.split("-")[-2])
         except (IndexError, ValueError):
             continue
-        if pid == os.getpid() or _pid_alive(pid):
+        if pid == os.getpid() or process_alive(pid):
             continue
         end = _whole_records_end(path)
         with open(path, "r+b") as stream:

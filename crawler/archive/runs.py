@@ -6,30 +6,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from crawler.archive.core import SiteBusy, seconds_since, utcnow
 from crawler.archive.records import SiteCounts
+from crawler.processes import process_alive
 from crawler.sites import Site
-
-
-def process_alive(pid: int) -> bool:
-    """True when ``pid`` is a running process that looks like a crawl (pids are reused)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists():
-        try:
-            text = cmdline.read_bytes().replace(b"\0", b" ")
-        except OSError:
-            return True
-        return b"crawl" in text or b"scrapy" in text
-    return True
 
 
 class Runs:
