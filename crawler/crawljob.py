@@ -44,24 +44,47 @@ class CrawlConfig:
     grace: float = 30.0
 
 
-def _log_path(config: CrawlConfig, site_id: str) -> Path:
+def _log_path(config: CrawlConfig, site_ids: list[str]) -> Path:
+    """A new log file for a crawl; the oldest are removed (LOGS_KEPT_PER_SITE per site for crawls
+    of one site, LOGS_KEPT_PER_SITE × 10 for crawls of many)."""
     folder = Path(config.log_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    old = sorted(folder.glob(f"crawl-{site_id}-*.log"))
-    for path in old[: max(0, len(old) - LOGS_KEPT_PER_SITE + 1)]:
+    if len(site_ids) == 1:
+        pattern, kept = f"crawl-{site_ids[0]}-*.log", LOGS_KEPT_PER_SITE
+        name = f"crawl-{site_ids[0]}-{datetime.now():%Y%m%d-%H%M%S-%f}.log"
+    else:
+        pattern, kept = "crawl-*-sites.log", LOGS_KEPT_PER_SITE * 10
+        name = f"crawl-{datetime.now():%Y%m%d-%H%M%S-%f}-{len(site_ids)}-sites.log"
+    old = sorted(folder.glob(pattern))
+    for path in old[: max(0, len(old) - kept + 1)]:
         path.unlink(missing_ok=True)
-    return folder / f"crawl-{site_id}-{datetime.now():%Y%m%d-%H%M%S-%f}.log"
+    return folder / name
 
 
 def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
-    """The scheduled job: crawl one site in a subprocess, wait for it, record how it ended."""
+    """The scheduled job of one site: handed to the service's crawl pool, which crawls due sites
+    together (crawler/crawlpool.py); without a pool (called directly), crawled now."""
+    from crawler.crawlpool import current_pool
+
+    pool = current_pool()
+    if pool is None:
+        return run_crawl_process([site_id], config)
+    pool.submit(site_id)
+    return 0
+
+
+def run_crawl_process(site_ids: list[str], config: dict) -> int:
+    """Crawl the sites in one subprocess, wait for it (stopping it at its time limit), and record
+    how it ended, for the run and for each site."""
     if stopping.is_set():
         return -1
     crawl = CrawlConfig(**config)
-    log_path = _log_path(crawl, site_id)
+    log_path = _log_path(crawl, site_ids)
     overrides = ["LOG_LEVEL=INFO", *crawl.overrides, f"LOG_FILE={log_path}"]
-    command = crawl_command(crawl.sites_path, crawl.db_path, overrides, [site_id])
-    logger.info("crawl %s: started (log %s)", site_id, log_path)
+    command = crawl_command(crawl.sites_path, crawl.db_path, overrides, site_ids)
+    command.insert(command.index("crawl") + 1, "--skip-busy")
+    label = ", ".join(site_ids) if len(site_ids) <= 5 else f"{len(site_ids)} sites"
+    logger.info("crawl %s: started (log %s)", label, log_path)
     started = time.monotonic()
     with open(log_path, "ab") as log:
         # The crawl gets SIGTERM if this process dies (see runner.bind_to_parent), so that no
@@ -69,25 +92,23 @@ def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
         env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     with running_lock:
-        running[site_id] = process
+        running[log_path.name] = process
     timed_out = False
     try:
         code = process.wait(timeout=crawl.time_limit)
     except subprocess.TimeoutExpired:
         timed_out = True
         logger.warning(
-            "crawl %s: over its time limit of %.0f s, stopping it", site_id, crawl.time_limit
+            "crawl %s: over its time limit of %.0f s, stopping it", label, crawl.time_limit
         )
         code = _stop(process, crawl.grace)
     finally:
         with running_lock:
-            running.pop(site_id, None)
-            overrun.discard(site_id)
+            running.pop(log_path.name, None)
+            overrun.difference_update(site_ids)
     if code == EXIT_BUSY:
         logger.warning(
-            "crawl %s: skipped, another crawl of the site is running (%s)",
-            site_id,
-            _last_line(log_path),
+            "crawl %s: skipped, another crawl has the sites (%s)", label, _last_line(log_path)
         )
         return code
     status = "timed out" if timed_out else None
@@ -96,18 +117,29 @@ def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
     try:
         with Archive(crawl.db_path) as archive:
             run = archive.settle_run(
-                process.pid, site_id, code, str(log_path), status, _last_line(log_path), unfinished
+                process.pid, site_ids, code, str(log_path), status, _last_line(log_path), unfinished
             )
-            unhealthy = archive.site_health(site_id)
+            per_site = archive.run_sites(run["id"])
+            unhealthy = {site_id: archive.site_health(site_id) for site_id in per_site}
     except ArchiveError as exc:
-        logger.error("crawl %s: exit %s; cannot record it: %s", site_id, code, exc)
+        logger.error("crawl %s: exit %s; cannot record it: %s", label, code, exc)
         return code
-    logger.info(
-        "crawl %s: %s in %.1f s (exit %s): %s",
-        site_id, run["status"], time.monotonic() - started, code, describe_counts(run),
-    )  # fmt: skip
-    if unhealthy:
-        logger.warning("site %s needs attention: %s", site_id, unhealthy)
+    elapsed = time.monotonic() - started
+    for site_id, row in per_site.items():
+        took = row["duration_s"] if row["duration_s"] is not None else elapsed
+        # A site's own row has its counts once the site ended or the crawl closed its run.
+        ended = row["finished"] is not None or run.get("requests") is not None
+        counts = describe_counts(row if ended else run)
+        logger.info(
+            "crawl %s: %s in %.1f s (exit %s): %s", site_id, row["status"], took, code, counts
+        )
+        if unhealthy[site_id]:
+            logger.warning("site %s needs attention: %s", site_id, unhealthy[site_id])
+    if len(per_site) > 1:
+        logger.info(
+            "crawl of %d sites: %s in %.1f s (exit %s): %s",
+            len(per_site), run["status"], elapsed, code, describe_counts(run),
+        )  # fmt: skip
     return code
 
 

@@ -11,21 +11,35 @@ list-page requests and drop what a blocked site is still owed.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 from scrapy import Request, signals
 from scrapy.http import Response
 
 from crawler.archive import SiteCounts, SiteState, read_crawl_state
+from crawler.archive.core import utcnow
 from crawler.failures import BLOCKED_STATUSES, SiteGivenUp
 from crawler.links import index_aliases
 from crawler.sites import Site
 
 COUNTS = tuple(field.name for field in fields(SiteCounts))
 
+# Sent (with site_id) when the last request a site was owed has its answer: that site's crawl has
+# ended, whatever the others in the crawl are doing.
+site_done = object()
+
 
 def stat(site_id: str, name: str) -> str:
     return f"site/{site_id}/{name}"
+
+
+@dataclass
+class SiteOutcome:
+    """How one site's crawl ended in a crawl of many: 'ok' when every request it was owed had been
+    answered before the crawl closed, else the crawl's own end ('timed out', 'interrupted', ...)."""
+
+    status: str
+    finished: str | None  # when its last request was answered (UTC), None when it never was
 
 
 class CrawlState:
@@ -43,7 +57,12 @@ class CrawlState:
         self.given_up: set[str] = set()
         self.announced: set[str] = set()  # sites whose giving up has been recorded
         self.seen: set[str] = set()
+        # Requests admitted for a site and not yet answered (callback or errback entered); a site
+        # whose count came back to 0 has ended its crawl, at done_at.
+        self.outstanding: Counter[str] = Counter()
+        self.done_at: dict[str, str] = {}
         crawler.signals.connect(self._reached_downloader, signal=signals.request_reached_downloader)
+        crawler.signals.connect(self._dropped, signal=signals.request_dropped)
         crawler.signals.connect(self._zero_counts, signal=signals.spider_opened)
 
     @property
@@ -117,7 +136,29 @@ class CrawlState:
             return False
         self.seen.add(key)
         self.scheduled[site.id] += 1
+        self.outstanding[site.id] += 1
         return True
+
+    # --- when a site's crawl has ended -----------------------------------------------------
+
+    def answered(self, request: Request) -> None:
+        """A request the spider made has its answer (response or failure) in the spider."""
+        site: Site | None = request.meta.get("site")
+        if site is None or site.id not in self.sites:
+            return
+        self.outstanding[site.id] -= 1
+        if self.outstanding[site.id] <= 0:
+            self.done_at[site.id] = utcnow()
+            self.crawler.signals.send_catch_log(site_done, site_id=site.id)
+
+    def _dropped(self, request: Request, spider=None) -> None:
+        self.answered(request)
+
+    def outcome(self, site_id: str, crawl_status: str) -> SiteOutcome:
+        """The site's outcome when the crawl closes with ``crawl_status``."""
+        if crawl_status == "ok" or (site_id in self.done_at and self.outstanding[site_id] <= 0):
+            return SiteOutcome("ok", self.done_at.get(site_id) or utcnow())
+        return SiteOutcome(crawl_status, None)
 
     # --- anti-bot answers -----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
@@ -14,7 +15,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
 from crawler.classify import classify, refine_region, review_year
-from crawler.crawlstate import CrawlState
+from crawler.crawlstate import CrawlState, site_done
 from crawler.fingerprint import content_hash
 from crawler.items import ColumnItem, ErrorItem, PageItem, copy_fields
 
@@ -81,6 +82,7 @@ class ArchivePipeline:
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.write_error: str | None = None
+        self.write_seconds = 0.0  # spent in the archive's writes, saved with the run
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -89,6 +91,7 @@ class ArchivePipeline:
             raise NotConfigured("ARCHIVE_DB is empty")
         pipeline = cls(crawler, path)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.site_done, signal=site_done)
         return pipeline
 
     def open_spider(self):
@@ -112,7 +115,13 @@ class ArchivePipeline:
         if self.write_error is not None:
             raise DropItem(f"not archived: {self.write_error}")
         try:
+            started = time.perf_counter()
             self._store(item)
+            self.write_seconds += time.perf_counter() - started
+            site_id = getattr(item, "site", None)
+            if site_id in CrawlState.of(self.crawler).done_at:
+                # the tail of a site that has ended: its saved counts follow
+                self.site_done(site_id)
         except sqlite3.Error as exc:
             self.write_error = f"cannot write archive {self.path}: {exc}"
             self.crawler.spider.archive_error = self.write_error
@@ -165,18 +174,37 @@ class ArchivePipeline:
         if outcome.new_sighting:
             state.count(item.site, "sightings_new")
 
+    def site_done(self, site_id: str) -> None:
+        """A site's crawl ended before the others': its outcome is saved now, so that it stands
+        even if the crawl is later stopped hard (a time limit, a kill)."""
+        if self.archive is None or self.write_error is not None:
+            return
+        state = CrawlState.of(self.crawler)
+        if state.outstanding[site_id] > 0:  # more was found for it since
+            return
+        try:
+            self.archive.finish_site(
+                self.run_id, site_id, state.counts(site_id), "ok", state.done_at[site_id]
+            )
+        except sqlite3.Error as exc:  # said at the end of the run, which writes it again
+            logger.warning("cannot record the end of site %s yet: %s", site_id, exc)
+
     def spider_closed(self, spider, reason: str):
         if self.archive is None:
             return
         status = {"finished": "ok", "shutdown": "interrupted", "archive_error": "failed"}.get(
             reason, reason
         )
+        state = CrawlState.of(self.crawler)
+        outcomes = {site.id: state.outcome(site.id, status) for site in spider.sites}
         try:
             self.archive.finish_run(
                 self.run_id,
                 status,
-                {site.id: CrawlState.of(self.crawler).counts(site.id) for site in spider.sites},
+                {site.id: state.counts(site.id) for site in spider.sites},
                 message=self.write_error or (None if reason == "finished" else f"closed: {reason}"),
+                outcomes={site_id: (o.status, o.finished) for site_id, o in outcomes.items()},
+                write_s=round(self.write_seconds, 3),
             )
         except sqlite3.Error as exc:
             # The next crawl closes the run as interrupted; nothing else is left half-done.

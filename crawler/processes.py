@@ -27,10 +27,32 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def end_with_parent() -> None:
-    """SIGTERM to this process when its parent dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG;
-    elsewhere nothing)."""
+def end_with_parent(notice: int = signal.SIGTERM) -> None:
+    """Signal ``notice`` to this process when its parent dies, even by SIGKILL (Linux's
+    PR_SET_PDEATHSIG; elsewhere nothing).
+
+    The kernel sends it when the parent *thread* that started this process ends, and again for
+    each thread of the parent this process is handed to as they end: a parent with threads that is
+    killed may send it several times. See :func:`once_orphaned` for a single SIGTERM.
+    """
     if sys.platform.startswith("linux"):
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, notice)  # 1: PR_SET_PDEATHSIG
+
+
+def once_orphaned(parent_pid: int) -> None:
+    """One SIGTERM to this process when the process ``parent_pid`` is gone (not merely one of its
+    threads): a second SIGTERM would make Scrapy stop at once instead of closing the crawl."""
+    told = False
+
+    def orphaned(signum, frame) -> None:
+        nonlocal told
+        if not told and os.getppid() != parent_pid:
+            told = True
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGUSR1, orphaned)
+    end_with_parent(signal.SIGUSR1)
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)

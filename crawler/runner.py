@@ -6,6 +6,7 @@ demo start `crawler crawl` as a subprocess for each crawl.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,13 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.archive import Archive
-from crawler.processes import end_with_parent
+from crawler.processes import once_orphaned
 from crawler.sites import Site, load_sites, select_sites
 
 # `crawler crawl` exit status when another crawl already has one of the sites.
 EXIT_BUSY = 3
+# The crawl-wide concurrency a crawl of many sites may grow to (see build_settings).
+MAX_CONCURRENT_REQUESTS = 512
 # Set by the scheduler to its pid: a crawl started with it ends when that process dies.
 PARENT_ENV = "SUMMARY_ARCHIVE_PARENT_PID"
 
@@ -92,15 +95,10 @@ def check_setting_values(overrides: dict[str, str]) -> None:
 def bind_to_parent() -> None:
     """When the scheduler started this crawl, end the crawl (SIGTERM, so that it closes its run)
     if the scheduler dies, even by SIGKILL: no crawl outlives the service that runs it (Linux)."""
-    import os
-    import signal
-
     parent = os.environ.get(PARENT_ENV)
     if not parent or not sys.platform.startswith("linux"):
         return
-    end_with_parent()
-    if os.getppid() != int(parent):  # the scheduler died before the line above
-        os.kill(os.getpid(), signal.SIGTERM)
+    once_orphaned(int(parent))
 
 
 def build_settings(
@@ -116,6 +114,12 @@ def build_settings(
                 slots[urlsplit(url).hostname] = {"delay": site.download_delay}
     if slots:
         settings.set("DOWNLOAD_SLOTS", slots, priority="project")
+    # Many sites in one crawl: every site may have its own requests on the way at once (each
+    # site's slot keeps its own delay), so the crawl-wide limit grows with the sites.
+    per_site = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+    wanted = min(MAX_CONCURRENT_REQUESTS, len(sites) * max(1, per_site))
+    if wanted > settings.getint("CONCURRENT_REQUESTS"):
+        settings.set("CONCURRENT_REQUESTS", wanted, priority="project")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
     return settings
@@ -126,8 +130,10 @@ def run_crawl(
     site_ids: list[str] | tuple[str, ...],
     db_path: str | Path,
     overrides: dict[str, str] | None = None,
+    skip_busy: bool = False,
 ) -> CrawlResult:
-    """Crawl the named sites (all enabled sites when none are named) into the archive."""
+    """Crawl the named sites (all enabled sites when none are named) into the archive. With
+    ``skip_busy`` sites another live crawl has are left out instead of refusing the crawl."""
     from crawler.spiders.municipal import MunicipalSpider
 
     check_setting_values(overrides or {})
@@ -138,7 +144,15 @@ def run_crawl(
     # instead of being crawled twice at once.
     with Archive(db_path) as archive:
         archive.check_writable()
-        run_id = archive.start_run([site.id for site in sites], settings.get("LOG_FILE"))
+        run_id = archive.start_run(
+            [site.id for site in sites], settings.get("LOG_FILE"), skip_busy=skip_busy
+        )
+        chosen = set(archive.run(run_id)["sites"].split())
+    skipped = [site.id for site in sites if site.id not in chosen]
+    if skipped:
+        print(f"left out, another crawl has them: {', '.join(skipped)}", file=sys.stderr)
+        sites = [site for site in sites if site.id in chosen]
+        settings = build_settings(db_path, sites, overrides)
     settings.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(MunicipalSpider)

@@ -10,7 +10,6 @@ import logging
 import logging.handlers
 import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor as Pool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,14 +27,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from crawler.archive import Archive, ArchiveError
 
 # run_site_crawl stays importable from here: job stores written before it moved name it so.
-from crawler.crawljob import (
-    CrawlConfig,
-    overrun,
-    run_site_crawl,
-    running_lock,
-    stop_crawls,
-    stopping,
-)
+from crawler.crawljob import CrawlConfig, run_site_crawl, stop_crawls, stopping
+from crawler.crawlpool import CrawlPool
 from crawler.runner import check_setting_values, parse_overrides
 from crawler.schedules import (
     DEFAULT_SCHEDULE,
@@ -50,18 +43,11 @@ logger = logging.getLogger("crawler.scheduler")
 
 
 def _on_event(event: JobExecutionEvent) -> None:
+    # A job only hands its site to the crawl pool, which says when a site is still being crawled
+    # at its next time; the job itself overlapping is not worth a line.
     if event.code == EVENT_JOB_MAX_INSTANCES:
-        # With a short interval and a long crawl this fires at every tick: say it once per crawl.
-        site_id = event.job_id.removeprefix("crawl:")
-        with running_lock:
-            first = site_id not in overrun
-            overrun.add(site_id)
-        if first:
-            logger.info(
-                "crawl %s: still running at its next scheduled time; runs are skipped until it ends",
-                site_id,
-            )
-    elif event.code == EVENT_JOB_MISSED:
+        return
+    if event.code == EVENT_JOB_MISSED:
         logger.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
     elif event.exception is not None:
         logger.error("job %s failed: %s", event.job_id, event.exception)
@@ -75,13 +61,18 @@ class Service:
     max_parallel: int = 2
     jitter: int | None = None
     timezone: str = DEFAULT_TIMEZONE
+    sites_per_crawl: int = 100
+
+    def pool(self) -> CrawlPool:
+        return CrawlPool(self.config, self.max_parallel, self.sites_per_crawl)
 
     def scheduler(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(url=f"sqlite:///{Path(self.state_path).resolve()}")
             },
-            executors={"default": ThreadPoolExecutor(self.max_parallel)},
+            # A job only queues its site (see crawlpool.py): a few threads serve any number.
+            executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
             timezone=self.timezone,
         )
@@ -182,6 +173,7 @@ class ScheduleOptions:
     log_dir: str | None = None  # default: logs/ beside the archive
     overrides: list[str] = field(default_factory=list)
     max_parallel: int = 2
+    sites_per_crawl: int = 100
     time_limit: float = 6 * 3600
     grace: float = 30.0
     jitter: int | None = None
@@ -194,6 +186,8 @@ class ScheduleOptions:
         timezone_named(self.timezone)
         if self.max_parallel < 1:
             raise ValueError(f"--max-parallel must be at least 1, got {self.max_parallel}")
+        if self.sites_per_crawl < 1:
+            raise ValueError(f"--sites-per-crawl must be at least 1, got {self.sites_per_crawl}")
         if self.time_limit <= 0:
             raise ValueError(f"--time-limit must be more than 0 seconds, got {self.time_limit:g}")
         if self.grace < 0:
@@ -224,7 +218,13 @@ def run_service(options: ScheduleOptions) -> int:
             options.grace,
         )
         service = Service(
-            registry, config, state_path, options.max_parallel, options.jitter, options.timezone
+            registry,
+            config,
+            state_path,
+            options.max_parallel,
+            options.jitter,
+            options.timezone,
+            options.sites_per_crawl,
         )
         if options.list_only:
             # Listing reads the stored job state if there is one, and writes nothing anywhere.
@@ -240,11 +240,17 @@ def run_service(options: ScheduleOptions) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _configure_logging(log_dir)
+    with service.pool() as pool:
+        return _serve(options, service, pool, unfinished, named, (db_path, state_path, log_dir))
+
+
+def _serve(options, service, pool, unfinished, named, paths) -> int:
+    db_path, state_path, log_dir = paths
     scheduler = service.scheduler()
     scheduler.start(paused=True)
     service.sync_jobs(scheduler, crawl_now=unfinished)
     if options.once is not None:
-        return _run_once(service, scheduler, named)
+        return _run_once(service, scheduler, pool, named)
 
     def shutdown(signum, frame) -> None:
         logger.info(
@@ -276,7 +282,9 @@ def run_service(options: ScheduleOptions) -> int:
     return 0
 
 
-def _run_once(service: Service, scheduler: BackgroundScheduler, named: list[Site] | None) -> int:
+def _run_once(
+    service: Service, scheduler: BackgroundScheduler, pool: CrawlPool, named: list[Site] | None
+) -> int:
     """Crawl the named sites, or those whose next run is due, once; then move their next runs on."""
     now = datetime.now(scheduler.timezone)
     jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -294,10 +302,10 @@ def _run_once(service: Service, scheduler: BackgroundScheduler, named: list[Site
             or job.next_run_time <= now
         ]
     logger.info("once: %s", ", ".join(chosen) or "no site is due")
-    with Pool(max_workers=service.max_parallel) as pool:
-        codes = list(
-            pool.map(lambda site_id: run_site_crawl(site_id, asdict(service.config)), chosen)
-        )
+    for site_id in chosen:
+        pool.submit(site_id)
+    pool.drain()
+    codes = list(pool.codes)
     for site_id in chosen:
         job = jobs.get(f"crawl:{site_id}")
         if job is not None:

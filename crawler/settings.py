@@ -23,6 +23,10 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
+# A crawl of many sites: the next request comes from the site with the fewest on their way, so
+# that one site's long queue (each request 2 s after the last) never holds the others up.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+
 DOWNLOAD_TIMEOUT = 30
 # Articles are tens of kilobytes; anything past this is cut off unread and recorded.
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024

@@ -16,9 +16,15 @@ def utcnow() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seconds_since(timestamp: str) -> float:
+def seconds_since(timestamp: str, until: str | None = None) -> float:
+    """Seconds from one UTC timestamp of the archive to another (default: now)."""
     started = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return round((datetime.now(UTC) - started).total_seconds(), 1)
+    end = (
+        datetime.strptime(until, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if until
+        else datetime.now(UTC)
+    )
+    return round((end - started).total_seconds(), 1)
 
 
 class ArchiveError(RuntimeError):

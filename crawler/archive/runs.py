@@ -48,41 +48,59 @@ class Runs:
             sites.update((run_sites or "").split())
         return sites
 
-    def start_run(self, site_ids: list[str], log_path: str | None = None) -> int:
-        """Open a run for the sites; SiteBusy when a live crawl process already has one of them.
+    def start_run(
+        self, site_ids: list[str], log_path: str | None = None, skip_busy: bool = False
+    ) -> int:
+        """Open a run for the sites; SiteBusy when a live crawl process already has one of them,
+        or with ``skip_busy`` the run leaves those out (its ``sites`` say which it has), and
+        SiteBusy only when that leaves none.
 
         Runs left 'running' by a process that no longer exists are closed as interrupted first.
         The check and the new row are one transaction, so of two crawls of a site started at the
         same moment exactly one goes ahead.
         """
-        wanted = set(site_ids)
+        wanted = list(dict.fromkeys(site_ids))
         with self.transaction():
             self._close_dead_runs()
+            refusals = []
             for run_id, pid, sites, started in self.db.execute(
                 "SELECT id, pid, sites, started FROM crawl_runs WHERE status = 'running' AND pid != ?",
                 [os.getpid()],
             ).fetchall():
-                busy = wanted & set((sites or "").split())
+                busy = set(wanted) & set((sites or "").split())
                 if busy:
-                    raise SiteBusy(
+                    refusals.append(
                         f"site '{sorted(busy)[0]}' is already being crawled into {self.path} "
                         f"by run {run_id} (pid {pid}, started {started}); not starting another"
                     )
+                    wanted = [site_id for site_id in wanted if site_id not in busy]
+            if refusals and (not skip_busy or not wanted):
+                raise SiteBusy(refusals[0])
             cursor = self.db.execute(
                 "INSERT INTO crawl_runs (started, sites, status, pid, log_path) VALUES (?, ?, 'running', ?, ?)",
-                [utcnow(), " ".join(site_ids), os.getpid(), log_path],
+                [utcnow(), " ".join(wanted), os.getpid(), log_path],
             )
         return cursor.lastrowid
 
     def finish_run(
-        self, run_id: int, status: str, per_site: dict[str, SiteCounts], message: str | None = None
+        self,
+        run_id: int,
+        status: str,
+        per_site: dict[str, SiteCounts],
+        message: str | None = None,
+        outcomes: dict[str, tuple[str, str | None]] | None = None,
+        write_s: float | None = None,
     ) -> None:
+        """Close a run with its counts per site; ``outcomes`` gives each site's own (status,
+        finished) where the run crawled many (default: the run's status, now); ``write_s`` the
+        seconds spent writing the archive."""
         totals = SiteCounts()
         for counts in per_site.values():
             for key, value in counts.as_row().items():
                 setattr(totals, key, getattr(totals, key) + value)
         with self.transaction():
-            duration = seconds_since(self.run(run_id)["started"])
+            started = self.run(run_id)["started"]
+            duration = seconds_since(started)
             self.db["crawl_runs"].update(
                 run_id,
                 {
@@ -90,18 +108,46 @@ class Runs:
                     "status": status,
                     "message": message,
                     "duration_s": duration,
+                    "write_s": write_s,
                     **totals.as_row(),
                 },
             )
             for site_id, counts in per_site.items():
-                self.db["crawl_run_sites"].upsert(
-                    {"run_id": run_id, "site": site_id, **counts.as_row()}, pk=("run_id", "site")
-                )
+                site_status, finished = (outcomes or {}).get(site_id, (status, None))
+                self._site_row(run_id, started, site_id, counts, site_status, finished)
+
+    def finish_site(
+        self, run_id: int, site_id: str, counts: SiteCounts, status: str, finished: str
+    ) -> None:
+        """Record one site's end in a run that goes on with other sites."""
+        with self.transaction():
+            self._site_row(run_id, self.run(run_id)["started"], site_id, counts, status, finished)
+
+    def _site_row(
+        self,
+        run_id: int,
+        started: str,
+        site_id: str,
+        counts: SiteCounts,
+        status: str,
+        finished: str | None,
+    ) -> None:
+        self.db["crawl_run_sites"].upsert(
+            {
+                "run_id": run_id,
+                "site": site_id,
+                **counts.as_row(),
+                "status": status,
+                "finished": finished,
+                "duration_s": seconds_since(started, finished) if finished else None,
+            },
+            pk=("run_id", "site"),
+        )
 
     def settle_run(
         self,
         pid: int,
-        site_id: str,
+        site_ids: list[str] | str,
         exit_code: int,
         log_path: str | None,
         status: str | None,
@@ -110,8 +156,9 @@ class Runs:
     ) -> dict[str, Any]:
         """After a crawl process has ended: record its exit code and log file, and make sure its run
         says how it ended, also when the process died before it could say so itself. Returns the
-        run row. ``status`` overrides the run's own status ('timed out'); ``unfinished`` is the status
-        of a run the process left open."""
+        run row. ``status`` overrides the run's own status ('timed out'), and that of each site
+        whose crawl had not ended; ``unfinished`` is the status of a run the process left open."""
+        site_ids = [site_ids] if isinstance(site_ids, str) else list(site_ids)
         now = utcnow()
         with self.transaction():
             row = self.db.execute(
@@ -121,7 +168,7 @@ class Runs:
                 # The crawl never opened its run: it refused its configuration or died at start.
                 cursor = self.db.execute(
                     "INSERT INTO crawl_runs (started, finished, sites, status, pid, message) VALUES (?, ?, ?, ?, ?, ?)",
-                    [now, now, site_id, status or unfinished, pid, message],
+                    [now, now, " ".join(site_ids), status or unfinished, pid, message],
                 )
                 run_id, current = cursor.lastrowid, status or unfinished
             else:
@@ -134,11 +181,25 @@ class Runs:
                 changes["message"] = message
                 changes["duration_s"] = seconds_since(self.run(run_id)["started"])
             self.db["crawl_runs"].update(run_id, changes)
-            self.db.execute(
-                "INSERT OR IGNORE INTO crawl_run_sites (run_id, site, requests, not_modified, list_pages, articles, documents_new, sightings_new, errors, cut) VALUES (?, ?, 0, 0, 0, 0, 0, 0, 0, 0)",
-                [run_id, site_id],
-            )
+            run_sites = (self.run(run_id)["sites"] or "").split() or site_ids
+            for site_id in run_sites:
+                # A site the crawl did not get to close keeps the run's end; one that ended is 'ok'.
+                self.db.execute(
+                    "INSERT OR IGNORE INTO crawl_run_sites (run_id, site, requests, not_modified, list_pages, articles, documents_new, sightings_new, errors, cut, status) VALUES (?, ?, 0, 0, 0, 0, 0, 0, 0, 0, ?)",
+                    [run_id, site_id, status],
+                )
+                self.db.execute(
+                    "UPDATE crawl_run_sites SET status = ? WHERE run_id = ? AND site = ? AND COALESCE(status, '') != 'ok'",
+                    [status, run_id, site_id],
+                )
         return self.run(run_id)
+
+    def run_sites(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """Each site's row of a run: its counts and own outcome."""
+        return {
+            row["site"]: row
+            for row in self.db.query("SELECT * FROM crawl_run_sites WHERE run_id = ?", [run_id])
+        }
 
     def site_health(self, site_id: str) -> str | None:
         """What is wrong with a site by its last runs, or None when nothing is."""

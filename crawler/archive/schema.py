@@ -263,3 +263,46 @@ def m010_stored_responses(db: sqlite_utils.Database) -> None:
             old_hash TEXT, new_hash TEXT, document_id INTEGER REFERENCES documents(id),
             reason TEXT)"""
     )
+
+
+@migrations()
+def m011_site_outcomes(db: sqlite_utils.Database) -> None:
+    # A crawl process crawls many sites at once: each site's own outcome ('ok' when its work ended
+    # before the process did, else the run's end: 'timed out', 'interrupted', 'failed') and when
+    # its last page was answered. NULL in runs of one site before this migration: the run's status.
+    db.execute("ALTER TABLE crawl_run_sites ADD COLUMN status TEXT")
+    db.execute("ALTER TABLE crawl_run_sites ADD COLUMN finished TEXT")
+    db.execute("ALTER TABLE crawl_run_sites ADD COLUMN duration_s REAL")
+    # Seconds the crawl spent writing the archive; and, for a crawl run by a worker on another
+    # machine (crawler worker), its job and the worker, by which its result is ingested once.
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN write_s REAL")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN job_id TEXT")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN worker TEXT")
+    db.execute("CREATE UNIQUE INDEX crawl_runs_job ON crawl_runs(job_id) WHERE job_id IS NOT NULL")
+    db.execute("DROP VIEW site_health")
+    db.execute(
+        f"""CREATE VIEW site_health AS
+        WITH ranked AS (
+            SELECT s.site, r.id AS run_id, r.started, COALESCE(s.status, r.status) AS status,
+                   s.list_pages + s.not_modified AS list_pages, s.articles, s.errors,
+                   ROW_NUMBER() OVER (PARTITION BY s.site ORDER BY r.id DESC) AS n
+            FROM crawl_run_sites s JOIN crawl_runs r ON r.id = s.run_id
+            WHERE r.status != 'running'
+              AND COALESCE(s.status, r.status) != 'interrupted'  -- a stopped service says nothing
+        )
+        SELECT site,
+               MAX(started) AS last_run,
+               (SELECT status FROM ranked AS last WHERE last.site = ranked.site AND last.n = 1) AS last_status,
+               COUNT(*) AS runs_considered,
+               SUM(status = 'ok') AS ok_runs,
+               SUM(list_pages) AS list_pages,
+               SUM(articles) AS articles,
+               SUM(errors) AS errors,
+               CASE
+                 WHEN COUNT(*) < {HEALTH_RUNS} THEN 'ok'
+                 WHEN SUM(status = 'ok') = 0 THEN 'failing: the last {HEALTH_RUNS} runs did not complete'
+                 WHEN SUM(list_pages) = 0 THEN 'blind: the last {HEALTH_RUNS} runs found no list page (not even unchanged ones)'
+                 ELSE 'ok'
+               END AS health
+        FROM ranked WHERE n <= {HEALTH_RUNS} GROUP BY site"""
+    )

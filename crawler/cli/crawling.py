@@ -28,6 +28,11 @@ from crawler.sites import SitesError
     is_flag=True,
     help="Do not keep the responses as WARC (reprocess cannot read them).",
 )
+@click.option(
+    "--skip-busy",
+    is_flag=True,
+    help="Leave out sites another crawl has instead of refusing; exit 3 only when all are.",
+)
 def crawl(
     site_ids: tuple[str, ...],
     sites_path: str,
@@ -36,6 +41,7 @@ def crawl(
     refresh: bool,
     warc_dir: str | None,
     no_warc: bool,
+    skip_busy: bool,
 ) -> None:
     """Crawl the sites in the registry (or only SITE_IDS) into the archive.
 
@@ -57,7 +63,7 @@ def crawl(
             settings["ARCHIVE_WARC_DIR"] = warc_dir
         if no_warc:
             settings["ARCHIVE_WARC"] = "False"
-        result = run_crawl(sites_path, site_ids, db_path, settings)
+        result = run_crawl(sites_path, site_ids, db_path, settings, skip_busy)
     except SiteBusy as exc:
         click.echo(f"refused: {exc}", err=True)
         sys.exit(EXIT_BUSY)
@@ -158,7 +164,18 @@ def check_site_command(
 )
 @settings_option
 @click.option(
-    "--max-parallel", default=2, show_default=True, type=int, help="Crawls at once, over all sites."
+    "--max-parallel",
+    default=2,
+    show_default=True,
+    type=int,
+    help="Crawl processes at once; each crawls many sites side by side.",
+)
+@click.option(
+    "--sites-per-crawl",
+    default=100,
+    show_default=True,
+    type=int,
+    help="Most sites one crawl process takes (sites falling due together share a process).",
 )
 @click.option(
     "--time-limit",
@@ -197,6 +214,7 @@ def schedule(
     log_dir: str | None,
     overrides: tuple[str, ...],
     max_parallel: int,
+    sites_per_crawl: int,
     time_limit: float,
     grace: float,
     jitter: int | None,
@@ -206,7 +224,8 @@ def schedule(
 ) -> None:
     """Run crawls on each site's schedule as a service (also `python scheduler.py`).
 
-    Each crawl is a subprocess with its own log; SIGTERM stops the service after passing SIGTERM
+    Each crawl is a subprocess with its own log, crawling the sites that fell due together (up to
+    --sites-per-crawl), at most --max-parallel at once; SIGTERM stops the service after passing SIGTERM
     on to the running crawls. Exits 2 with a one-line reason for a bad sites file, schedule,
     option or setting.
     """
@@ -221,6 +240,7 @@ def schedule(
         log_dir=log_dir,
         overrides=list(overrides),
         max_parallel=max_parallel,
+        sites_per_crawl=sites_per_crawl,
         time_limit=time_limit,
         grace=grace,
         jitter=jitter,

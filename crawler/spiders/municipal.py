@@ -112,6 +112,12 @@ class MunicipalSpider(scrapy.Spider):
                     yield request
 
     def parse_page(self, response: Response) -> Iterator[PageItem | ErrorItem | scrapy.Request]:
+        try:
+            yield from self._read_page(response)
+        finally:  # after the requests the page led to were admitted: the site's count is exact
+            self.crawl_state.answered(response.request)
+
+    def _read_page(self, response: Response) -> Iterator[PageItem | ErrorItem | scrapy.Request]:
         site: Site = response.meta["site"]
         requested = response.meta["kind"]
         hops = response.meta["hops"]
@@ -267,6 +273,7 @@ class MunicipalSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[ErrorItem]:
         request = failure.request
+        self.crawl_state.answered(request)
         site: Site | None = request.meta.get("site") or self.site_for_url(request.url)
         site_id = site.id if site else None
         found = describe_failure(

@@ -1,0 +1,140 @@
+"""Due sites crawled together: the scheduler's job for a site hands it to the pool, and the pool
+starts what is waiting in at most ``processes`` crawl processes at once, each crawling up to
+``sites_per_crawl`` sites side by side (Scrapy keeps a download slot, so a delay, per site).
+
+Sites that fall due within ``gather`` seconds of each other start in one crawl; while every
+process is busy, due sites wait and the next crawl takes all of them (up to the limit), so the
+number of sites per crawl follows how many fall due. A site is never queued or crawled twice at
+once: a site still waiting or being crawled at its next scheduled time skips that time (said
+once per crawl), as with one crawl per site.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from crawler.crawljob import overrun, run_crawl_process, running_lock, stopping
+
+if TYPE_CHECKING:
+    from crawler.crawljob import CrawlConfig
+
+logger = logging.getLogger("crawler.scheduler")
+
+_current: CrawlPool | None = None
+
+
+def current_pool() -> CrawlPool | None:
+    """The pool of the service running in this process, if any."""
+    return _current
+
+
+class CrawlPool:
+    def __init__(
+        self,
+        config: CrawlConfig,
+        processes: int = 2,
+        sites_per_crawl: int = 100,
+        gather: float = 2.0,
+    ):
+        self.config = config
+        self.processes = processes
+        self.sites_per_crawl = sites_per_crawl
+        self.gather = gather
+        self.pending: dict[str, float] = {}  # site id -> when it fell due (monotonic)
+        self.crawling: set[str] = set()
+        self.crawls = 0  # crawl processes running
+        self.codes: list[int] = []
+        self._closed = False
+        self._changed = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._dispatcher = threading.Thread(target=self._dispatch, name="crawl-pool", daemon=True)
+
+    def __enter__(self) -> CrawlPool:
+        global _current
+        _current = self
+        self._dispatcher.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global _current
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._dispatcher.join()
+        for thread in list(self._threads):
+            thread.join()
+        _current = None
+
+    def submit(self, site_id: str) -> bool:
+        """Queue a due site; False (and a line in the log, once per crawl) when it is already
+        waiting or being crawled."""
+        with self._changed:
+            if site_id in self.pending:  # waiting to start: this time is that same crawl
+                return False
+            if site_id in self.crawling:
+                with running_lock:
+                    first = site_id not in overrun
+                    overrun.add(site_id)
+                if first:
+                    logger.info(
+                        "crawl %s: still running at its next scheduled time; runs are skipped "
+                        "until it ends",
+                        site_id,
+                    )
+                return False
+            self.pending[site_id] = time.monotonic()
+            self._changed.notify_all()
+            return True
+
+    def drain(self) -> None:
+        """Wait until nothing is waiting or being crawled (or the service is stopping)."""
+        with self._changed:
+            while (self.pending or self.crawls) and not stopping.is_set():
+                self._changed.wait(0.5)
+            while self.crawls:
+                self._changed.wait(0.5)
+
+    def _next_batch(self) -> list[str] | None:
+        """Under the lock: the sites of the next crawl when one may start now, else None."""
+        if not self.pending or self.crawls >= self.processes:
+            return None
+        oldest = next(iter(self.pending.values()))
+        if len(self.pending) < self.sites_per_crawl and time.monotonic() - oldest < self.gather:
+            return None
+        batch = list(self.pending)[: self.sites_per_crawl]
+        for site_id in batch:
+            del self.pending[site_id]
+        return batch
+
+    def _dispatch(self) -> None:
+        while True:
+            with self._changed:
+                if stopping.is_set() or self._closed:
+                    self.pending.clear()
+                    self._changed.notify_all()
+                    return
+                batch = self._next_batch()
+                if batch is None:
+                    self._changed.wait(0.2)
+                    continue
+                self.crawls += 1
+                self.crawling.update(batch)
+            thread = threading.Thread(target=self._crawl, args=(batch,), name="crawl", daemon=True)
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
+
+    def _crawl(self, batch: list[str]) -> None:
+        try:
+            code = run_crawl_process(batch, asdict(self.config))
+        except Exception:  # a crawl that cannot even be started must not stop the service
+            logger.exception("crawl %s: could not be run", ", ".join(batch))
+            code = -1
+        with self._changed:
+            self.crawls -= 1
+            self.crawling.difference_update(batch)
+            self.codes.append(code)
+            self._changed.notify_all()
