@@ -32,10 +32,12 @@ def _children(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
         parent = todo.pop()
-        try:
-            kids = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-        except OSError:
-            continue
+        kids = []
+        for task in Path(f"/proc/{parent}/task").glob("*"):  # children hang off the thread
+            try:
+                kids += (task / "children").read_text().split()
+            except OSError:
+                continue
         found += [int(kid) for kid in kids]
         todo += [int(kid) for kid in kids]
     return found

@@ -119,12 +119,15 @@ def run_crawl_process(site_ids: list[str], config: dict) -> int:
             run = archive.settle_run(
                 process.pid, site_ids, code, str(log_path), status, _last_line(log_path), unfinished
             )
-            per_site = archive.run_sites(run["id"])
-            unhealthy = {site_id: archive.site_health(site_id) for site_id in per_site}
+            report_run(archive, run, time.monotonic() - started, code)
     except ArchiveError as exc:
         logger.error("crawl %s: exit %s; cannot record it: %s", label, code, exc)
-        return code
-    elapsed = time.monotonic() - started
+    return code
+
+
+def report_run(archive: Archive, run: dict, elapsed: float, code: int | None) -> None:
+    """Log how a run ended: a line per site (its own outcome and counts), one for the whole."""
+    per_site = archive.run_sites(run["id"])
     for site_id, row in per_site.items():
         took = row["duration_s"] if row["duration_s"] is not None else elapsed
         # A site's own row has its counts once the site ended or the crawl closed its run.
@@ -133,14 +136,14 @@ def run_crawl_process(site_ids: list[str], config: dict) -> int:
         logger.info(
             "crawl %s: %s in %.1f s (exit %s): %s", site_id, row["status"], took, code, counts
         )
-        if unhealthy[site_id]:
-            logger.warning("site %s needs attention: %s", site_id, unhealthy[site_id])
+        unhealthy = archive.site_health(site_id)
+        if unhealthy:
+            logger.warning("site %s needs attention: %s", site_id, unhealthy)
     if len(per_site) > 1:
         logger.info(
             "crawl of %d sites: %s in %.1f s (exit %s): %s",
             len(per_site), run["status"], elapsed, code, describe_counts(run),
         )  # fmt: skip
-    return code
 
 
 def describe_counts(run: dict) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -39,8 +40,12 @@ class CrawlPool:
         processes: int = 2,
         sites_per_crawl: int = 100,
         gather: float = 2.0,
+        crawl: Callable[[list[str], dict], int] = run_crawl_process,
     ):
+        """``crawl`` runs one crawl of sites and returns its exit code: a local process by
+        default, a job on workers with a broker (crawler/distributed/dispatch.py)."""
         self.config = config
+        self.crawl = crawl
         self.processes = processes
         self.sites_per_crawl = sites_per_crawl
         self.gather = gather
@@ -129,7 +134,7 @@ class CrawlPool:
 
     def _crawl(self, batch: list[str]) -> None:
         try:
-            code = run_crawl_process(batch, asdict(self.config))
+            code = self.crawl(batch, asdict(self.config))
         except Exception:  # a crawl that cannot even be started must not stop the service
             logger.exception("crawl %s: could not be run", ", ".join(batch))
             code = -1

@@ -81,7 +81,12 @@ class CrawlState:
         ids = [site.id for site in sites]
         self.registry = list(sites)
         self.budgets = {site.id: site.max_requests for site in sites}
-        if self.db_path and not self.refresh:
+        state_file = self.crawler.settings.get("ARCHIVE_STATE_FILE")
+        if state_file and not self.refresh:
+            from crawler.journal import read_state_file
+
+            self.sites = read_state_file(state_file, ids)
+        elif self.db_path and not self.refresh and not state_file:
             self.sites = read_crawl_state(self.db_path, ids)
         else:
             self.sites = {site_id: SiteState() for site_id in ids}

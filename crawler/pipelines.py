@@ -18,6 +18,7 @@ from crawler.classify import classify, refine_region, review_year
 from crawler.crawlstate import CrawlState, site_done
 from crawler.fingerprint import content_hash
 from crawler.items import ColumnItem, ErrorItem, PageItem, copy_fields
+from crawler.journal import Journal
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ class ArchivePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        self.archive = Archive(self.path)
+        journal = self.crawler.settings.get("ARCHIVE_JOURNAL")
+        self.archive = Journal(journal) if journal else Archive(self.path)
         self.archive.register_sites(spider.sites)
         # `crawler crawl` opens the run before the crawl starts (refusing a site another crawl has);
         # a plain `scrapy crawl` opens it here.

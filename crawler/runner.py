@@ -125,6 +125,24 @@ def build_settings(
     return settings
 
 
+def _crawl_into_journal(settings: Settings, sites: list[Site]) -> CrawlResult:
+    """A worker's crawl: no archive here; its writes go to the journal (crawler/journal.py)."""
+    from crawler.spiders.municipal import MunicipalSpider
+
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(MunicipalSpider)
+    process.crawl(crawler, sites=sites)
+    process.start()
+    spider = crawler.spider
+    if getattr(spider, "archive_error", None):
+        return CrawlResult(None, "failed", f"journal failed: {spider.archive_error}")
+    if getattr(spider, "run_id", None) is None:
+        return CrawlResult(None, "failed", "the crawl did not start (see the log above)")
+    reason = crawler.stats.get_value("finish_reason")
+    status = "ok" if reason == "finished" else "interrupted"
+    return CrawlResult(None, status, f"crawl {status} -> {settings.get('ARCHIVE_JOURNAL')}")
+
+
 def run_crawl(
     sites_path: str | Path,
     site_ids: list[str] | tuple[str, ...],
@@ -139,6 +157,8 @@ def run_crawl(
     check_setting_values(overrides or {})
     sites = select_sites(load_sites(sites_path), list(site_ids), str(sites_path))
     settings = build_settings(db_path, sites, overrides)
+    if settings.get("ARCHIVE_JOURNAL"):
+        return _crawl_into_journal(settings, sites)
     # The archive is opened (created or migrated) and proved writable, and the run opened, before
     # Scrapy starts: a site another live crawl has is refused with a clear message (SiteBusy)
     # instead of being crawled twice at once.

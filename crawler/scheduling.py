@@ -62,8 +62,13 @@ class Service:
     jitter: int | None = None
     timezone: str = DEFAULT_TIMEZONE
     sites_per_crawl: int = 100
+    dispatcher: object | None = None  # with a broker: sends crawls to workers
 
     def pool(self) -> CrawlPool:
+        if self.dispatcher is not None:
+            return CrawlPool(
+                self.config, self.max_parallel, self.sites_per_crawl, crawl=self.dispatcher
+            )
         return CrawlPool(self.config, self.max_parallel, self.sites_per_crawl)
 
     def scheduler(self) -> BackgroundScheduler:
@@ -178,6 +183,8 @@ class ScheduleOptions:
     grace: float = 30.0
     jitter: int | None = None
     timezone: str = DEFAULT_TIMEZONE
+    broker: str | None = None  # crawl on workers: the Redis URL of the job queue
+    dead_after: float = 60.0
     list_only: bool = False
     once: list[str] | None = None  # crawl once and exit: these sites, or the due ones when []
 
@@ -226,6 +233,10 @@ def run_service(options: ScheduleOptions) -> int:
             options.timezone,
             options.sites_per_crawl,
         )
+        if options.broker and not options.list_only:
+            from crawler.distributed.dispatch import Dispatcher
+
+            service.dispatcher = Dispatcher(options.broker, options.dead_after)
         if options.list_only:
             # Listing reads the stored job state if there is one, and writes nothing anywhere.
             for site_id, next_run in service.next_runs():
@@ -236,7 +247,7 @@ def run_service(options: ScheduleOptions) -> int:
             # Runs whose crawl died with an earlier scheduler (SIGKILL, power cut) are closed,
             # and their sites crawled once now rather than at their next scheduled time.
             unfinished = archive.close_dead_runs()
-    except (SitesError, ArchiveError, ScheduleError, ValueError) as exc:
+    except (SitesError, ArchiveError, ScheduleError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _configure_logging(log_dir)

@@ -91,3 +91,9 @@ ARCHIVE_BLOCKED_LIMIT = 3
 ARCHIVE_WARC = True
 ARCHIVE_WARC_DIR = ""
 ARCHIVE_WARC_MAX_BYTES = 100_000_000
+# The start of each WARC file's name (a worker adds its host, so names from many machines differ).
+ARCHIVE_WARC_PREFIX = "crawl"
+# A crawl on a worker (crawler worker): writes go to this journal instead of the archive, and the
+# sites' state is read from this file (sent with the job) instead of the archive.
+ARCHIVE_JOURNAL = ""
+ARCHIVE_STATE_FILE = ""

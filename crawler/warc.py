@@ -209,7 +209,11 @@ class WarcMiddleware:
         if not settings.getbool("ARCHIVE_WARC", True) or not settings.get("ARCHIVE_DB"):
             raise NotConfigured("WARC writing is off")
         folder = warc_dir_for(settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_WARC_DIR"))
-        files = WarcFiles(folder, settings.getint("ARCHIVE_WARC_MAX_BYTES", 100_000_000))
+        files = WarcFiles(
+            folder,
+            settings.getint("ARCHIVE_WARC_MAX_BYTES", 100_000_000),
+            settings.get("ARCHIVE_WARC_PREFIX") or "crawl",
+        )
         middleware = cls(files, crawler.stats)
         crawler.signals.connect(middleware.closed, signal=signals.spider_closed)
         return middleware

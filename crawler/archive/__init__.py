@@ -90,6 +90,19 @@ class Archive(Runs, Pages, Reads, Reprocessing):
         read snapshot cannot be upgraded. BEGIN IMMEDIATE waits for the busy timeout instead.
         """
         conn = self.db.conn
+        if conn.in_transaction:
+            # Inside a larger one (a worker's result ingested whole): a savepoint, so the outer
+            # transaction commits or rolls back everything.
+            conn.execute("SAVEPOINT inner")
+            try:
+                yield
+            except BaseException:
+                conn.execute("ROLLBACK TO inner")
+                conn.execute("RELEASE inner")
+                raise
+            else:
+                conn.execute("RELEASE inner")
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -107,6 +107,24 @@ class SiteState:
     # URLs that failed before and are not worth asking for until their retry_after.
     deferred: dict[str, str] = field(default_factory=dict)
 
+    def as_json(self) -> dict:
+        """Plain data, to travel with a crawl job to another machine."""
+        return {
+            "known_articles": sorted(self.known_articles),
+            "list_pages": {url: asdict(page) for url, page in self.list_pages.items()},
+            "walked_columns": sorted(self.walked_columns),
+            "deferred": dict(self.deferred),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> SiteState:
+        return cls(
+            set(data.get("known_articles", ())),
+            {url: ListPageState(**page) for url, page in data.get("list_pages", {}).items()},
+            set(data.get("walked_columns", ())),
+            dict(data.get("deferred", {})),
+        )
+
     def unfetched_articles(self) -> list[str]:
         """Articles that list pages already read lead to but that were never fetched: the crawl
         that read the list was stopped first, or the article failed for a reason worth a retry."""

@@ -1,16 +1,18 @@
-"""Command line: `crawler crawl`, `schedule`, `check-site`, `serve`, `demo`, `extract`.
+"""Command line: `crawler crawl`, `schedule`, `check-site`, `serve`, `demo`, `extract`, `worker`,
+`writer`.
 
 A thin click layer over the library; every command and option has help text. crawling.py holds
 the commands that crawl (crawl, schedule, check-site), reading.py those that read an archive or a
-page (serve, demo, extract). `python scheduler.py` is `crawler schedule`.
+page (serve, demo, extract), distributed.py those of crawling on many machines (worker,
+writer). `python scheduler.py` is `crawler schedule`.
 """
 
 from __future__ import annotations
 
-from crawler.cli import crawling, reading
+from crawler.cli import crawling, distributed, reading
 from crawler.cli.base import cli
 
-__all__ = ["cli", "crawling", "main", "reading"]
+__all__ = ["cli", "crawling", "distributed", "main", "reading"]
 
 
 def main() -> None:

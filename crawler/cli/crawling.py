@@ -200,6 +200,20 @@ def check_site_command(
     show_default=True,
     help="Time zone of crontab schedules (the sites' own clock).",
 )
+@click.option(
+    "--broker",
+    "broker_url",
+    envvar="SUMMARY_ARCHIVE_BROKER",
+    help="Send the crawls as jobs to workers on this Redis (redis://host:6379/0) instead of "
+    "running them here; `crawler writer` writes the results (see README, many machines).",
+)
+@click.option(
+    "--dead-after",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="With --broker: seconds without a heartbeat after which a worker counts as dead.",
+)
 @click.option("--list", "list_only", is_flag=True, help="Print each site's next run and exit.")
 @click.option(
     "--once",
@@ -219,6 +233,8 @@ def schedule(
     grace: float,
     jitter: int | None,
     timezone: str,
+    broker_url: str | None,
+    dead_after: float,
     list_only: bool,
     once: bool,
 ) -> None:
@@ -245,6 +261,8 @@ def schedule(
         grace=grace,
         jitter=jitter,
         timezone=timezone,
+        broker=broker_url,
+        dead_after=dead_after,
         list_only=list_only,
         once=list(once_sites) if once else None,
     )

