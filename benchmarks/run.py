@@ -8,7 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ["recrawl", "scheduler_memory", "search", "families", "extraction", "warc"]
+BENCHMARKS = [
+    "recrawl", "scheduler_memory", "search", "families", "extraction", "warc", "scale", "distributed",
+]  # fmt: skip
 
 
 def main(names: list[str]) -> None:

@@ -139,6 +139,9 @@ def run_worker(
     stopping = threading.Event()
     _context = WorkerContext(broker, actors, folder, worker_name(), stopping, {}, threading.Lock())
     worker = dramatiq.Worker(broker, queues={CRAWL_QUEUE}, worker_threads=threads)
+    # A job is minutes of crawling: a worker takes only what it crawls now, so that a job waits
+    # for the first free worker anywhere instead of behind this one's running jobs.
+    worker.queue_prefetch = threads
     worker.start()
     logger.info("worker %s: %d crawls at once, jobs from %s", _context.name, threads, broker_url)
     done = threading.Event()
