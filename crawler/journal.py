@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive import Archive, ArchiveError
-from crawler.archive.core import utcnow
+from crawler.archive.core import seconds_since, utcnow
 from crawler.archive.records import DocumentRecord, PageOutcome, PageRecord, SiteCounts, SiteState
 
 JOURNAL_RUN_ID = 1  # a journal holds one run
@@ -172,4 +172,12 @@ def replay(
             run_id, status, per_site, (finish or {}).get("message"), outcomes,
             (finish or {}).get("write_s"),
         )  # fmt: skip
+        if run.get("finished") and run.get("started"):  # the crawl's own end, not the replay's
+            archive.db["crawl_runs"].update(
+                run_id,
+                {
+                    "finished": run["finished"],
+                    "duration_s": seconds_since(run["started"], run["finished"]),
+                },
+            )
     return run_id

@@ -4,7 +4,6 @@ the one a crawl on one machine builds from the same sample web."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
@@ -201,4 +200,72 @@ def test_a_job_whose_worker_is_killed_completes_on_another(
     assert runs[0]["worker"].endswith(f":{second.pid}")
     for pid in crawl:  # the killed worker's crawl ended with it
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
-    assert os.path.exists(logs / "worker2.out")
+    # the job went to the second worker once, though its crawl outlasted --dead-after: a busy
+    # worker keeps its heartbeat
+    assert (logs / "worker2.out").read_text().count(": crawling ") == 1
+
+
+def test_a_result_replayed_twice_or_a_job_crawled_twice_adds_nothing(
+    tmp_path: Path, sample_web, sites_file: Path, single_machine: Path
+):
+    from crawler.archive import Archive
+    from crawler.journal import replay
+    from crawler.sites import load_sites
+
+    journal = tmp_path / "journal.jsonl"
+    (tmp_path / "state.json").write_text("{}", "utf-8")  # nothing crawled before
+    result = run_crawler(
+        "crawl", "--sites", str(sites_file), "--db", str(tmp_path / "unused.db"), *FAST,
+        "-s", f"ARCHIVE_JOURNAL={journal}", "-s", f"ARCHIVE_STATE_FILE={tmp_path / 'state.json'}",
+        "-s", f"ARCHIVE_WARC_DIR={tmp_path / 'warc'}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "unused.db").exists(), "a crawl into a journal writes no archive"
+    lines = journal.read_text("utf-8").splitlines()
+    db = tmp_path / "archive.db"
+    run = {"sites": "linjiang-news qingshan-tz yunxi-gov", "started": "2026-11-23T00:00:00Z"}
+    with Archive(db) as archive:
+        archive.register_sites(load_sites(sites_file))  # as the writer does from the job
+        first = replay(archive, lines, {**run, "job_id": "a", "worker": "w1"})
+        again = replay(archive, lines, {**run, "job_id": "a", "worker": "w1"})
+        assert again == first  # the same result sent twice
+        twice = replay(archive, lines, {**run, "job_id": "b", "worker": "w2"})  # crawled twice
+    assert archive_contents(db) == archive_contents(single_machine)
+    counted = rows(
+        db, "SELECT run_id, SUM(documents_new) AS d, SUM(sightings_new) AS s "
+        "FROM crawl_run_sites GROUP BY run_id ORDER BY run_id",
+    )  # fmt: skip
+    assert [(c["run_id"], c["d"] > 0, c["s"] > 0) for c in counted] == [
+        (first, True, True),
+        (twice, False, False),
+    ]
+    # a journal cut off mid-line (a crawl killed while writing) is read up to its last whole line
+    with Archive(tmp_path / "cut.db") as archive:
+        archive.register_sites(load_sites(sites_file))
+        cut = replay(archive, [*lines[:-1], lines[-1][:10]], {**run, "job_id": "c"}, end="failed")
+        assert archive.run(cut)["status"] == "failed"
+
+
+def test_an_unreachable_broker_is_one_clear_line(tmp_path: Path, sites_file: Path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here
+    url = f"redis://127.0.0.1:{port}/0"
+    for command in (
+        [sys.executable, "-m", "crawler", "worker", "--broker", url],
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "writer",
+            "--broker",
+            url,
+            "--db",
+            str(tmp_path / "a.db"),
+        ],
+        [*scheduler_command(sites_file, tmp_path / "a.db"), "--broker", url, "--once"],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert f"cannot reach the broker {url}" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -100,12 +100,23 @@ def m003_run_monitoring(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE crawl_runs ADD COLUMN exit_code INTEGER")
     db.execute("ALTER TABLE crawl_runs ADD COLUMN log_path TEXT")
     db.execute(
-        f"""CREATE VIEW site_health AS
+        site_health_view(
+            "r.status",
+            "r.status NOT IN ('running', 'interrupted')",  # a stopped service says nothing
+        )
+    )
+
+
+def site_health_view(status: str, where: str) -> str:
+    """The site_health view: each site judged by its last HEALTH_RUNS runs, with ``status`` the
+    expression of a run's outcome for the site and ``where`` the runs that count."""
+    return f"""CREATE VIEW site_health AS
         WITH ranked AS (
-            SELECT s.site, r.id AS run_id, r.started, r.status, s.list_pages + s.not_modified AS list_pages, s.articles, s.errors,
+            SELECT s.site, r.id AS run_id, r.started, {status} AS status,
+                   s.list_pages + s.not_modified AS list_pages, s.articles, s.errors,
                    ROW_NUMBER() OVER (PARTITION BY s.site ORDER BY r.id DESC) AS n
             FROM crawl_run_sites s JOIN crawl_runs r ON r.id = s.run_id
-            WHERE r.status NOT IN ('running', 'interrupted')  -- a stopped service says nothing about a site
+            WHERE {where}
         )
         SELECT site,
                MAX(started) AS last_run,
@@ -122,7 +133,6 @@ def m003_run_monitoring(db: sqlite_utils.Database) -> None:
                  ELSE 'ok'
                END AS health
         FROM ranked WHERE n <= {HEALTH_RUNS} GROUP BY site"""
-    )
 
 
 @migrations()
@@ -280,29 +290,10 @@ def m011_site_outcomes(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE crawl_runs ADD COLUMN worker TEXT")
     db.execute("CREATE UNIQUE INDEX crawl_runs_job ON crawl_runs(job_id) WHERE job_id IS NOT NULL")
     db.execute("DROP VIEW site_health")
+    # Each site by its own outcome; runs still open and outcomes of a stopped service say nothing.
     db.execute(
-        f"""CREATE VIEW site_health AS
-        WITH ranked AS (
-            SELECT s.site, r.id AS run_id, r.started, COALESCE(s.status, r.status) AS status,
-                   s.list_pages + s.not_modified AS list_pages, s.articles, s.errors,
-                   ROW_NUMBER() OVER (PARTITION BY s.site ORDER BY r.id DESC) AS n
-            FROM crawl_run_sites s JOIN crawl_runs r ON r.id = s.run_id
-            WHERE r.status != 'running'
-              AND COALESCE(s.status, r.status) != 'interrupted'  -- a stopped service says nothing
+        site_health_view(
+            "COALESCE(s.status, r.status)",
+            "r.status != 'running' AND COALESCE(s.status, r.status) != 'interrupted'",
         )
-        SELECT site,
-               MAX(started) AS last_run,
-               (SELECT status FROM ranked AS last WHERE last.site = ranked.site AND last.n = 1) AS last_status,
-               COUNT(*) AS runs_considered,
-               SUM(status = 'ok') AS ok_runs,
-               SUM(list_pages) AS list_pages,
-               SUM(articles) AS articles,
-               SUM(errors) AS errors,
-               CASE
-                 WHEN COUNT(*) < {HEALTH_RUNS} THEN 'ok'
-                 WHEN SUM(status = 'ok') = 0 THEN 'failing: the last {HEALTH_RUNS} runs did not complete'
-                 WHEN SUM(list_pages) = 0 THEN 'blind: the last {HEALTH_RUNS} runs found no list page (not even unchanged ones)'
-                 ELSE 'ok'
-               END AS health
-        FROM ranked WHERE n <= {HEALTH_RUNS} GROUP BY site"""
     )
