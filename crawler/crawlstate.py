@@ -86,7 +86,7 @@ class CrawlState:
             from crawler.journal import read_state_file
 
             self.sites = read_state_file(state_file, ids)
-        elif self.db_path and not self.refresh and not state_file:
+        elif self.db_path and not self.refresh:
             self.sites = read_crawl_state(self.db_path, ids)
         else:
             self.sites = {site_id: SiteState() for site_id in ids}

@@ -156,18 +156,16 @@ def replay(
             counts.documents_new = new["documents_new"][site_id]
             counts.sightings_new = new["sightings_new"][site_id]
             per_site[site_id] = counts
-        outcomes = {
-            site_id: tuple(outcome)
-            for site_id, outcome in ((finish or {}).get("outcomes") or {}).items()
-        }
-        for site_id, entry in ended.items():
-            outcomes.setdefault(site_id, (entry["status"], entry["finished"]))
-        outcomes = {
-            site_id: outcomes.get(site_id)
-            if outcomes.get(site_id, ("",))[0] == "ok"
-            else (status, None)
-            for site_id in per_site
-        }
+        told = (finish or {}).get("outcomes") or {}
+
+        def outcome(site_id: str) -> tuple[str, str | None]:
+            # 'ok' as the crawl said (at its end, or when the site ended); else the run's end
+            site_end = told.get(site_id) or [
+                ended.get(site_id, {}).get(k) for k in ("status", "finished")
+            ]
+            return tuple(site_end) if site_end[0] == "ok" else (status, None)
+
+        outcomes = {site_id: outcome(site_id) for site_id in per_site}
         archive.finish_run(
             run_id, status, per_site, (finish or {}).get("message"), outcomes,
             (finish or {}).get("write_s"),

@@ -125,21 +125,29 @@ def build_settings(
     return settings
 
 
-def _crawl_into_journal(settings: Settings, sites: list[Site]) -> CrawlResult:
-    """A worker's crawl: no archive here; its writes go to the journal (crawler/journal.py)."""
+def _run_spider(settings: Settings, sites: list[Site]) -> tuple[object, str | None]:
+    """Run the crawl in this process; the crawler, and why it failed (None when it did not)."""
     from crawler.spiders.municipal import MunicipalSpider
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(MunicipalSpider)
-    process.crawl(crawler, sites=sites)
+    process.crawl(crawler, sites=sites)  # the registry is read once, here
     process.start()
     spider = crawler.spider
-    if getattr(spider, "archive_error", None):
-        return CrawlResult(None, "failed", f"journal failed: {spider.archive_error}")
+    write_error = getattr(spider, "archive_error", None)
+    if write_error:
+        return crawler, f"{write_error}; the crawl stopped, and what was archived before is kept"
     if getattr(spider, "run_id", None) is None:
-        return CrawlResult(None, "failed", "the crawl did not start (see the log above)")
-    reason = crawler.stats.get_value("finish_reason")
-    status = "ok" if reason == "finished" else "interrupted"
+        return crawler, "the crawl did not start (see the log above)"
+    return crawler, None
+
+
+def _crawl_into_journal(settings: Settings, sites: list[Site]) -> CrawlResult:
+    """A worker's crawl: no archive here; its writes go to the journal (crawler/journal.py)."""
+    crawler, failure = _run_spider(settings, sites)
+    if failure:
+        return CrawlResult(None, "failed", f"crawl failed: {failure}")
+    status = "ok" if crawler.stats.get_value("finish_reason") == "finished" else "interrupted"
     return CrawlResult(None, status, f"crawl {status} -> {settings.get('ARCHIVE_JOURNAL')}")
 
 
@@ -152,8 +160,6 @@ def run_crawl(
 ) -> CrawlResult:
     """Crawl the named sites (all enabled sites when none are named) into the archive. With
     ``skip_busy`` sites another live crawl has are left out instead of refusing the crawl."""
-    from crawler.spiders.municipal import MunicipalSpider
-
     check_setting_values(overrides or {})
     sites = select_sites(load_sites(sites_path), list(site_ids), str(sites_path))
     settings = build_settings(db_path, sites, overrides)
@@ -174,20 +180,9 @@ def run_crawl(
         sites = [site for site in sites if site.id in chosen]
         settings = build_settings(db_path, sites, overrides)
     settings.set("ARCHIVE_RUN_ID", run_id, priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(MunicipalSpider)
-    process.crawl(crawler, sites=sites)  # the registry is read once, here
-    process.start()
-    spider = crawler.spider
-    write_error = getattr(spider, "archive_error", None)
-    if write_error:
-        return CrawlResult(
-            run_id,
-            "failed",
-            f"run {run_id} failed: {write_error}; the crawl stopped, and what was archived before is kept",
-        )
-    if getattr(spider, "run_id", None) is None:
-        return CrawlResult(run_id, "failed", "the crawl did not start (see the log above)")
+    _, failure = _run_spider(settings, sites)
+    if failure:
+        return CrawlResult(run_id, "failed", f"run {run_id} failed: {failure}")
     with Archive(db_path) as archive:
         run = archive.run(run_id)
     summary = (
