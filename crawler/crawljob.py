@@ -93,15 +93,8 @@ def run_crawl_process(site_ids: list[str], config: dict) -> int:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     with running_lock:
         running[log_path.name] = process
-    timed_out = False
     try:
-        code = process.wait(timeout=crawl.time_limit)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        logger.warning(
-            "crawl %s: over its time limit of %.0f s, stopping it", label, crawl.time_limit
-        )
-        code = _stop(process, crawl.grace)
+        code, timed_out = wait_or_stop(process, crawl.time_limit, crawl.grace, label)
     finally:
         with running_lock:
             running.pop(log_path.name, None)
@@ -155,6 +148,18 @@ def describe_counts(run: dict) -> str:
         f"pages, {run['articles']} articles, {run['documents_new']} new documents, "
         f"{run['sightings_new']} new sightings, {run['errors']} errors"
     )
+
+
+def wait_or_stop(
+    process: subprocess.Popen, time_limit: float, grace: float, label: str
+) -> tuple[int, bool]:
+    """Wait for a crawl process; past ``time_limit`` seconds stop it (see _stop). Returns its
+    exit code and whether it was stopped for its time."""
+    try:
+        return process.wait(timeout=time_limit), False
+    except subprocess.TimeoutExpired:
+        logger.warning("crawl %s: over its time limit of %.0f s, stopping it", label, time_limit)
+        return _stop(process, grace), True
 
 
 def _stop(process: subprocess.Popen, grace: float) -> int:

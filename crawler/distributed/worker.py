@@ -21,7 +21,7 @@ from pathlib import Path
 import dramatiq
 
 from crawler.archive.core import utcnow
-from crawler.crawljob import _stop
+from crawler.crawljob import wait_or_stop
 from crawler.distributed.queue import (
     CRAWL_QUEUE,
     RESULT_TTL,
@@ -88,15 +88,12 @@ def crawl_job(job: dict) -> None:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     with context.lock:
         context.crawls[job_id] = process
-    end = None
     try:
-        code = process.wait(timeout=job["time_limit"])
-    except subprocess.TimeoutExpired:
-        end = "timed out"
-        code = _stop(process, job["grace"])
+        code, timed_out = wait_or_stop(process, job["time_limit"], job["grace"], f"job {job_id}")
     finally:
         with context.lock:
             context.crawls.pop(job_id, None)
+    end = "timed out" if timed_out else None
     if context.stopping.is_set() and end is None:
         shutil.rmtree(folder, ignore_errors=True)
         raise HandedBack(f"job {job_id}: the worker stopped its crawl; another worker takes it")
