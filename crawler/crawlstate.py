@@ -83,7 +83,7 @@ class CrawlState:
         self.budgets = {site.id: site.max_requests for site in sites}
         state_file = self.crawler.settings.get("ARCHIVE_STATE_FILE")
         if state_file and not self.refresh:
-            from crawler.journal import read_state_file
+            from crawler.archive.journal import read_state_file
 
             self.sites = read_state_file(state_file, ids)
         elif self.db_path and not self.refresh:

@@ -14,11 +14,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
+from crawler.archive.journal import Journal
 from crawler.classify import classify, refine_region, review_year
 from crawler.crawlstate import CrawlState, site_done
 from crawler.fingerprint import content_hash
 from crawler.items import ColumnItem, ErrorItem, PageItem, copy_fields
-from crawler.journal import Journal
 
 logger = logging.getLogger(__name__)
 

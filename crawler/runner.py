@@ -143,7 +143,7 @@ def _run_spider(settings: Settings, sites: list[Site]) -> tuple[object, str | No
 
 
 def _crawl_into_journal(settings: Settings, sites: list[Site]) -> CrawlResult:
-    """A worker's crawl: no archive here; its writes go to the journal (crawler/journal.py)."""
+    """A worker's crawl: no archive here; its writes go to the journal (crawler/archive/journal.py)."""
     crawler, failure = _run_spider(settings, sites)
     if failure:
         return CrawlResult(None, "failed", f"crawl failed: {failure}")

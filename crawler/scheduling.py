@@ -185,6 +185,7 @@ class ScheduleOptions:
     timezone: str = DEFAULT_TIMEZONE
     broker: str | None = None  # crawl on workers: the Redis URL of the job queue
     dead_after: float = 60.0
+    result_wait: float = 600.0  # a crawled job's result waits this long for the writer
     list_only: bool = False
     once: list[str] | None = None  # crawl once and exit: these sites, or the due ones when []
 
@@ -201,6 +202,8 @@ class ScheduleOptions:
             raise ValueError(f"--grace must not be negative, got {self.grace:g}")
         if self.jitter is not None and self.jitter < 0:
             raise ValueError(f"--jitter must not be negative, got {self.jitter}")
+        if self.result_wait <= 0:
+            raise ValueError(f"--result-wait must be more than 0 seconds, got {self.result_wait:g}")
         check_setting_values(parse_overrides(self.overrides))
 
 
@@ -236,7 +239,7 @@ def run_service(options: ScheduleOptions) -> int:
         if options.broker and not options.list_only:
             from crawler.distributed.dispatch import Dispatcher
 
-            service.dispatcher = Dispatcher(options.broker, options.dead_after)
+            service.dispatcher = Dispatcher(options.broker, options.dead_after, options.result_wait)
         if options.list_only:
             # Listing reads the stored job state if there is one, and writes nothing anywhere.
             for site_id, next_run in service.next_runs():

@@ -100,3 +100,66 @@ def placed_articles(web) -> list:
         for _column, items in site.columns.values()
         for article in items
     ]
+
+
+# Columns that say when, or which process, rather than what: left out when two archives made by
+# different paths (one machine, workers + writer) are compared row by row.
+_WHEN = {
+    "first_seen", "last_seen", "last_fetched", "at", "first_failed", "last_failed", "retry_after",
+    "started", "finished", "updated", "duration_s", "write_s", "pid", "log_path", "job_id",
+    "worker", "warc_offset", "id",
+}  # fmt: skip
+# Where a document is first seen (its origin columns) depends on which copy a crawl reached first.
+_ORIGIN = {"site", "url", "title", "region", "source", "body"}
+
+
+def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """Every row of the archive's tables, sorted, with ids replaced by what they stand for (a
+    document by its content hash, a run by its sites, a family by its documents' hashes) and the
+    times and process facts left out; a WARC place as whether there is one. ``ignore``: more
+    columns to leave out."""
+    from crawler.fingerprint import normalise
+
+    hashes = {
+        r["id"]: r["content_hash"] for r in rows(db, "SELECT id, content_hash FROM documents")
+    }
+    runs = {r["id"]: r["sites"] for r in rows(db, "SELECT id, sites FROM crawl_runs")}
+    families: dict[int, list[str]] = {}
+    for r in rows(db, "SELECT family_id, content_hash FROM documents"):
+        families.setdefault(r["family_id"], []).append(r["content_hash"])
+
+    def plain(table: str, row: dict) -> tuple:
+        out = {}
+        for key, value in row.items():
+            if key in _WHEN or key in ignore or (table == "documents" and key in _ORIGIN):
+                continue
+            if key == "document_id":
+                value = hashes.get(value)
+            elif key == "run_id":
+                value = runs.get(value)
+            elif key == "family_id":
+                value = tuple(sorted(families.get(value, ())))
+            elif key == "warc_file":
+                value = value is not None
+            elif key == "column_walked":
+                value = value is not None
+            out[key] = value
+        if table == "documents":
+            out["text"] = normalise(row["body"])
+            out["sighted_at"] = tuple(
+                sorted(s["url"] for s in rows(db, "SELECT url FROM sightings WHERE document_id = ?",
+                                              (row["id"],)))
+            )  # fmt: skip
+        if table == "document_families":
+            out = {"documents": tuple(sorted(families.get(row["id"], ()))),
+                   "count": row["documents"], "sites": row["sites"]}  # fmt: skip
+        return tuple(sorted((k, repr(v)) for k, v in out.items()))
+
+    tables = (
+        "sites", "pages", "documents", "sightings", "url_versions", "crawl_errors", "failed_urls",
+        "crawl_runs", "crawl_run_sites", "document_families",
+    )  # fmt: skip
+    return {
+        table: sorted(plain(table, row) for row in rows(db, f"SELECT * FROM {table}"))
+        for table in tables
+    }

@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FAST, rows, run_crawler
+from conftest import FAST, comparable_rows, rows, run_crawler
 from test_scheduler import scheduler_command, slow, wait_for
+
+from crawler.demo.hostile import start_hostile_web
 
 
 def redis_server() -> str | None:
@@ -209,7 +211,7 @@ def test_a_result_replayed_twice_or_a_job_crawled_twice_adds_nothing(
     tmp_path: Path, sample_web, sites_file: Path, single_machine: Path
 ):
     from crawler.archive import Archive
-    from crawler.journal import replay
+    from crawler.archive.journal import replay
     from crawler.sites import load_sites
 
     journal = tmp_path / "journal.jsonl"
@@ -269,3 +271,230 @@ def test_an_unreachable_broker_is_one_clear_line(tmp_path: Path, sites_file: Pat
         assert result.returncode == 2, result.stderr
         assert f"cannot reach the broker {url}" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+# The bad-input crawl's settings: short timeouts and size limits, so that every failure kind of
+# the hostile site shows within seconds.
+HOSTILE_SETTINGS = [
+    *FAST,
+    "-s", "DOWNLOAD_TIMEOUT=1.5",
+    "-s", "DOWNLOAD_MAXSIZE=1048576",
+    "-s", "RETRY_TIMES=2",
+    "-s", "RETRY_BACKOFF_BASE=0.3",
+    "-s", "ARCHIVE_BLOCKED_LIMIT=10",
+]  # fmt: skip
+# Registry order: the hostile site's job never shares a worker with the job that is killed.
+HOSTILE_ORDER = ["hostile", "refused", "linjiang-news", "qingshan-tz", "yunxi-gov"]
+
+
+@pytest.fixture
+def failing_web(tmp_path: Path, sample_web):
+    """The sample web beside a site that fails in every way the spider knows; its registry."""
+    web, hostile, _other, registry = start_hostile_web()
+    sites = tmp_path / "sites.toml"
+    sites.write_text(registry + "\n" + sample_web.sites_toml(), encoding="utf-8")
+    yield hostile, sites
+    web.stop()
+
+
+def test_a_failing_web_through_workers_is_archived_row_by_row_as_on_one_machine(
+    tmp_path: Path, sample_web, failing_web, broker: str
+):
+    hostile, sites = failing_web
+    yunxi = sample_web["yunxi-gov"]
+    for path in [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]:
+        yunxi.routes[path] = slow(yunxi.routes[path], 0.4)  # a crawl long enough to be killed
+    batches = ["--sites-per-crawl", "2", "--max-parallel", "3", "--once", *HOSTILE_ORDER]
+    local = tmp_path / "local" / "archive.db"
+    local.parent.mkdir()
+    result = subprocess.run(
+        [*scheduler_command(sites, local, *HOSTILE_SETTINGS), *batches],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    hostile.flaky_calls = 0  # the flaky page fails its first request again
+    yunxi.clear_log()
+    db = tmp_path / "archive.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    dead_after = ["--dead-after", "4"]
+    writer = start("writer", "--broker", broker, "--db", str(db), *dead_after,
+                   log=logs / "writer.out")  # fmt: skip
+    workers = [
+        start("worker", "--broker", broker, "--work-dir", str(tmp_path / f"w{n}"), "--threads",
+              "1", *dead_after, log=logs / f"worker{n}.out")
+        for n in range(2)
+    ]  # fmt: skip
+    scheduler = subprocess.Popen(
+        [*scheduler_command(sites, db, *HOSTILE_SETTINGS), "--broker", broker, *dead_after,
+         *batches],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        # the worker that crawls yunxi-gov is killed, with its crawl, in the middle of it
+        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 120)
+        killed = next(
+            w for n, w in enumerate(workers)
+            if "crawling yunxi-gov" in (logs / f"worker{n}.out").read_text()
+        )  # fmt: skip
+        killed.kill()
+        killed.wait()
+        workers.append(
+            start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w9"), *dead_after,
+                  log=logs / "worker9.out")
+        )  # fmt: skip
+        output, _ = scheduler.communicate(timeout=300)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+        stop(*workers, writer)
+    writer_log = (logs / "writer.out").read_text()
+    assert scheduler.returncode == 0, output + writer_log
+    assert "ERROR" not in writer_log, writer_log
+    # the killed worker's job was crawled again, once, by another worker
+    crawled = [
+        log.read_text().count("crawling yunxi-gov") for log in sorted(logs.glob("worker*.out"))
+    ]
+    assert sum(crawled) == 2, crawled
+    # Which site's run first found a document depends on which crawl wrote first, on any path.
+    local_rows = comparable_rows(local, ignore=("documents_new",))
+    distributed_rows = comparable_rows(db, ignore=("documents_new",))
+    different = [table for table, found in distributed_rows.items() if found != local_rows[table]]
+    assert different == [], different
+    new = "SELECT SUM(documents_new) AS n FROM crawl_run_sites"
+    assert rows(db, new) == rows(local, new) == rows(db, "SELECT count(*) AS n FROM documents")
+    errors = {row["kind"] for row in rows(db, "SELECT kind FROM crawl_errors")}
+    assert {
+        "http_404",
+        "http_500",
+        "blocked",
+        "timeout",
+        "redirect_loop",
+        "offsite",
+        "too_large",
+        "not_html",
+        "empty",
+        "no_text",
+        "attachment",
+        "connection_refused",
+    } <= errors, errors
+    assert rows(db, "SELECT count(*) AS n FROM failed_urls")[0]["n"] > 0
+
+
+def test_a_result_the_archive_rejects_is_kept_aside_and_replayed_once_fixed(
+    tmp_path: Path, sample_web, sites_file: Path, broker: str
+):
+    import redis
+
+    from crawler.archive import Archive
+    from crawler.distributed.queue import site_key
+
+    local = tmp_path / "local.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(local), *FAST,
+                         "linjiang-news")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:  # an archive that refuses what the crawl brings
+        archive.db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON sightings "
+            "BEGIN SELECT RAISE(ABORT, 'sightings are refused here'); END"
+        )
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    writer = start("writer", "--broker", broker, "--db", str(db), "--tries", "2",
+                   log=logs / "writer.out")  # fmt: skip
+    worker = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w"),
+                   log=logs / "worker.out")  # fmt: skip
+    try:
+        once = subprocess.run(
+            [*scheduler_command(sites_file, db, *FAST), "--broker", broker, "--once",
+             "linjiang-news"],
+            capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+    finally:
+        stop(worker, writer)
+    writer_log = (logs / "writer.out").read_text()
+    assert once.returncode == 1, once.stderr + writer_log
+    assert "crawled but not written: IntegrityError: sightings are refused here" in once.stderr
+    assert "--replay" in once.stderr
+    # one line a try, no traceback, no job state in the writer's log
+    assert writer_log.count("cannot write its result (try 1 of 2)") == 1, writer_log
+    assert "not written after 2 tries" in writer_log and "Traceback" not in writer_log
+    failed = rows(db, "SELECT * FROM failed_jobs")
+    assert len(failed) == 1 and failed[0]["sites"] == "linjiang-news" and failed[0]["tries"] == 2
+    assert rows(db, "SELECT * FROM crawl_runs") == [], "nothing of the job was half-written"
+    assert redis.Redis.from_url(broker).get(site_key("linjiang-news")) is None, "site released"
+    kept = Path(failed[0]["kept"])
+    assert kept.parent == tmp_path / "failed-jobs"
+    # still refused: said in one line, and the result stays kept
+    again = run_crawler("writer", "--replay", str(kept), "--db", str(db))
+    assert again.returncode == 1 and "still cannot be written" in again.stderr
+    with Archive(db) as archive:
+        archive.db.execute("DROP TRIGGER refuse")
+    replayed = run_crawler("writer", "--replay", str(kept), "--db", str(db))
+    assert replayed.returncode == 0, replayed.stderr
+    assert "written as run" in replayed.stdout
+    assert archive_contents(db) == archive_contents(local)
+    assert rows(db, "SELECT replayed_at IS NOT NULL AS done FROM failed_jobs") == [{"done": 1}]
+    twice = run_crawler("writer", "--replay", str(kept), "--db", str(db))
+    assert twice.returncode == 0 and archive_contents(db) == archive_contents(local)
+    assert len(rows(db, "SELECT id FROM crawl_runs")) == 1, "written once"
+
+
+def test_the_scheduler_says_what_a_job_waits_for_and_gives_up_without_a_writer(
+    tmp_path: Path, sample_web, sites_file: Path, broker: str
+):
+    db = tmp_path / "archive.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    worker = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w"),
+                   log=logs / "worker.out")  # fmt: skip
+    try:
+        once = subprocess.run(
+            [*scheduler_command(sites_file, db, *FAST), "--broker", broker, "--once",
+             "--result-wait", "6", "linjiang-news"],
+            capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+    finally:
+        stop(worker)
+    assert once.returncode == 1, once.stderr
+    assert "its result has waited" in once.stderr and "crawler writer --broker" in once.stderr
+    assert "given up after" in once.stderr and "sites released" in once.stderr
+
+
+def test_a_stopped_worker_hands_its_job_back_at_once_in_one_line(
+    tmp_path: Path, sample_web, sites_file: Path, broker: str
+):
+    yunxi = sample_web["yunxi-gov"]
+    for path in [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]:
+        yunxi.routes[path] = slow(yunxi.routes[path], 0.5)
+    db = tmp_path / "archive.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    writer = start("writer", "--broker", broker, "--db", str(db), log=logs / "writer.out")
+    first = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w1"),
+                  log=logs / "worker1.out")  # fmt: skip
+    scheduler = subprocess.Popen(
+        [*scheduler_command(sites_file, db, *FAST), "--broker", broker, "--once", "yunxi-gov"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    second = None
+    try:
+        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 90)
+        stop(first)
+        stopped = time.monotonic()
+        second = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w2"),
+                       log=logs / "worker2.out")  # fmt: skip
+        assert wait_for(lambda: "crawling" in (logs / "worker2.out").read_text(), 60)
+        taken_after = time.monotonic() - stopped
+        output, _ = scheduler.communicate(timeout=240)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+        stop(*[p for p in (second, writer) if p is not None])
+    assert scheduler.returncode == 0, output
+    log = (logs / "worker1.out").read_text()
+    assert first.returncode == 0 and log.count("handed back to the queue") == 1, log
+    assert "ERROR" not in log and "Traceback" not in log and "known_articles" not in log, log
+    assert taken_after < 15, "the job went back at once, not after a retry backoff"
+    assert rows(db, "SELECT status FROM crawl_runs") == [{"status": "ok"}]

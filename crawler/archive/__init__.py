@@ -8,7 +8,8 @@ sighting, land together or not at all.
 Rooms: core.py (opening a file, errors), schema.py (migrations), records.py (the row types),
 runs.py (run lifecycle), pages.py (pages, documents, sightings, failures), families.py (reposts),
 state.py (reading: crawl state, summaries for the command line), reprocessing.py (reading
-stored responses again).
+stored responses again), jobs.py (runs crawled by workers, failed jobs), journal.py (a crawl's
+writes as a file, replayed by the writer).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from crawler.archive.core import (
     refuse_foreign_database,
     utcnow,
 )
+from crawler.archive.jobs import Jobs
 from crawler.archive.pages import BACKOFF_ERRORS, Pages, retry_after
 from crawler.archive.records import (
     DocumentRecord,
@@ -61,7 +63,7 @@ __all__ = [
 ]
 
 
-class Archive(Runs, Pages, Reads, Reprocessing):
+class Archive(Runs, Pages, Reads, Reprocessing, Jobs):
     """An open archive.db. Create one per process; it holds the single writing connection."""
 
     def __init__(self, path: str | Path, busy_timeout: float = 60.0):

@@ -297,3 +297,15 @@ def m011_site_outcomes(db: sqlite_utils.Database) -> None:
             "r.status != 'running' AND COALESCE(s.status, r.status) != 'interrupted'",
         )
     )
+
+
+@migrations()
+def m012_failed_jobs(db: sqlite_utils.Database) -> None:
+    # A worker's result that the writer could not write after its tries (crawler writer): kept on
+    # disk with the error, its sites released; `crawler writer --replay` writes it once fixed.
+    db.execute(
+        """CREATE TABLE failed_jobs (
+            job_id TEXT PRIMARY KEY, sites TEXT, worker TEXT, started TEXT, finished TEXT,
+            tries INTEGER NOT NULL, error TEXT NOT NULL, kept TEXT NOT NULL, failed_at TEXT NOT NULL,
+            replayed_at TEXT, run_id INTEGER REFERENCES crawl_runs(id))"""
+    )

@@ -214,6 +214,14 @@ def check_site_command(
     type=float,
     help="With --broker: seconds without a heartbeat after which a worker counts as dead.",
 )
+@click.option(
+    "--result-wait",
+    default=600.0,
+    show_default=True,
+    type=float,
+    help="With --broker: seconds a crawled job's result may wait for `crawler writer` before its "
+    "sites are released and the crawl reported as not written.",
+)
 @click.option("--list", "list_only", is_flag=True, help="Print each site's next run and exit.")
 @click.option(
     "--once",
@@ -235,6 +243,7 @@ def schedule(
     timezone: str,
     broker_url: str | None,
     dead_after: float,
+    result_wait: float,
     list_only: bool,
     once: bool,
 ) -> None:
@@ -263,6 +272,7 @@ def schedule(
         timezone=timezone,
         broker=broker_url,
         dead_after=dead_after,
+        result_wait=result_wait,
         list_only=list_only,
         once=list(once_sites) if once else None,
     )

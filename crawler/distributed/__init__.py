@@ -5,7 +5,7 @@
   Redis by its hash). A site is in one job at a time: a Redis lock per site, taken when the job
   is sent and given back when its result is in the archive.
 - Workers (``crawler worker --broker …``, any number of machines, no shared disk) crawl a job's
-  sites into a journal (crawler/journal.py) and WARC files in a folder of their own, and send
+  sites into a journal (crawler/archive/journal.py) and WARC files in a folder of their own, and send
   the result back: the files as one blob in Redis, and a message on the ``results`` queue.
 - One writer (``crawler writer --broker … --db archive.db``) owns archive.db: it replays each
   result in one transaction, once per job, moves the WARC files beside the archive and tells the

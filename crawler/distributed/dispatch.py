@@ -18,23 +18,30 @@ from crawler.distributed.queue import (
     put_registry,
     release_sites,
     site_key,
+    state_key,
+    status_key,
 )
 
 logger = logging.getLogger("crawler.scheduler")
 
 
+REPORT_EVERY_S = 60.0  # while the scheduler waits for a job, it says what for this often
+
+
 class Dispatcher:
     """Sends crawls to workers through the broker at ``url``."""
 
-    def __init__(self, url: str, dead_after: float):
+    def __init__(self, url: str, dead_after: float, result_wait: float = 600.0):
         self.url = url
         self.dead_after = dead_after
+        self.result_wait = result_wait
         self.broker = make_broker(url, dead_after)
         self.actors = declare(self.broker)
 
     def __call__(self, site_ids: list[str], config: dict) -> int:
         """Send one crawl of the sites as a job and wait for its run in the archive; the run's
-        exit code as `crawler crawl` would give it (0 ok, 1 not ok, 3 every site busy)."""
+        exit code as `crawler crawl` would give it (0 ok, 1 not ok or not written, 3 every site
+        busy)."""
         crawl = CrawlConfig(**config)
         client = self.broker.client
         job_id = uuid.uuid4().hex
@@ -56,30 +63,76 @@ class Dispatcher:
             "job_id": job_id,
             "site_ids": taken,
             "registry": put_registry(client, Path(crawl.sites_path).read_text("utf-8")),
-            "state": {site_id: site.as_json() for site_id, site in state.items()},
             "overrides": list(crawl.overrides),
             "time_limit": crawl.time_limit,
             "grace": crawl.grace,
         }
+        client.set(
+            state_key(job_id),
+            json.dumps({site_id: site.as_json() for site_id, site in state.items()}),
+            ex=lock_for,
+        )
         self.actors.crawl.send(job)
         label = ", ".join(taken) if len(taken) <= 5 else f"{len(taken)} sites"
         logger.info("crawl %s: sent as job %s to %s", label, job_id, self.url)
         started = time.monotonic()
-        deadline = started + lock_for
-        while time.monotonic() < deadline:
+        limits = {
+            # no worker took it: the site lock's life, after which another job may take the sites
+            "queued": lock_for,
+            # a worker crawls it: its time limit, and a dead worker's job moving to another
+            "crawling": crawl.time_limit + crawl.grace + 4 * self.dead_after,
+            "sent": self.result_wait,  # crawled: the writer should write it within this
+        }
+        phase, phase_status, phase_since, reported = "queued", None, started, started
+        while True:
             done = client.get(done_key(job_id))
             if done is not None:
                 break
+            status = client.get(status_key(job_id))
+            if status != phase_status:  # a worker took it, sent it, or another took it over
+                phase_status, phase_since = status, time.monotonic()
+                phase = json.loads(status)["phase"] if status else "queued"
+            now = time.monotonic()
+            waiting = self._waiting_for(job_id, phase, phase_status, now - phase_since, crawl)
+            if now - phase_since > limits[phase]:
+                release_sites(client, taken, job_id)
+                logger.error("crawl %s: given up after %.0f s: %s; sites released",
+                             label, now - started, waiting)  # fmt: skip
+                return 1
+            if now - reported >= min(REPORT_EVERY_S, max(limits[phase] / 4, 1.0)):
+                logger.info("crawl %s: waiting: %s", label, waiting)
+                reported = now
             if stopping.wait(1.0):
                 # The job stays on the queue and its result is still ingested by the writer.
                 logger.info("crawl %s: the scheduler stops; job %s goes on", label, job_id)
                 return -1
-        else:
-            release_sites(client, taken, job_id)
-            logger.error("crawl %s: job %s got no result in %.0f s", label, job_id, lock_for)
-            return -1
         outcome = json.loads(done)
+        if outcome.get("run_id") is None:
+            kept = outcome.get("kept")
+            logger.error(
+                "crawl %s: job %s was crawled but not written: %s%s", label, job_id,
+                outcome.get("error"),
+                f"; kept in {kept} (`crawler writer --replay {kept} --db {crawl.db_path}`)"
+                if kept else "",
+            )  # fmt: skip
+            return 1
         with Archive(crawl.db_path) as archive:
             run = archive.run(outcome["run_id"])
             report_run(archive, run, time.monotonic() - started, run["exit_code"])
         return 0 if run["status"] == "ok" else 1
+
+    def _waiting_for(self, job_id: str, phase: str, status: bytes | None, took: float,
+                     crawl: CrawlConfig) -> str:  # fmt: skip
+        """What a job waits for, in words."""
+        if phase == "queued":
+            return (
+                f"job {job_id} has waited {took:.0f} s on the queue for a worker (is `crawler "
+                f"worker --broker {self.url}` running?)"
+            )
+        worker = json.loads(status)["worker"]
+        if phase == "crawling":
+            return f"job {job_id} has been crawling on worker {worker} for {took:.0f} s"
+        return (
+            f"job {job_id} was crawled by {worker}; its result has waited {took:.0f} s for the "
+            f"writer (is `crawler writer --broker {self.url} --db {crawl.db_path}` running?)"
+        )

@@ -68,7 +68,8 @@ def declare(broker: RedisBroker) -> Actors:
         ),
         dramatiq.actor(
             ingest, broker=broker, actor_name="ingest", queue_name=RESULTS_QUEUE,
-            max_retries=10, time_limit=ACTOR_TIME_LIMIT_MS,
+            # the writer counts its own tries and keeps a result aside after them (writer.py)
+            max_retries=1000, time_limit=ACTOR_TIME_LIMIT_MS,
         ),
     )  # fmt: skip
 
@@ -79,6 +80,22 @@ def site_key(site_id: str) -> str:
 
 def result_key(job_id: str) -> str:
     return f"{PREFIX}:result:{job_id}"
+
+
+def state_key(job_id: str) -> str:
+    """The sites' state a job crawls from: kept in Redis beside the job, so that the message (and
+    any log line that names it) stays a few hundred bytes."""
+    return f"{PREFIX}:state:{job_id}"
+
+
+def status_key(job_id: str) -> str:
+    """Where a job is: taken by a worker, crawled and sent; the scheduler says so while it waits."""
+    return f"{PREFIX}:status:{job_id}"
+
+
+def attempts_key(job_id: str) -> str:
+    """How many times the writer tried to write a job's result."""
+    return f"{PREFIX}:attempts:{job_id}"
 
 
 def done_key(job_id: str) -> str:

@@ -29,6 +29,8 @@ from crawler.distributed.queue import (
     make_broker,
     registry_key,
     result_key,
+    state_key,
+    status_key,
     worker_name,
 )
 from crawler.runner import PARENT_ENV, crawl_command
@@ -46,13 +48,10 @@ class WorkerContext:
     stopping: threading.Event
     crawls: dict[str, subprocess.Popen]
     lock: threading.Lock
+    paused: threading.Event  # the worker takes no more jobs: handing one back is safe
 
 
 _context: WorkerContext | None = None
-
-
-class HandedBack(RuntimeError):
-    """The worker is stopping: the job goes back on the queue for another worker."""
 
 
 def crawl_job(job: dict) -> None:
@@ -60,9 +59,10 @@ def crawl_job(job: dict) -> None:
     context = _context
     if context is None:
         raise RuntimeError("crawl jobs run in `crawler worker`")
-    if context.stopping.is_set():
-        raise HandedBack("the worker is stopping")
     job_id, site_ids = job["job_id"], job["site_ids"]
+    if context.stopping.is_set():
+        _hand_back(context, job, "the worker is stopping")
+        return
     folder = context.work_dir / job_id
     shutil.rmtree(folder, ignore_errors=True)  # what a killed try of this job left here
     (folder / "warc").mkdir(parents=True)
@@ -71,7 +71,10 @@ def crawl_job(job: dict) -> None:
     if registry is None:
         raise RuntimeError(f"job {job_id}: its registry {job['registry']} is not in Redis")
     (folder / "sites.toml").write_bytes(registry)
-    (folder / "state.json").write_text(json.dumps(job["state"], ensure_ascii=False), "utf-8")
+    state = client.get(state_key(job_id))
+    if state is None:  # sent by an older scheduler, with the state in the message
+        state = json.dumps(job.get("state", {}), ensure_ascii=False).encode("utf-8")
+    (folder / "state.json").write_bytes(state)
     overrides = [
         "LOG_LEVEL=INFO", *job.get("overrides", []),
         f"LOG_FILE={folder / 'crawl.log'}",
@@ -83,6 +86,7 @@ def crawl_job(job: dict) -> None:
     command = crawl_command(folder / "sites.toml", folder / "unused.db", overrides, site_ids)
     started = utcnow()
     logger.info("job %s: crawling %s", job_id, ", ".join(site_ids))
+    _status(client, job_id, "crawling", context.name)
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
     with open(folder / "crawl.out", "ab") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -96,7 +100,8 @@ def crawl_job(job: dict) -> None:
     end = "timed out" if timed_out else None
     if context.stopping.is_set() and end is None:
         shutil.rmtree(folder, ignore_errors=True)
-        raise HandedBack(f"job {job_id}: the worker stopped its crawl; another worker takes it")
+        _hand_back(context, job, "the worker stopped its crawl")
+        return
     recover_open_files(folder / "warc")
     key = result_key(job_id)
     client.set(key, _pack(folder), ex=RESULT_TTL)
@@ -107,8 +112,26 @@ def crawl_job(job: dict) -> None:
             "exit_code": code, "end": end, "result_key": key,
         }
     )  # fmt: skip
+    _status(client, job_id, "sent", context.name)
     shutil.rmtree(folder, ignore_errors=True)
     logger.info("job %s: crawled (exit %s), result sent", job_id, code)
+
+
+def _hand_back(context: WorkerContext, job: dict, why: str) -> None:
+    """Put a job back on the queue at once for another worker (the message this worker took is
+    done with): one line, not an error."""
+    context.paused.wait(15)
+    context.actors.crawl.send(job)
+    context.broker.client.delete(status_key(job["job_id"]))
+    logger.info("job %s: handed back to the queue (%s)", job["job_id"], why)
+
+
+def _status(client, job_id: str, phase: str, worker: str) -> None:
+    client.set(
+        status_key(job_id),
+        json.dumps({"phase": phase, "worker": worker, "since": time.time()}),
+        ex=RESULT_TTL,
+    )
 
 
 def _pack(folder: Path) -> bytes:
@@ -134,7 +157,9 @@ def run_worker(
     folder = Path(work_dir) if work_dir else Path(tempfile.gettempdir()) / "summary-archive-worker"
     folder.mkdir(parents=True, exist_ok=True)
     stopping = threading.Event()
-    _context = WorkerContext(broker, actors, folder, worker_name(), stopping, {}, threading.Lock())
+    _context = WorkerContext(
+        broker, actors, folder, worker_name(), stopping, {}, threading.Lock(), threading.Event()
+    )
     worker = dramatiq.Worker(broker, queues={CRAWL_QUEUE}, worker_threads=threads)
     # A job is minutes of crawling: a worker takes only what it crawls now, so that a job waits
     # for the first free worker anywhere instead of behind this one's running jobs.
@@ -152,6 +177,12 @@ def run_worker(
         running = list(_context.crawls.values())
     for process in running:
         process.send_signal(signal.SIGTERM)
+    # Take no more jobs before handing any back, so that they go to another worker, not here.
+    for consumer in worker.consumers.values():
+        consumer.pause()
+    for consumer in worker.consumers.values():
+        consumer.paused_event.wait(10)
+    _context.paused.set()
     deadline = time.monotonic() + 60
     while any(p.poll() is None for p in running) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -2,7 +2,13 @@
 on the ``results`` queue is replayed in one transaction, once per job (a job crawled twice, or a
 result sent twice, changes nothing the second time); its WARC files go into the archive's WARC
 folder and its log into logs/workers/; then the sites' locks are given back and the scheduler
-is told the job is done."""
+is told the job is done.
+
+A result that cannot be written (a journal the archive rejects, a full disk) is tried ``tries``
+times with a growing pause; then it is kept on disk (failed-jobs/<job id>/ beside the archive),
+recorded in the failed_jobs table, its sites are released and the scheduler is told. `crawler
+writer --replay FOLDER` writes it once the cause is fixed.
+"""
 
 from __future__ import annotations
 
@@ -18,20 +24,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dramatiq
+from dramatiq.errors import Retry
 
 from crawler.archive import Archive
+from crawler.archive.journal import replay
 from crawler.distributed.queue import (
     RESULTS_QUEUE,
+    attempts_key,
     declare,
     done_key,
     make_broker,
     registry_key,
     release_sites,
 )
-from crawler.journal import replay
 from crawler.sites import load_sites
 
 logger = logging.getLogger("crawler.writer")
+
+DEFAULT_TRIES = 5
+FIRST_PAUSE_S = 2.0  # before the second try; doubled for each try after it, at most MAX_PAUSE_S
+MAX_PAUSE_S = 120.0
+FAILED_FOLDER = "failed-jobs"
 
 
 @dataclass
@@ -40,12 +53,56 @@ class WriterContext:
     db_path: Path
     warc_dir: Path
     log_dir: Path
+    tries: int = DEFAULT_TRIES
 
 
 _context: WriterContext | None = None
 
 
+def write_result(
+    db_path: Path, blob: bytes, job: dict, registry_text: bytes | None, warc_dir: Path,
+    log_dir: Path,
+) -> tuple[int, str]:  # fmt: skip
+    """Write one job's result (the worker's tar.gz) into the archive: WARC files, the log, then
+    the journal's replay in one transaction. Returns (run id, status)."""
+    job_id = job["job_id"]
+    with tempfile.TemporaryDirectory(prefix="ingest-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
+            tar.extractall(folder, filter="data")
+        folder = Path(folder)
+        warc_dir.mkdir(parents=True, exist_ok=True)
+        for path in sorted((folder / "warc").glob("*.warc.gz")):
+            shutil.copyfile(path, warc_dir / path.name)
+        log_path = log_dir / f"crawl-{job_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("wb") as log:
+            for name in ("crawl.log", "crawl.out"):
+                if (folder / name).exists():
+                    log.write((folder / name).read_bytes())
+        journal = folder / "journal.jsonl"
+        lines = journal.read_text("utf-8").splitlines() if journal.exists() else []
+        with Archive(db_path) as archive:
+            if registry_text is not None:
+                registry = folder / "sites.toml"
+                registry.write_bytes(registry_text)
+                wanted = set(job["site_ids"])
+                archive.register_sites(s for s in load_sites(registry) if s.id in wanted)
+            run_id = replay(
+                archive,
+                lines,
+                {
+                    "job_id": job_id, "worker": job["worker"],
+                    "sites": " ".join(job["site_ids"]), "started": job["started"],
+                    "finished": job["finished"], "log_path": str(log_path),
+                    "exit_code": job["exit_code"],
+                },
+                end=job.get("end") or (None if job["exit_code"] == 0 else "failed"),
+            )  # fmt: skip
+            return run_id, archive.run(run_id)["status"]
+
+
 def ingest_result(result: dict) -> None:
+    """The `ingest` actor's work: write one result, or after its tries keep it aside."""
     context = _context
     if context is None:
         raise RuntimeError("results are ingested by `crawler writer`")
@@ -54,80 +111,110 @@ def ingest_result(result: dict) -> None:
     blob = client.get(result["result_key"])
     if blob is None:
         with Archive(context.db_path) as archive:
-            known = archive.db.execute(
-                "SELECT id, status FROM crawl_runs WHERE job_id = ?", [job_id]
-            ).fetchone()
-        if known is None:
-            raise RuntimeError(f"job {job_id}: its result is not in Redis (expired or lost)")
-        _done(client, result, known[0], known[1])  # ingested before; said again
+            known = archive.job_run(job_id)
+            failed = archive.failed_job(job_id)
+        if known is not None:
+            _done(client, result, {"run_id": known["id"], "status": known["status"]})
+            return  # ingested before; said again
+        if failed is not None:
+            return  # kept aside before
+        logger.error(
+            "job %s: its result is not in Redis (expired or lost); nothing to write", job_id
+        )
+        _done(client, result, {"run_id": None, "status": "failed", "error": "result lost"})
         return
-    with tempfile.TemporaryDirectory(prefix="ingest-") as folder:
-        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
-            tar.extractall(folder, filter="data")
-        folder = Path(folder)
-        context.warc_dir.mkdir(parents=True, exist_ok=True)
-        for path in sorted((folder / "warc").glob("*.warc.gz")):
-            shutil.copyfile(path, context.warc_dir / path.name)
-        log_path = context.log_dir / f"crawl-{job_id}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("wb") as log:
-            for name in ("crawl.log", "crawl.out"):
-                if (folder / name).exists():
-                    log.write((folder / name).read_bytes())
-        journal = folder / "journal.jsonl"
-        lines = journal.read_text("utf-8").splitlines() if journal.exists() else []
-        registry_text = client.get(registry_key(result["registry"]))
-        with Archive(context.db_path) as archive:
-            if registry_text is not None:
-                registry = folder / "sites.toml"
-                registry.write_bytes(registry_text)
-                wanted = set(result["site_ids"])
-                archive.register_sites(s for s in load_sites(registry) if s.id in wanted)
-            run_id = replay(
-                archive,
-                lines,
-                {
-                    "job_id": job_id, "worker": result["worker"],
-                    "sites": " ".join(result["site_ids"]), "started": result["started"],
-                    "finished": result["finished"], "log_path": str(log_path),
-                    "exit_code": result["exit_code"],
-                },
-                end=result.get("end") or (None if result["exit_code"] == 0 else "failed"),
+    registry_text = client.get(registry_key(result["registry"]))
+    try:
+        run_id, status = write_result(
+            context.db_path, blob, result, registry_text, context.warc_dir, context.log_dir
+        )
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the result is kept, not lost
+        error = f"{type(exc).__name__}: {exc}"
+        tries = client.incr(attempts_key(job_id))
+        client.expire(attempts_key(job_id), 30 * 24 * 3600)
+        if tries < context.tries:
+            pause = min(FIRST_PAUSE_S * 2 ** (tries - 1), MAX_PAUSE_S)
+            logger.error(
+                "job %s: cannot write its result (try %d of %d): %s; trying again in %.0f s",
+                job_id, tries, context.tries, error, pause,
             )  # fmt: skip
-            status = archive.run(run_id)["status"]
-    _done(client, result, run_id, status)
-    client.delete(result["result_key"])
+            raise Retry(error, delay=int(pause * 1000)) from exc
+        kept = keep_aside(context.db_path, blob, result, registry_text)
+        with Archive(context.db_path) as archive:
+            archive.record_failed_job(result, tries, error, str(kept))
+        logger.error(
+            "job %s: not written after %d tries (%s); kept in %s, sites %s released; "
+            "`crawler writer --replay %s --db %s` writes it once the cause is fixed",
+            job_id, tries, error, kept, ", ".join(result["site_ids"]), kept, context.db_path,
+        )  # fmt: skip
+        _done(client, result, {"run_id": None, "status": "failed", "error": error,
+                               "kept": str(kept)})  # fmt: skip
+        client.delete(result["result_key"], attempts_key(job_id))
+        return
+    _done(client, result, {"run_id": run_id, "status": status})
+    client.delete(result["result_key"], attempts_key(job_id))
     logger.info("job %s: run %s %s from %s", job_id, run_id, status, result["worker"])
 
 
-def _done(client, result: dict, run_id: int, status: str) -> None:
-    release_sites(client, result["site_ids"], result["job_id"])
-    client.set(
-        done_key(result["job_id"]),
-        json.dumps({"run_id": run_id, "status": status}),
-        ex=24 * 3600,
+def keep_aside(db_path: Path, blob: bytes, job: dict, registry_text: bytes | None) -> Path:
+    """A result the writer could not write, on disk beside the archive: the worker's tar.gz, the
+    job's message and the registry it was crawled with."""
+    folder = db_path.parent / FAILED_FOLDER / job["job_id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "result.tar.gz").write_bytes(blob)
+    (folder / "job.json").write_text(json.dumps(job, ensure_ascii=False, indent=1), "utf-8")
+    if registry_text is not None:
+        (folder / "sites.toml").write_bytes(registry_text)
+    return folder
+
+
+def replay_kept(folder: Path, db_path: Path, warc_dir: Path, log_dir: Path) -> tuple[int, str]:
+    """Write a result kept aside by :func:`keep_aside` (crawler writer --replay)."""
+    job = json.loads((folder / "job.json").read_text("utf-8"))
+    registry = folder / "sites.toml"
+    run_id, status = write_result(
+        db_path,
+        (folder / "result.tar.gz").read_bytes(),
+        job,
+        registry.read_bytes() if registry.exists() else None,
+        warc_dir,
+        log_dir,
     )
+    with Archive(db_path) as archive:
+        archive.mark_job_replayed(job["job_id"], run_id)
+    return run_id, status
 
 
-def run_writer(
-    broker_url: str, db_path: str, warc_dir: str | None, log_dir: str | None, dead_after: float
-) -> int:  # pragma: no cover - run as a process by the tests
-    """Ingest results until SIGTERM/SIGINT; the exit code."""
-    global _context
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+def _done(client, result: dict, outcome: dict) -> None:
+    release_sites(client, result["site_ids"], result["job_id"])
+    client.set(done_key(result["job_id"]), json.dumps(outcome), ex=24 * 3600)
+
+
+def writer_folders(db_path: str, warc_dir: str | None, log_dir: str | None) -> tuple[Path, ...]:
+    """The archive, its WARC folder and the workers' log folder, as the writer uses them."""
     from crawler.warc import warc_dir_for
 
     db = Path(db_path).resolve()
-    with Archive(db):  # created or migrated, and proved a usable archive, before any job
-        pass
-    broker = make_broker(broker_url, dead_after)
-    declare(broker)
-    _context = WriterContext(
-        broker,
+    return (
         db,
         Path(warc_dir) if warc_dir else warc_dir_for(db),
         Path(log_dir) if log_dir else db.parent / "logs" / "workers",
     )
+
+
+def run_writer(
+    broker_url: str, db_path: str, warc_dir: str | None, log_dir: str | None, dead_after: float,
+    tries: int = DEFAULT_TRIES,
+) -> int:  # pragma: no cover - run as a process by the tests  # fmt: skip
+    """Ingest results until SIGTERM/SIGINT; the exit code."""
+    global _context
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    db, warc, logs = writer_folders(db_path, warc_dir, log_dir)
+    with Archive(db):  # created or migrated, and proved a usable archive, before any job
+        pass
+    broker = make_broker(broker_url, dead_after)
+    declare(broker)
+    _context = WriterContext(broker, db, warc, logs, tries)
     # One thread: archive.db has one writer, and results are written in the order they come.
     worker = dramatiq.Worker(broker, queues={RESULTS_QUEUE}, worker_threads=1)
     worker.start()
