@@ -2,7 +2,7 @@
 
     python scheduler.py [--sites sites.toml] [--db archive.db] [--list] [--once [SITE_ID ...]]
 
-The same command as `crawler schedule` (see `python scheduler.py --help`, crawler/scheduling.py
+The same command as `crawler schedule` (see `python scheduler.py --help`, crawler/schedule/service.py
 and the README section "Running as a service").
 """
 

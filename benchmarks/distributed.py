@@ -59,7 +59,7 @@ def measure(workers: int, sites: int, per_job: int, threads: int) -> dict:
         url = f"redis://127.0.0.1:{port}/0"
         registry, db = folder / "sites.toml", folder / "archive.db"
         web = subprocess.Popen(
-            [sys.executable, "-m", "crawler.demo.generated", "--sites", str(sites),
+            [sys.executable, "-m", "crawler", "sample-web", "--sites", str(sites),
              "--articles", str(ARTICLES), "--registry", str(registry)],
             stdout=subprocess.PIPE, text=True, cwd=ROOT,
         )  # fmt: skip

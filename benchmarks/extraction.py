@@ -29,8 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.decode import charset_from_content_type, decode_html
 from crawler.extract import extract_page
+from crawler.extract.decode import charset_from_content_type, decode_html
 
 SET = Path(__file__).resolve().parent.parent / "tests" / "extraction"
 REALPAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "realpages"

@@ -62,7 +62,7 @@ def measure(count: int, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         registry, db = Path(folder) / "sites.toml", Path(folder) / "archive.db"
         server = subprocess.Popen(
-            [sys.executable, "-m", "crawler.demo.generated", "--sites", str(count),
+            [sys.executable, "-m", "crawler", "sample-web", "--sites", str(count),
              "--articles", str(ARTICLES), "--registry", str(registry)],
             stdout=subprocess.PIPE, text=True, cwd=ROOT,
         )  # fmt: skip

@@ -104,7 +104,7 @@ def real_pages() -> None:
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from crawler.warc import exchange_records
+    from crawler.crawl.warc import exchange_records
 
     folder = Path(__file__).resolve().parent.parent.parent / "shared" / "realpages" / "pages"
     if not folder.exists():

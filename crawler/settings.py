@@ -54,26 +54,26 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.SiteScopeMiddleware": 50,
-    "crawler.crawlstate.BlockedSiteMiddleware": 55,
-    "crawler.crawlstate.ConditionalRequestMiddleware": 60,
+    "crawler.crawl.middlewares.SiteScopeMiddleware": 50,
+    "crawler.crawl.state.BlockedSiteMiddleware": 55,
+    "crawler.crawl.state.ConditionalRequestMiddleware": 60,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.RobotsTxtRefusalMiddleware": 100,
+    "crawler.crawl.middlewares.RobotsTxtRefusalMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.MetaRefreshLimitMiddleware": 580,
+    "crawler.crawl.middlewares.MetaRefreshLimitMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.middlewares.RedirectLimitMiddleware": 600,
+    "crawler.crawl.middlewares.RedirectLimitMiddleware": 600,
     # Next to the downloader: it sees each response as it came, before decompression.
-    "crawler.warc.WarcMiddleware": 950,
+    "crawler.crawl.warc.WarcMiddleware": 950,
 }
 
 # One concern per pipeline, in this order.
 ITEM_PIPELINES = {
-    "crawler.pipelines.ClassifyPipeline": 100,
-    "crawler.pipelines.FingerprintPipeline": 200,
-    "crawler.pipelines.ArchivePipeline": 900,
+    "crawler.crawl.pipelines.ClassifyPipeline": 100,
+    "crawler.crawl.pipelines.FingerprintPipeline": 200,
+    "crawler.crawl.pipelines.ArchivePipeline": 900,
 }
 
 # Where the archive lives; `crawler crawl --db` sets it.
@@ -86,7 +86,7 @@ ARCHIVE_RETRY_AFTER_DAYS = 1.0
 ARCHIVE_RETRY_AFTER_MAX_DAYS = 32.0
 # After this many anti-bot answers (403, 412, 429, 521, ...) a site gets no more requests this run.
 ARCHIVE_BLOCKED_LIMIT = 3
-# Keep every response as WARC (crawler/warc.py) in ARCHIVE_WARC_DIR, by default
+# Keep every response as WARC (crawler/crawl/warc.py) in ARCHIVE_WARC_DIR, by default
 # `<archive stem>-warc/` beside the archive, in files rolled at ARCHIVE_WARC_MAX_BYTES.
 ARCHIVE_WARC = True
 ARCHIVE_WARC_DIR = ""

@@ -6,7 +6,7 @@ from conftest import needs_shared, seed_files
 
 from crawler.classify import classify, refine_region, review_year
 from crawler.demo.sites import load_articles
-from crawler.sites import SitesError, parse_sites
+from crawler.registry.sites import SitesError, parse_sites
 
 ARTICLES = list(load_articles().values())
 

@@ -12,11 +12,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 
 from crawler.archive import ListPageState, SiteState
-from crawler.crawlstate import BlockedSiteMiddleware, ConditionalRequestMiddleware, CrawlState
-from crawler.failures import RobotsForbidden, SiteGivenUp, TooManyRedirects, describe_failure
+from crawler.crawl.failures import RobotsForbidden, SiteGivenUp, TooManyRedirects, describe_failure
+from crawler.crawl.state import BlockedSiteMiddleware, ConditionalRequestMiddleware, CrawlState
+from crawler.discovery.links import LinkKind
 from crawler.families import hanweb, trs
-from crawler.links import LinkKind
-from crawler.sites import Site
+from crawler.registry.sites import Site
 
 SITE = Site(
     id="qingshan",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from conftest import FAST, placed_articles, rows, run_crawler
 
+from crawler.crawl.runner import crawl_command
 from crawler.demo.sites import load_articles
 from crawler.fingerprint import content_hash, normalise
-from crawler.runner import crawl_command
 
 ARTICLES = load_articles()
 ARTICLES = {key: a for key, a in ARTICLES.items() if not a.later}  # those on the sample web

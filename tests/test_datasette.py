@@ -16,8 +16,8 @@ from pathlib import Path
 from datasette.app import Datasette
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
+from crawler.datasette.serve import metadata_for
 from crawler.fingerprint import content_hash
-from crawler.serve import metadata_for
 
 
 def get(db: Path, path: str):
@@ -198,7 +198,7 @@ def test_canned_queries(crawled: Path):
 def test_no_writable_canned_queries_and_sql_can_be_turned_off(crawled: Path, tmp_path: Path):
     metadata = metadata_for(crawled)
     assert not any(q.get("write") for q in metadata["databases"]["archive"]["queries"].values())
-    from crawler.serve import datasette_command
+    from crawler.datasette.serve import datasette_command
 
     command = datasette_command(crawled, "127.0.0.1", 8001, tmp_path / "m.json", allow_sql=False)
     assert command[command.index("default_allow_sql") + 1] == "off"

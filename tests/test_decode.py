@@ -1,4 +1,4 @@
-from crawler.decode import canonical_encoding, decode_html
+from crawler.extract.decode import canonical_encoding, decode_html
 
 TEXT = "凝心聚力谋发展，团结奋斗谱新篇：堃祎昇"  # the last three are outside GB2312
 

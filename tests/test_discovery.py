@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery import discover
+from crawler.discovery.links import LinkKind, page_number
+from crawler.discovery.reader import discover
 from crawler.extract import parse_html
-from crawler.links import LinkKind, page_number
-from crawler.sites import parse_sites
+from crawler.registry.sites import parse_sites
 
 SITE = parse_sites(
     '[[site]]\nid = "s"\nname = "S"\nregion = "R"\nstart_urls = ["http://www.example.gov.cn/"]\n'

@@ -212,7 +212,7 @@ def test_a_result_replayed_twice_or_a_job_crawled_twice_adds_nothing(
 ):
     from crawler.archive import Archive
     from crawler.archive.journal import replay
-    from crawler.sites import load_sites
+    from crawler.registry.sites import load_sites
 
     journal = tmp_path / "journal.jsonl"
     (tmp_path / "state.json").write_text("{}", "utf-8")  # nothing crawled before

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from crawler.decode import decode_html
 from crawler.extract import clean_body_lines, extract_page
+from crawler.extract.decode import decode_html
 
 LEAD = "今年以来，全县统一战线坚持大团结大联合，凝聚各方力量推动高质量发展。"
 MORE = "全县各民主党派、工商联和无党派人士围绕中心、服务大局，积极建言献策，成效明显。"

@@ -14,9 +14,9 @@ from conftest import FAST, needs_shared, rows, run_crawler, seed_files
 from datasette.app import Datasette
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
+from crawler.datasette.serve import metadata_for
 from crawler.demo.sites import load_articles, swap_punctuation_width
 from crawler.fingerprint import FAMILY_CONTAINMENT, containment, content_hash, shingles
-from crawler.serve import metadata_for
 
 LABELLED = Path(__file__).parent / "labelled"
 

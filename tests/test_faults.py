@@ -18,10 +18,10 @@ from conftest import FAST, rows, run_crawler
 from datasette.app import Datasette
 
 import crawler.archive.schema as archive_module
+from crawler.crawl.runner import EXIT_BUSY, crawl_command
+from crawler.datasette.serve import metadata_for
 from crawler.fingerprint import normalise
-from crawler.runner import EXIT_BUSY, crawl_command
 from crawler.search import fts_query
-from crawler.serve import metadata_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # How many times the kill test kills a crawl; the note reports a longer run (KILL_RUNS=20).

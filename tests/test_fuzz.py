@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crawler.classify import classify
-from crawler.decode import decode_html
 from crawler.demo.sites import build_sample_web, load_articles
 from crawler.extract import NotHTML, extract_page
+from crawler.extract.decode import decode_html
 from crawler.fingerprint import content_hash, normalise
 
 PAGES = [path.read_bytes() for path in sorted((Path(__file__).parent / "pages").glob("*.html"))]

@@ -17,9 +17,9 @@ from conftest import FAST, rows, run_crawler
 from datasette.app import Datasette
 from test_scheduler import ROOT, runs, scheduler_command, slow, start_scheduler, stop, wait_for
 
+from crawler.datasette.serve import metadata_for
 from crawler.demo.server import SampleSite, SampleWeb, loopback_hosts
 from crawler.demo.sites import load_articles
-from crawler.serve import metadata_for
 
 ARTICLES = load_articles()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import comparable_rows
 
-import crawler.pipelines
+import crawler.crawl.pipelines
 from crawler.archive import Archive, DocumentRecord, PageRecord, SiteCounts
 from crawler.archive.journal import (
     JOURNALED,
@@ -20,7 +20,7 @@ from crawler.archive.journal import (
     JournalError,
     replay,
 )
-from crawler.sites import Site
+from crawler.registry.sites import Site
 
 SITES = [
     Site(
@@ -54,7 +54,7 @@ def archive_calls(pipeline_source: str) -> set[str]:
 
 
 def test_the_journal_has_each_write_the_pipeline_makes_with_the_archives_signature():
-    called = archive_calls(Path(crawler.pipelines.__file__).read_text("utf-8"))
+    called = archive_calls(Path(crawler.crawl.pipelines.__file__).read_text("utf-8"))
     assert called - set(JOURNALED) - set(NOT_JOURNALED) == set(), "a write the journal lacks"
     assert set(JOURNALED) <= called, "a journaled write the crawl no longer makes"
     for name in JOURNALED:

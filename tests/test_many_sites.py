@@ -19,7 +19,7 @@ def generated_web(tmp_path: Path):
     """A generated web of 24 sites of 30 articles, served by its own process."""
     registry = tmp_path / "sites.toml"
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.demo.generated", "--sites", "24", "--articles", "30",
+        [sys.executable, "-m", "crawler", "sample-web", "--sites", "24", "--articles", "30",
          "--registry", str(registry)],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip

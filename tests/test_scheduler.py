@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from conftest import FAST, rows
 
-from crawler.schedules import cron_day_of_week, trigger_for
+from crawler.registry.schedules import cron_day_of_week, trigger_for
 
 ROOT = Path(__file__).parent.parent
 

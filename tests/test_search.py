@@ -12,10 +12,10 @@ import pytest
 from datasette.app import Datasette
 
 from crawler.archive import Archive, DocumentRecord, PageRecord
+from crawler.datasette.serve import metadata_for
 from crawler.demo.sites import build_sample_web, load_articles
 from crawler.fingerprint import content_hash
 from crawler.search import fts_query, passage
-from crawler.serve import metadata_for
 
 EXTRA = [
     (

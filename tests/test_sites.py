@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.sites import SitesError, parse_sites, select_sites
+from crawler.registry.sites import SitesError, parse_sites, select_sites
 
 GOOD = """
 [[site]]
@@ -58,7 +58,7 @@ def test_unknown_site_id_is_an_error():
 def test_shipped_registry_is_valid():
     from pathlib import Path
 
-    from crawler.sites import load_sites
+    from crawler.registry.sites import load_sites
 
     sites = load_sites(Path(__file__).parent.parent / "sites.toml")
     assert {"jjxw", "czxww", "jstz", "tz-rednet", "srxww"} <= {site.id for site in sites}

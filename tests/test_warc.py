@@ -14,10 +14,10 @@ from pathlib import Path
 from conftest import FAST, rows, run_crawler
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.crawl.warc import read_response
 from crawler.demo.server import SampleSite, SampleWeb, loopback_hosts
 from crawler.extract import extract_page
 from crawler.fingerprint import content_hash
-from crawler.warc import read_response
 
 
 def warc_records(folder: Path) -> list[tuple[str, str, int | None]]:
@@ -205,7 +205,7 @@ def test_a_dead_crawls_open_file_is_cut_to_its_last_whole_record_and_closed(tmp_
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from crawler.warc import exchange_records, recover_open_files
+    from crawler.crawl.warc import exchange_records, recover_open_files
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # a pid no process has now

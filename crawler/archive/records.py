@@ -25,7 +25,7 @@ class PageRecord:
     last_modified: str | None = None
     # What a list page links to, as [url, kind] or [url, kind, form fields]: replayed on a 304.
     links: list[list] | None = None
-    # Where the fetched response is kept (crawler/warc.py), when WARC writing is on.
+    # Where the fetched response is kept (crawler/crawl/warc.py), when WARC writing is on.
     warc_file: str | None = None
     warc_offset: int | None = None
 

@@ -11,7 +11,7 @@ from typing import Any
 from crawler.archive.core import SiteBusy, seconds_since, utcnow
 from crawler.archive.records import SiteCounts
 from crawler.processes import process_alive
-from crawler.sites import Site
+from crawler.registry.sites import Site
 
 
 class Runs:

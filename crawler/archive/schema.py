@@ -254,7 +254,7 @@ def m009_polite_counts(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m010_stored_responses(db: sqlite_utils.Database) -> None:
-    # Where each fetched page's response is kept as WARC (crawler/warc.py), and for each text seen
+    # Where each fetched page's response is kept as WARC (crawler/crawl/warc.py), and for each text seen
     # at a URL the stored copy that showed it.
     for table in ("pages", "url_versions"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN warc_file TEXT")

@@ -1,10 +1,11 @@
-"""Command line: `crawler crawl`, `schedule`, `check-site`, `serve`, `demo`, `extract`, `worker`,
-`writer`.
+"""Command line: `crawler crawl`, `schedule`, `check-site`, `reprocess`, `serve`, `demo`, `extract`,
+`sample-web`, `worker`, `writer`.
 
 A thin click layer over the library; every command and option has help text. crawling.py holds
-the commands that crawl (crawl, schedule, check-site), reading.py those that read an archive or a
-page (serve, demo, extract), distributed.py those of crawling on many machines (worker,
-writer). `python scheduler.py` is `crawler schedule`.
+the commands that crawl (crawl, schedule, check-site, reprocess), reading.py those that read an
+archive or a page (serve, demo, extract) and the benchmarks' generated web (sample-web),
+distributed.py those of crawling on many machines (worker, writer). `python scheduler.py` is
+`crawler schedule`.
 """
 
 from __future__ import annotations

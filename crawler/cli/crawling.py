@@ -8,8 +8,8 @@ import click
 
 from crawler.archive import ArchiveError
 from crawler.cli.base import cli, db_option, settings_option, sites_option, warc_dir_option
-from crawler.schedules import DEFAULT_TIMEZONE
-from crawler.sites import SitesError
+from crawler.registry.schedules import DEFAULT_TIMEZONE
+from crawler.registry.sites import SitesError
 
 
 @cli.command()
@@ -52,7 +52,7 @@ def crawl(
     sites into the same archive.
     """
     from crawler.archive import SiteBusy
-    from crawler.runner import EXIT_BUSY, bind_to_parent, parse_overrides, run_crawl
+    from crawler.crawl.runner import EXIT_BUSY, bind_to_parent, parse_overrides, run_crawl
 
     bind_to_parent()
     try:
@@ -99,8 +99,8 @@ def reprocess(
     (tables reprocess_runs, reprocess_changes). Running it twice changes nothing the second time.
     """
     from crawler.archive import check_archive
-    from crawler.reprocess import reprocess as run_reprocess
-    from crawler.reprocess import sites_for_reprocess
+    from crawler.crawl.reprocess import reprocess as run_reprocess
+    from crawler.crawl.reprocess import sites_for_reprocess
 
     try:
         check_archive(db_path)
@@ -136,8 +136,8 @@ def check_site_command(
     of its text, the other articles with the reason they were not taken, and the errors. The
     crawl is a real one (robots.txt, delays), into a temporary archive that is then deleted.
     """
-    from crawler.check import check_site
-    from crawler.runner import parse_overrides
+    from crawler.crawl.check import check_site
+    from crawler.crawl.runner import parse_overrides
 
     try:
         report = check_site(target, sites_path, parse_overrides(overrides), max_requests)
@@ -254,7 +254,7 @@ def schedule(
     on to the running crawls. Exits 2 with a one-line reason for a bad sites file, schedule,
     option or setting.
     """
-    from crawler.scheduling import ScheduleOptions, run_service
+    from crawler.schedule.service import ScheduleOptions, run_service
 
     if once_sites and not once:
         raise click.UsageError("SITE_IDs are only taken with --once")

@@ -40,7 +40,7 @@ def serve(db_path: str, host: str, port: int, sql: bool) -> None:
     reason when DB is missing or not an archive.
     """
     from crawler.archive import check_archive
-    from crawler.serve import serve as run_datasette
+    from crawler.datasette.serve import serve as run_datasette
 
     try:
         check_archive(db_path)
@@ -83,8 +83,8 @@ def demo(db_path: str, port: int, serve: bool) -> None:
     Three sample sites (a city news site, a GBK-encoded TRS site and a Hanweb district government
     site) run on 127.0.0.x; the crawl is the real one, with robots.txt and all, minus the delays.
     """
+    from crawler.crawl.runner import crawl_command
     from crawler.demo.sites import build_sample_web
-    from crawler.runner import crawl_command
 
     web = build_sample_web()
     _demo_guard(Path(db_path), set(web.sites))
@@ -110,7 +110,7 @@ def demo(db_path: str, port: int, serve: bool) -> None:
             click.echo(f"Crawled in {time.monotonic() - started:.1f} s into {db_path}.", err=True)
             _print_archive(Path(db_path))
             if serve:
-                from crawler.serve import serve as run_datasette
+                from crawler.datasette.serve import serve as run_datasette
 
                 click.echo(
                     f"\nBrowse the archive: http://127.0.0.1:{port}/  (documents: http://127.0.0.1:{port}/{Path(db_path).stem}/documents)",
@@ -209,3 +209,35 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
     }
     del result["encoding_reason"]
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@cli.command("sample-web")
+@click.option(
+    "--sites",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Number of generated sites, each on its own loopback address.",
+)
+@click.option(
+    "--articles",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Articles per site; every fifth is a work summary.",
+)
+@click.option(
+    "--registry",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The sites.toml to write for the generated sites.",
+)
+@click.option("--extra", default="", help="TOML lines added to every [[site]] of the registry.")
+def sample_web(sites: int, articles: int, registry: str, extra: str) -> None:
+    """Serve a generated web of many small municipal sites for the scale benchmarks.
+
+    Writes the registry, prints `ready N sites` and serves until SIGTERM or Ctrl-C.
+    """
+    from crawler.demo.generated import serve_generated_web
+
+    serve_generated_web(sites, articles, registry, extra)

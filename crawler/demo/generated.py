@@ -6,14 +6,13 @@ Site ``i`` has a home page linking its column, list pages of 20 articles with ä¸
 ``articles`` articles of which every fifth is a work summary (the sample summaries with the
 site's place name, so each site's summaries are its own documents) and the rest short news.
 
-    python -m crawler.demo.generated --sites 200 --articles 30 --registry sites.toml
+    crawler sample-web --sites 200 --articles 30 --registry sites.toml
 
 writes the registry, prints ``ready`` and serves until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import signal
 import socket
@@ -209,14 +208,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sites", type=int, default=200)
-    parser.add_argument("--articles", type=int, default=30)
-    parser.add_argument("--registry", required=True, help="sites.toml to write")
-    parser.add_argument("--extra", default="", help="TOML lines added to every [[site]]")
-    options = parser.parse_args(argv)
-    web = GeneratedWeb(options.sites, options.articles)
+def serve_generated_web(sites: int, articles: int, registry: str, extra: str = "") -> None:
+    """Serve a generated web until SIGTERM or SIGINT, after writing its registry and printing
+    ``ready`` (crawler sample-web)."""
+    web = GeneratedWeb(sites, articles)
 
     async def run() -> None:
         ready, stop = asyncio.Event(), asyncio.Event()
@@ -225,13 +220,9 @@ def main(argv: list[str] | None = None) -> None:
             loop.add_signal_handler(signum, stop.set)
         task = asyncio.create_task(web.serve(ready, stop))
         await ready.wait()
-        Path(options.registry).write_text(web.registry(options.extra), "utf-8")
+        Path(registry).write_text(web.registry(extra), "utf-8")
         print(f"ready {len(web.sites)} sites", flush=True)
         await task
         print(f"served {web.requests} requests", flush=True)
 
     asyncio.run(run())
-
-
-if __name__ == "__main__":
-    main()

@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 from crawler.archive import Archive, read_crawl_state
-from crawler.crawljob import EXIT_BUSY, CrawlConfig, report_run, stopping
 from crawler.distributed.queue import (
     declare,
     done_key,
@@ -21,6 +20,7 @@ from crawler.distributed.queue import (
     state_key,
     status_key,
 )
+from crawler.schedule.crawljob import EXIT_BUSY, CrawlConfig, report_run, stopping
 
 logger = logging.getLogger("crawler.scheduler")
 

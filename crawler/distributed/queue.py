@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dramatiq
@@ -48,19 +49,18 @@ class Actors:
     ingest: dramatiq.Actor
 
 
-def declare(broker: RedisBroker) -> Actors:
-    """The actors, declared on this process's broker; their work is in worker.py and writer.py."""
+def _elsewhere(*_args) -> None:
+    raise RuntimeError("this actor's messages are processed by another command")
 
-    def crawl(job: dict) -> None:
-        from crawler.distributed.worker import crawl_job
 
-        crawl_job(job)
-
-    def ingest(result: dict) -> None:
-        from crawler.distributed.writer import ingest_result
-
-        ingest_result(result)
-
+def declare(
+    broker: RedisBroker,
+    crawl: Callable[[dict], None] = _elsewhere,
+    ingest: Callable[[dict], None] = _elsewhere,
+) -> Actors:
+    """The two actors on this process's broker. A process that only sends an actor's messages
+    (the scheduler sends crawls, a worker sends results) declares it without its work;
+    `crawler worker` gives the crawl's (worker.py), `crawler writer` the ingest's (writer.py)."""
     return Actors(
         dramatiq.actor(
             crawl, broker=broker, actor_name="crawl", queue_name=CRAWL_QUEUE,

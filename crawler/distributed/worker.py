@@ -21,7 +21,8 @@ from pathlib import Path
 import dramatiq
 
 from crawler.archive.core import utcnow
-from crawler.crawljob import wait_or_stop
+from crawler.crawl.runner import PARENT_ENV, crawl_command
+from crawler.crawl.warc import recover_open_files
 from crawler.distributed.queue import (
     CRAWL_QUEUE,
     RESULT_TTL,
@@ -33,8 +34,7 @@ from crawler.distributed.queue import (
     status_key,
     worker_name,
 )
-from crawler.runner import PARENT_ENV, crawl_command
-from crawler.warc import recover_open_files
+from crawler.schedule.crawljob import wait_or_stop
 
 logger = logging.getLogger("crawler.worker")
 
@@ -153,7 +153,7 @@ def run_worker(
     global _context
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     broker = make_broker(broker_url, dead_after)
-    actors = declare(broker)
+    actors = declare(broker, crawl=crawl_job)
     folder = Path(work_dir) if work_dir else Path(tempfile.gettempdir()) / "summary-archive-worker"
     folder.mkdir(parents=True, exist_ok=True)
     stopping = threading.Event()

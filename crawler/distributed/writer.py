@@ -37,7 +37,7 @@ from crawler.distributed.queue import (
     registry_key,
     release_sites,
 )
-from crawler.sites import load_sites
+from crawler.registry.sites import load_sites
 
 logger = logging.getLogger("crawler.writer")
 
@@ -192,7 +192,7 @@ def _done(client, result: dict, outcome: dict) -> None:
 
 def writer_folders(db_path: str, warc_dir: str | None, log_dir: str | None) -> tuple[Path, ...]:
     """The archive, its WARC folder and the workers' log folder, as the writer uses them."""
-    from crawler.warc import warc_dir_for
+    from crawler.crawl.warc import warc_dir_for
 
     db = Path(db_path).resolve()
     return (
@@ -213,7 +213,7 @@ def run_writer(
     with Archive(db):  # created or migrated, and proved a usable archive, before any job
         pass
     broker = make_broker(broker_url, dead_after)
-    declare(broker)
+    declare(broker, ingest=ingest_result)
     _context = WriterContext(broker, db, warc, logs, tries)
     # One thread: archive.db has one writer, and results are written in the order they come.
     worker = dramatiq.Worker(broker, queues={RESULTS_QUEUE}, worker_threads=1)

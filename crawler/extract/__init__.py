@@ -14,10 +14,10 @@ from datetime import date
 
 import lxml.html
 
-from crawler.decode import Decoded, charset_from_content_type, decode_html
 from crawler.extract.body import clean_body_lines
 from crawler.extract.content import content_blocks
 from crawler.extract.dates import china_day, date_from_url, extract_date, parse_date
+from crawler.extract.decode import Decoded, charset_from_content_type, decode_html
 from crawler.extract.page import NotHTML, drop_noise, lines_of, looks_binary, parse_html
 from crawler.extract.titles import extract_source, extract_title, text_before_body
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from crawler.links import Link, LinkKind
+from crawler.discovery.links import Link, LinkKind
 
 # A link a reader found: (absolute URL, its text, its kind when the reader knows it).
 Candidate = tuple[str, str, LinkKind | None]

@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import lxml.html
 
+from crawler.discovery.links import Link, LinkKind
 from crawler.families.base import Candidate, ContentSelector, Family, patterns
-from crawler.links import Link, LinkKind
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
 HREF = re.compile(

@@ -10,8 +10,8 @@ from urllib.parse import urljoin
 
 import lxml.html
 
+from crawler.discovery.links import LinkKind
 from crawler.families.base import Candidate, ContentSelector, Family, patterns
-from crawler.links import LinkKind
 
 CREATE_PAGE = re.compile(
     r"createPageHTML\(\s*(?:(\d+)|\w+)\s*,\s*(?:(\d+)|\w+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']"

@@ -20,13 +20,13 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.crawlstate import CrawlState
-from crawler.discovery import discover
+from crawler.crawl.failures import describe_failure
+from crawler.crawl.items import ColumnItem, ErrorItem, PageItem, copy_fields
+from crawler.crawl.state import CrawlState
+from crawler.discovery.links import Link, LinkKind, page_number
+from crawler.discovery.reader import discover
 from crawler.extract import NotHTML, china_day, extract, looks_binary, read_page
-from crawler.failures import describe_failure
-from crawler.items import ColumnItem, ErrorItem, PageItem, copy_fields
-from crawler.links import Link, LinkKind, page_number
-from crawler.sites import Site, load_sites, select_sites
+from crawler.registry.sites import Site, load_sites, select_sites
 
 # A page reached as "other" is taken for an article when it lists no articles itself and carries
 # at least this many Chinese characters of main text.

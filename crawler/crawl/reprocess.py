@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.archive import CHANGES, Archive, DocumentRecord, PageRecord
+from crawler.crawl.items import PageItem, copy_fields
+from crawler.crawl.pipelines import ClassifyPipeline, FingerprintPipeline
+from crawler.crawl.warc import read_response, warc_dir_for
 from crawler.extract import NotHTML, china_day, extract_page
-from crawler.items import PageItem, copy_fields
-from crawler.pipelines import ClassifyPipeline, FingerprintPipeline
-from crawler.sites import Site, load_sites
-from crawler.warc import read_response, warc_dir_for
+from crawler.registry.sites import Site, load_sites
 
 
 @dataclass

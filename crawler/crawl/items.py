@@ -35,7 +35,7 @@ class PageItem:
     source: str | None = None
     body: str | None = None
     links: list[list] | None = None  # what a list page links to, replayed on a 304
-    warc_file: str | None = None  # where the response is kept (crawler/warc.py)
+    warc_file: str | None = None  # where the response is kept (crawler/crawl/warc.py)
     warc_offset: int | None = None
     # Set by the pipelines:
     is_summary: bool | None = None

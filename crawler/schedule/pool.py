@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from crawler.crawljob import overrun, run_crawl_process, running_lock, stopping
+from crawler.schedule.crawljob import overrun, run_crawl_process, running_lock, stopping
 
 if TYPE_CHECKING:
-    from crawler.crawljob import CrawlConfig
+    from crawler.schedule.crawljob import CrawlConfig
 
 logger = logging.getLogger("crawler.scheduler")
 
@@ -143,3 +143,13 @@ class CrawlPool:
             self.crawling.difference_update(batch)
             self.codes.append(code)
             self._changed.notify_all()
+
+
+def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
+    """The scheduled job of one site: handed to the service's crawl pool, which crawls due sites
+    together (:class:`CrawlPool`); without a pool (called directly), crawled now."""
+    pool = current_pool()
+    if pool is None:
+        return run_crawl_process([site_id], config)
+    pool.submit(site_id)
+    return 0

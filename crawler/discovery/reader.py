@@ -15,8 +15,8 @@ import lxml.html
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
 from crawler import families
-from crawler.links import Link, LinkKind, index_aliases, normalise_url
-from crawler.sites import Site
+from crawler.discovery.links import Link, LinkKind, index_aliases, normalise_url
+from crawler.registry.sites import Site
 
 # Files, not pages: Scrapy's list of non-HTML extensions, and the office formats of Chinese
 # government sites (WPS, ET, OFD) and data files.

@@ -25,19 +25,17 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.archive import Archive, ArchiveError
-
-# run_site_crawl stays importable from here: job stores written before it moved name it so.
-from crawler.crawljob import CrawlConfig, run_site_crawl, stop_crawls, stopping
-from crawler.crawlpool import CrawlPool
-from crawler.runner import check_setting_values, parse_overrides
-from crawler.schedules import (
+from crawler.crawl.runner import check_setting_values, parse_overrides
+from crawler.registry.schedules import (
     DEFAULT_SCHEDULE,
     DEFAULT_TIMEZONE,
     ScheduleError,
     timezone_named,
     trigger_for,
 )
-from crawler.sites import Site, SitesError, load_sites, select_sites
+from crawler.registry.sites import Site, SitesError, load_sites, select_sites
+from crawler.schedule.crawljob import CrawlConfig, stop_crawls, stopping
+from crawler.schedule.pool import CrawlPool, run_site_crawl
 
 logger = logging.getLogger("crawler.scheduler")
 

@@ -18,9 +18,9 @@ from scrapy.http import Response
 
 from crawler.archive import SiteCounts, SiteState, read_crawl_state
 from crawler.archive.core import utcnow
-from crawler.failures import BLOCKED_STATUSES, SiteGivenUp
-from crawler.links import index_aliases
-from crawler.sites import Site
+from crawler.crawl.failures import BLOCKED_STATUSES, SiteGivenUp
+from crawler.discovery.links import index_aliases
+from crawler.registry.sites import Site
 
 COUNTS = tuple(field.name for field in fields(SiteCounts))
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.archive import Archive
-from crawler.runner import run_crawl
-from crawler.sites import load_sites, select_sites
+from crawler.crawl.runner import run_crawl
+from crawler.registry.sites import load_sites, select_sites
 
 _PAGE_IN_PATH = re.compile(r"_\d+(\.s?html?)$", re.IGNORECASE)
 _PAGE_IN_QUERY = re.compile(

@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 
 from crawler.archive import Archive
 from crawler.processes import once_orphaned
-from crawler.sites import Site, load_sites, select_sites
+from crawler.registry.sites import Site, load_sites, select_sites
 
 # `crawler crawl` exit status when another crawl already has one of the sites.
 EXIT_BUSY = 3

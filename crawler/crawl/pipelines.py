@@ -16,9 +16,9 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.archive import Archive, DocumentRecord, PageRecord
 from crawler.archive.journal import Journal
 from crawler.classify import classify, refine_region, review_year
-from crawler.crawlstate import CrawlState, site_done
+from crawler.crawl.items import ColumnItem, ErrorItem, PageItem, copy_fields
+from crawler.crawl.state import CrawlState, site_done
 from crawler.fingerprint import content_hash
-from crawler.items import ColumnItem, ErrorItem, PageItem, copy_fields
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.archive import Archive, ArchiveError
-from crawler.runner import EXIT_BUSY, PARENT_ENV, crawl_command
+from crawler.crawl.runner import EXIT_BUSY, PARENT_ENV, crawl_command
 
 logger = logging.getLogger("crawler.scheduler")
 
@@ -59,18 +59,6 @@ def _log_path(config: CrawlConfig, site_ids: list[str]) -> Path:
     for path in old[: max(0, len(old) - kept + 1)]:
         path.unlink(missing_ok=True)
     return folder / name
-
-
-def run_site_crawl(site_id: str, config: dict, schedule_key: str = "") -> int:
-    """The scheduled job of one site: handed to the service's crawl pool, which crawls due sites
-    together (crawler/crawlpool.py); without a pool (called directly), crawled now."""
-    from crawler.crawlpool import current_pool
-
-    pool = current_pool()
-    if pool is None:
-        return run_crawl_process([site_id], config)
-    pool.submit(site_id)
-    return 0
 
 
 def run_crawl_process(site_ids: list[str], config: dict) -> int:

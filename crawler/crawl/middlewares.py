@@ -20,13 +20,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
-from crawler.failures import (
+from crawler.crawl.failures import (
     OffsiteRequest,
     PrivateAddressRequest,
     RobotsForbidden,
     TooManyRedirects,
 )
-from crawler.sites import Site, is_private_address
+from crawler.registry.sites import Site, is_private_address
 
 
 class SiteScopeMiddleware:

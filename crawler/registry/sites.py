@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.classify import Rules, default_rules, parse_rules
-from crawler.schedules import ScheduleError, trigger_for
+from crawler.registry.schedules import ScheduleError, trigger_for
 
 SITE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
