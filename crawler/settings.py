@@ -13,15 +13,22 @@ NEWSPIDER_MODULE = "crawler.spiders"
 USER_AGENT = "summary-archive/0.1 (+https://pypi.org/project/summary-archive/; archive of public work summaries)"
 ROBOTSTXT_OBEY = True
 
-# One request at a time per host, at least 2 s apart, slower when the server is slow.
+# One request at a time per host, at least 2 s apart (a site's `download_delay` in sites.toml is
+# its own floor), slower when the server is slow (crawl/throttle.py).
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
-DOWNLOAD_DELAY_JITTER = 0.5  # each delay varies by ±50%
+# Each wait is the site's floor plus up to this share more, at random: 2–3 s by default.
+ARCHIVE_DELAY_SPREAD = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# AutoThrottle that never goes below a site's own delay.
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.crawl.throttle.SiteThrottle": 0,
+}
 
 # A crawl of many sites: the next request comes from the site with the fewest on their way, so
 # that one site's long queue (each request 2 s after the last) never holds the others up.

@@ -10,12 +10,12 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.archive import Archive
+from crawler.crawl.throttle import apply_site_delays
 from crawler.processes import once_orphaned
 from crawler.registry.sites import Site, load_sites, select_sites
 
@@ -107,13 +107,6 @@ def build_settings(
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
-    slots = {}
-    for site in sites:
-        if site.download_delay is not None:
-            for url in site.start_urls:
-                slots[urlsplit(url).hostname] = {"delay": site.download_delay}
-    if slots:
-        settings.set("DOWNLOAD_SLOTS", slots, priority="project")
     # Many sites in one crawl: every site may have its own requests on the way at once (each
     # site's slot keeps its own delay), so the crawl-wide limit grows with the sites.
     per_site = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
@@ -122,6 +115,7 @@ def build_settings(
         settings.set("CONCURRENT_REQUESTS", wanted, priority="project")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
+    apply_site_delays(settings, sites)  # after the overrides: DOWNLOAD_DELAY=0 is a floor of 0
     return settings
 
 

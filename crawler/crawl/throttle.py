@@ -1,0 +1,57 @@
+"""Each site's delay is a floor: no two requests to a site closer than it asked for.
+
+Scrapy's jitter spreads a slot's delay on both sides of it (±50 % of 2 s is 1–3 s), and
+AutoThrottle pulls every slot's delay towards the one crawl-wide minimum, DOWNLOAD_DELAY, so a
+site that asked for 6 s got 1–3 s and one that asked for 0 got 2. Here the floor of a site
+(its `download_delay` in sites.toml, else DOWNLOAD_DELAY) is turned into a slot delay centred
+above it, so that the random spread (ARCHIVE_DELAY_SPREAD, +0–50 % by default) is all upward,
+and AutoThrottle slows a slow site down but never below its own floor.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from scrapy.extensions.throttle import AutoThrottle
+from scrapy.settings import Settings
+
+
+def apply_site_delays(settings: Settings, sites) -> None:
+    """Set the download slots of the sites' hosts (and the default for other hosts) so that each
+    wait lies between the site's floor and floor × (1 + ARCHIVE_DELAY_SPREAD)."""
+    spread = max(0.0, settings.getfloat("ARCHIVE_DELAY_SPREAD"))
+    jitter = (spread / 2) / (1 + spread / 2)
+
+    def centre(floor: float) -> float:
+        return floor * (1 + spread / 2)
+
+    default = settings.getfloat("DOWNLOAD_DELAY")
+    slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+    for site in sites:
+        floor = default if site.download_delay is None else site.download_delay
+        for url in site.start_urls:
+            host = urlsplit(url).hostname
+            slots.setdefault(host, {"delay": centre(floor), "jitter": jitter})
+    settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
+    settings.set("DOWNLOAD_DELAY", centre(default), priority="cmdline")
+    settings.set("DOWNLOAD_DELAY_JITTER", jitter, priority="cmdline")
+
+
+class SiteThrottle(AutoThrottle):
+    """AutoThrottle with the site's own delay as the lowest it goes (and the highest, where a site
+    asks for more than AUTOTHROTTLE_MAX_DELAY)."""
+
+    def _spider_opened(self, spider) -> None:
+        super()._spider_opened(spider)
+        self.default_floor = self.mindelay
+        self.floors = {
+            key: float(slot["delay"])
+            for key, slot in self.crawler.settings.getdict("DOWNLOAD_SLOTS").items()
+            if "delay" in slot
+        }
+        self.ceiling = self.maxdelay
+
+    def _response_downloaded(self, response, request, spider) -> None:
+        floor = self.floors.get(request.meta.get("download_slot"), self.default_floor)
+        self.mindelay, self.maxdelay = floor, max(self.ceiling, floor)
+        super()._response_downloaded(response, request, spider)
