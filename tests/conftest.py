@@ -109,8 +109,6 @@ _WHEN = {
     "started", "finished", "updated", "duration_s", "write_s", "pid", "log_path", "job_id",
     "worker", "warc_offset", "id",
 }  # fmt: skip
-# Where a document is first seen (its origin columns) depends on which copy a crawl reached first.
-_ORIGIN = {"site", "url", "title", "region", "source", "body"}
 
 
 def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
@@ -118,8 +116,6 @@ def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tu
     document by its content hash, a run by its sites, a family by its documents' hashes) and the
     times and process facts left out; a WARC place as whether there is one. ``ignore``: more
     columns to leave out."""
-    from crawler.fingerprint import normalise
-
     hashes = {
         r["id"]: r["content_hash"] for r in rows(db, "SELECT id, content_hash FROM documents")
     }
@@ -131,7 +127,7 @@ def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tu
     def plain(table: str, row: dict) -> tuple:
         out = {}
         for key, value in row.items():
-            if key in _WHEN or key in ignore or (table == "documents" and key in _ORIGIN):
+            if key in _WHEN or key in ignore:
                 continue
             if key == "document_id":
                 value = hashes.get(value)
@@ -145,14 +141,12 @@ def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tu
                 value = value is not None
             out[key] = value
         if table == "documents":
-            out["text"] = normalise(row["body"])
             out["sighted_at"] = tuple(
                 sorted(s["url"] for s in rows(db, "SELECT url FROM sightings WHERE document_id = ?",
                                               (row["id"],)))
             )  # fmt: skip
         if table == "document_families":
-            out = {"documents": tuple(sorted(families.get(row["id"], ()))),
-                   "count": row["documents"], "sites": row["sites"]}  # fmt: skip
+            out["documents"] = tuple(sorted(families.get(row["id"], ())))
         return tuple(sorted((k, repr(v)) for k, v in out.items()))
 
     tables = (

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from crawler.archive.core import utcnow
 from crawler.archive.families import join_family, refresh_family
 from crawler.archive.records import DocumentRecord, PageOutcome, PageRecord
-from crawler.archive.schema import index_all, index_document
+from crawler.archive.schema import index_all, index_document, unindex_document
 from crawler.search import FTS_TABLE
 
 # Failures a URL is backed off for. Others are not: a gone page (404/410) is never asked for again,
@@ -61,13 +61,10 @@ class Pages:
         ).fetchone()
         if existing:
             outcome.document_id = existing[0]
-            # A repost can be the earlier publication: the document keeps the earliest date known.
             self.db.execute(
-                """UPDATE documents SET last_seen = ?,
-                   published = CASE WHEN published IS NULL OR (? IS NOT NULL AND ? < published) THEN ? ELSE published END
-                   WHERE id = ?""",
-                [now, doc.published, doc.published, doc.published, outcome.document_id],
+                "UPDATE documents SET last_seen = ? WHERE id = ?", [now, outcome.document_id]
             )
+            self._keep_origin(outcome.document_id, doc)
         else:
             documents = self.db["documents"]
             documents.insert(doc.as_row() | {"first_seen": now, "last_seen": now})
@@ -124,6 +121,20 @@ class Pages:
         ).fetchone()
         refresh_family(self.db, family[0])  # a new sighting may be its earliest publication
         return outcome
+
+    def _keep_origin(self, doc_id: int, copy: DocumentRecord) -> None:
+        """A document stands for its earliest publication: its title, text, date, site, region,
+        source and URL are those of the copy published first (of copies published the same day,
+        the one seen first). A copy found later that was published earlier takes its place; the
+        text changes only in what the content hash ignores (punctuation width, spacing)."""
+        origin = self.db["documents"].get(doc_id)
+        if copy.published is None or (
+            origin["published"] is not None and copy.published >= origin["published"]
+        ):
+            return
+        unindex_document(self.db, doc_id, origin["title"], origin["body"])
+        self.db["documents"].update(doc_id, copy.as_row())
+        index_document(self.db, doc_id, copy.title, copy.body)
 
     def rebuild_search_index(self) -> int:
         """Build the search index again from the documents (after a change to the segmentation);

@@ -160,6 +160,15 @@ def index_document(db: sqlite_utils.Database, doc_id: int, title: str | None, bo
     )
 
 
+def unindex_document(db: sqlite_utils.Database, doc_id: int, title: str | None, body: str) -> None:
+    """Take a document out of the search index (contentless: the values it was indexed with)."""
+    columns = index_columns(title, body)
+    db.execute(
+        f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, bi, uni) VALUES ('delete', ?, ?, ?)",
+        [doc_id, columns["bi"], columns["uni"]],
+    )
+
+
 @migrations()
 def m005_search_marker(db: sqlite_utils.Database) -> None:
     # Datasette (and plugins such as datasette-search-all) recognise a searchable table only by an
