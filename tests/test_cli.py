@@ -57,7 +57,7 @@ def test_extract_of_a_binary_file_says_so(tmp_path: Path):
     pdf = tmp_path / "a.html"
     pdf.write_bytes(b"%PDF-1.4\n\x00\x01binary")
     result = run_crawler("extract", str(pdf))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "binary data, not an HTML page" in result.stderr
 
 
@@ -85,7 +85,7 @@ def test_demo_crawls_the_sample_sites_and_refuses_a_real_archive(tmp_path: Path)
     conn.commit()
     conn.close()
     result = run_demo(tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "already holds a real archive (sites: jjxw)" in result.stderr
 
 
@@ -132,3 +132,53 @@ def test_check_site_takes_a_bare_url_and_prints_json(tmp_path: Path, sample_web)
     assert all(s["body"] for s in report["summaries"])
     bad = run_crawler("check-site", "nope", "--sites", str(tmp_path / "missing.toml"))
     assert bad.returncode == 2 and "no such file" in bad.stderr
+
+
+def test_bad_input_is_one_error_line_and_exit_2_for_every_command(tmp_path: Path, crawled: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        demo_db = tmp_path / "other.db"
+        for args in (
+            ["extract", str(tmp_path / "missing.html")],
+            ["reprocess", "--db", str(crawled), "nosuchsite"],
+            ["serve", "--db", str(crawled), "--port", str(port)],
+            ["demo", "--db", str(demo_db), "--port", str(port)],
+        ):
+            result = run_crawler(*args)
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode == 2 and len(lines) == 1, (args, result.stderr)
+            assert lines[0].startswith("error: "), lines
+        assert f"127.0.0.1:{port}" in lines[0] and "--port" in lines[0]
+    assert not demo_db.exists(), "the busy port is found before the demo crawls"
+    assert rows(crawled, "SELECT count(*) AS n FROM reprocess_runs")[0]["n"] == 0
+
+
+def test_a_crawl_stopped_with_ctrl_c_says_so_in_its_exit_status(tmp_path: Path, sample_web):
+    import signal
+    import time
+
+    from conftest import FAST
+    from test_scheduler import slow, wait_for
+
+    yunxi = sample_web["yunxi-gov"]
+    for path in [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]:
+        yunxi.routes[path] = slow(yunxi.routes[path], 1.0)
+    sites = tmp_path / "sites.toml"
+    sites.write_text(sample_web.sites_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db), *FAST,
+         "yunxi-gov"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 60)
+    time.sleep(0.3)
+    crawl.send_signal(signal.SIGINT)
+    _, stderr = crawl.communicate(timeout=60)
+    assert crawl.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert rows(db, "SELECT status FROM crawl_runs") == [{"status": "interrupted"}]

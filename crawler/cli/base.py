@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 
 DEFAULT_PORT = 8001
+
+
+class Refused(click.ClickException):
+    """Bad input, said as every command says it: one line, `error: …`, exit 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another program listens on, before any work: say which and how to choose."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Refused(
+                f"cannot serve on {host}:{port}: {exc.strerror or exc} (another program has the "
+                f"port?); choose another with --port"
+            ) from exc
 
 
 def _file_option(flag: str, dest: str, default: str, help_text: str):

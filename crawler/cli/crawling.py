@@ -49,10 +49,17 @@ def crawl(
     exits 1 when the run failed (for example the disk filled up: the crawl stops, and what was
     archived before is kept); exits 2 with a one-line reason for a bad sites file, an unknown site
     id or an archive that cannot be written; exits 3 when another crawl is crawling one of the
-    sites into the same archive.
+    sites into the same archive; exits 130 when it was stopped (Ctrl-C, SIGTERM) before it ended
+    (what it fetched is kept; the next crawl completes the rest).
     """
     from crawler.archive import SiteBusy
-    from crawler.crawl.runner import EXIT_BUSY, bind_to_parent, parse_overrides, run_crawl
+    from crawler.crawl.runner import (
+        EXIT_BUSY,
+        EXIT_INTERRUPTED,
+        bind_to_parent,
+        parse_overrides,
+        run_crawl,
+    )
 
     bind_to_parent()
     try:
@@ -71,7 +78,9 @@ def crawl(
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(result.summary, err=True)
-    if result.status not in ("ok", "interrupted"):
+    if result.status == "interrupted":
+        sys.exit(EXIT_INTERRUPTED)
+    if result.status != "ok":
         sys.exit(1)
 
 
@@ -99,12 +108,13 @@ def reprocess(
     (tables reprocess_runs, reprocess_changes). Running it twice changes nothing the second time.
     """
     from crawler.archive import check_archive
+    from crawler.crawl.reprocess import check_site_ids, sites_for_reprocess
     from crawler.crawl.reprocess import reprocess as run_reprocess
-    from crawler.crawl.reprocess import sites_for_reprocess
 
     try:
         check_archive(db_path)
         sites = sites_for_reprocess(sites_path)
+        check_site_ids(db_path, sites, site_ids)
         summary = run_reprocess(
             db_path, sites, site_ids, since.strftime("%Y-%m-%d") if since else None, warc_dir
         )

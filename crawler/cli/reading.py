@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from crawler.archive import Archive, ArchiveError
-from crawler.cli.base import DEFAULT_PORT, cli, db_option
+from crawler.cli.base import DEFAULT_PORT, Refused, check_port_free, cli, db_option
 
 
 @cli.command()
@@ -45,8 +45,8 @@ def serve(db_path: str, host: str, port: int, sql: bool) -> None:
     try:
         check_archive(db_path)
     except ArchiveError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        raise Refused(str(exc)) from exc
+    check_port_free(host, port)
     with tempfile.TemporaryDirectory(prefix="summary-archive-") as workdir:
         click.echo(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
         sys.exit(run_datasette(db_path, host, port, workdir, allow_sql=sql))
@@ -60,7 +60,7 @@ def _demo_guard(db_path: Path, demo_site_ids: set[str]) -> None:
         known = archive.site_ids()
     foreign = known - demo_site_ids
     if foreign:
-        raise click.ClickException(
+        raise Refused(
             f"{db_path} already holds a real archive (sites: {', '.join(sorted(foreign))}); "
             "give the demo its own file with --db demo.db"
         )
@@ -88,6 +88,8 @@ def demo(db_path: str, port: int, serve: bool) -> None:
 
     web = build_sample_web()
     _demo_guard(Path(db_path), set(web.sites))
+    if serve:
+        check_port_free("127.0.0.1", port)
     web.start(
         ports={site_id: 8100 + index for index, site_id in enumerate(web.sites)}
         if _ports_free(web)
@@ -106,7 +108,7 @@ def demo(db_path: str, port: int, serve: bool) -> None:
             command = crawl_command(sites_file, db_path, fast)
             code = subprocess.call(command)
             if code != 0:
-                raise click.ClickException(f"the demo crawl failed (exit {code})")
+                raise Refused(f"the demo crawl failed (exit {code})")
             click.echo(f"Crawled in {time.monotonic() - started:.1f} s into {db_path}.", err=True)
             _print_archive(Path(db_path))
             if serve:
@@ -184,13 +186,13 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
                 content_type = response.headers.get("Content-Type")
                 fetched_on = china_day(response.headers.get("Date"))
         except OSError as exc:
-            raise click.ClickException(f"cannot fetch {target}: {exc}") from exc
+            raise Refused(f"cannot fetch {target}: {exc}") from exc
         url = url or target
     else:
         try:
             body = Path(target).read_bytes()
         except OSError as exc:
-            raise click.ClickException(f"cannot read {target}: {exc}") from exc
+            raise Refused(f"cannot read {target}: {exc}") from exc
     try:
         page = extract_page(
             body,
@@ -200,7 +202,7 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
             fetched_on=fetched_on,
         )
     except NotHTML as exc:
-        raise click.ClickException(f"{target}: {exc}") from exc
+        raise Refused(f"{target}: {exc}") from exc
     decision = classify(page.title, page.body)
     result = page.as_dict() | {
         "encoding": f"{page.encoding} ({page.encoding_reason})",

@@ -13,7 +13,7 @@ from crawler.crawl.items import PageItem, copy_fields
 from crawler.crawl.pipelines import ClassifyPipeline, FingerprintPipeline
 from crawler.crawl.warc import read_response, warc_dir_for
 from crawler.extract import NotHTML, china_day, extract_page
-from crawler.registry.sites import Site, load_sites
+from crawler.registry.sites import Site, SitesError, load_sites
 
 
 @dataclass
@@ -117,3 +117,15 @@ def sites_for_reprocess(sites_path: str) -> list[Site]:
     """The registry's sites (their classification rules and encodings), or none when there is no
     registry: the default rules then apply."""
     return load_sites(sites_path) if Path(sites_path).exists() else []
+
+
+def check_site_ids(db_path: str | Path, sites: list[Site], site_ids: tuple[str, ...]) -> None:
+    """Refuse (SitesError) a site id that is neither in the registry nor in the archive."""
+    with Archive(db_path) as archive:
+        known = archive.site_ids() | {site.id for site in sites}
+    unknown = [site_id for site_id in site_ids if site_id not in known]
+    if unknown:
+        raise SitesError(
+            f"unknown site id '{unknown[0]}': the archive and the registry know "
+            f"{', '.join(sorted(known)) or 'no site'}"
+        )

@@ -21,6 +21,9 @@ from crawler.registry.sites import Site, load_sites, select_sites
 
 # `crawler crawl` exit status when another crawl already has one of the sites.
 EXIT_BUSY = 3
+# `crawler crawl` exit status when the crawl was stopped (Ctrl-C, SIGTERM) before it ended: what it
+# fetched is archived, and the next crawl completes the rest. 128 + SIGINT, as shells do.
+EXIT_INTERRUPTED = 130
 # The crawl-wide concurrency a crawl of many sites may grow to (see build_settings).
 MAX_CONCURRENT_REQUESTS = 512
 # Set by the scheduler to its pid: a crawl started with it ends when that process dies.

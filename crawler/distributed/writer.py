@@ -28,6 +28,7 @@ from dramatiq.errors import Retry
 
 from crawler.archive import Archive
 from crawler.archive.journal import replay
+from crawler.crawl.runner import EXIT_INTERRUPTED
 from crawler.distributed.queue import (
     RESULTS_QUEUE,
     attempts_key,
@@ -45,6 +46,8 @@ DEFAULT_TRIES = 5
 FIRST_PAUSE_S = 2.0  # before the second try; doubled for each try after it, at most MAX_PAUSE_S
 MAX_PAUSE_S = 120.0
 FAILED_FOLDER = "failed-jobs"
+# How a run ended, by the exit code of a worker's crawl that did not time out.
+_END_BY_EXIT = {0: None, EXIT_INTERRUPTED: "interrupted"}
 
 
 @dataclass
@@ -96,7 +99,7 @@ def write_result(
                     "finished": job["finished"], "log_path": str(log_path),
                     "exit_code": job["exit_code"],
                 },
-                end=job.get("end") or (None if job["exit_code"] == 0 else "failed"),
+                end=job.get("end") or _END_BY_EXIT.get(job["exit_code"], "failed"),
             )  # fmt: skip
             return run_id, archive.run(run_id)["status"]
 
