@@ -319,3 +319,93 @@ def test_crontab_days_of_week_mean_what_crontab_means():
         None, datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     )
     assert next_run.weekday() == 6 and next_run.hour == 3  # a Sunday, 03:00 China time
+
+
+def test_a_site_that_ended_is_free_for_its_next_run_while_its_process_crawls_on(
+    tmp_path: Path, sample_web
+):
+    yunxi = sample_web["yunxi-gov"]
+    for path in [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]:
+        yunxi.routes[path] = slow(yunxi.routes[path], 3.0)  # its crawl takes ~20 s
+    sites_text = sample_web.sites_toml(
+        extra={
+            "linjiang-news": {"schedule": '"every 3s"'},
+            "yunxi-gov": {"schedule": '"every 3s"'},
+            "qingshan-tz": {"enabled": "false"},
+        }
+    )
+    process, db = start_scheduler(tmp_path, sites_text, "--sites-per-crawl", "2")
+    try:
+        # both fall due together and start in one process; the news site's crawl ends first
+        assert wait_for(lambda: len(site_runs(db, "yunxi-gov")) >= 1, 60)
+        assert wait_for(lambda: len(site_runs(db, "linjiang-news", "status = 'ok'")) >= 3, 60), (
+            site_runs(db, "linjiang-news")
+        )
+        still = site_runs(db, "yunxi-gov")
+    finally:
+        stop(process)
+    assert still[0]["finished"] is None or len(still) == 1, (
+        "the slow site was still on its first crawl"
+    )
+    first = runs(db)[0]
+    assert set(first["sites"].split()) == {"linjiang-news", "yunxi-gov"}
+
+
+def test_a_site_never_crawled_is_crawled_soon_after_start_and_after_the_registry_changes(
+    tmp_path: Path, sample_web
+):
+    daily = '"0 3 * * *"'  # its first scheduled time is hours away
+    process, db = start_scheduler(
+        tmp_path,
+        sample_web.sites_toml(
+            extra={"yunxi-gov": {"schedule": daily}, "qingshan-tz": {"enabled": "false"},
+                   "linjiang-news": {"enabled": "false"}}
+        ),
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: site_runs(db, "yunxi-gov", "status = 'ok'"), 60)
+        sites = tmp_path / "sites.toml"
+        # a mistake in the registry is not taken; the service goes on
+        sites.write_text(sites.read_text("utf-8") + "\n[[site]]\nid = 'Bad Id'\n", "utf-8")
+        log = tmp_path / "logs" / "scheduler.log"
+        assert wait_for(lambda: "registry changed but not taken" in log.read_text("utf-8"), 30)
+        # a site added while the service runs is crawled at once, not at 03:00
+        sites.write_text(
+            sample_web.sites_toml(
+                extra={"yunxi-gov": {"schedule": daily}, "qingshan-tz": {"schedule": daily},
+                       "linjiang-news": {"enabled": "false"}}
+            ),
+            "utf-8",
+        )  # fmt: skip
+        assert wait_for(lambda: site_runs(db, "qingshan-tz", "status = 'ok'"), 60)
+    finally:
+        output = stop(process)
+    assert len(site_runs(db, "yunxi-gov")) == 1, "the site crawled at start is not crawled again"
+    assert "registry reloaded" in output and "crawled now: qingshan-tz" in output
+
+
+def test_a_second_scheduler_on_one_archive_is_refused_with_the_first_ones_pid(
+    tmp_path: Path, sample_web
+):
+    process, db = start_scheduler(tmp_path, sample_web.sites_toml())
+    try:
+        assert wait_for(lambda: runs(db), 60)
+        second = subprocess.run(
+            scheduler_command(tmp_path / "sites.toml", db, *FAST),
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        listing = subprocess.run(
+            [*scheduler_command(tmp_path / "sites.toml", db), "--list"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        stop(process)
+    assert second.returncode == 3, second.stderr
+    assert f"another scheduler (pid {process.pid}) is running" in second.stderr
+    assert listing.returncode == 0, "listing the next runs reads only and is never refused"
+    # once the first has stopped, a scheduler starts again
+    again = subprocess.run(
+        [*scheduler_command(tmp_path / "sites.toml", db, *FAST), "--once", "yunxi-gov"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr

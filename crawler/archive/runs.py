@@ -63,11 +63,13 @@ class Runs:
         with self.transaction():
             self._close_dead_runs()
             refusals = []
+            done = self._sites_done_in_running_runs()
             for run_id, pid, sites, started in self.db.execute(
                 "SELECT id, pid, sites, started FROM crawl_runs WHERE status = 'running' AND pid != ?",
                 [os.getpid()],
             ).fetchall():
-                busy = set(wanted) & set((sites or "").split())
+                # a site whose own crawl ended in a run still going on is free again
+                busy = set(wanted) & (set((sites or "").split()) - done.get(run_id, set()))
                 if busy:
                     refusals.append(
                         f"site '{sorted(busy)[0]}' is already being crawled into {self.path} "
@@ -81,6 +83,20 @@ class Runs:
                 [utcnow(), " ".join(wanted), os.getpid(), log_path],
             )
         return cursor.lastrowid
+
+    def sites_done_in_running_runs(self) -> set[str]:
+        """Sites whose own crawl ended ('ok') in a crawl process still crawling other sites: free
+        for their next run."""
+        return set().union(*self._sites_done_in_running_runs().values())
+
+    def _sites_done_in_running_runs(self) -> dict[int, set[str]]:
+        done: dict[int, set[str]] = {}
+        for run_id, site in self.db.execute(
+            "SELECT s.run_id, s.site FROM crawl_run_sites s JOIN crawl_runs r ON r.id = s.run_id "
+            "WHERE r.status = 'running' AND s.status = 'ok'"
+        ).fetchall():
+            done.setdefault(run_id, set()).add(site)
+        return done
 
     def finish_run(
         self,

@@ -12,18 +12,21 @@ once per crawl), as with one crawl per site.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from crawler.archive import Archive, ArchiveError
 from crawler.schedule.crawljob import overrun, run_crawl_process, running_lock, stopping
 
 if TYPE_CHECKING:
     from crawler.schedule.crawljob import CrawlConfig
 
 logger = logging.getLogger("crawler.scheduler")
+FREE_CHECK_S = 2.0  # how often the archive is asked which sites of running crawls have ended
 
 _current: CrawlPool | None = None
 
@@ -50,7 +53,9 @@ class CrawlPool:
         self.sites_per_crawl = sites_per_crawl
         self.gather = gather
         self.pending: dict[str, float] = {}  # site id -> when it fell due (monotonic)
-        self.crawling: set[str] = set()
+        self.crawling: dict[str, int] = {}  # site id -> the batch crawling it
+        self.batches = 0
+        self._checked = 0.0  # when the archive was last asked which sites ended
         self.crawls = 0  # crawl processes running
         self.codes: list[int] = []
         self._closed = False
@@ -125,14 +130,36 @@ class CrawlPool:
                 batch = self._next_batch()
                 if batch is None:
                     self._changed.wait(0.2)
+                    self._free_ended_sites()
                     continue
                 self.crawls += 1
-                self.crawling.update(batch)
-            thread = threading.Thread(target=self._crawl, args=(batch,), name="crawl", daemon=True)
+                self.batches += 1
+                number = self.batches
+                self.crawling.update(dict.fromkeys(batch, number))
+            thread = threading.Thread(
+                target=self._crawl, args=(batch, number), name="crawl", daemon=True
+            )
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
             thread.start()
 
-    def _crawl(self, batch: list[str]) -> None:
+    def _free_ended_sites(self) -> None:
+        """Under the lock: a site whose own crawl ended while its process crawls others is free
+        for its next run at once (its outcome is saved), not when the whole process ends."""
+        if not self.crawling or time.monotonic() - self._checked < FREE_CHECK_S:
+            return
+        self._checked = time.monotonic()
+        try:
+            with Archive(self.config.db_path) as archive:
+                ended = archive.sites_done_in_running_runs()
+        except (ArchiveError, sqlite3.Error) as exc:
+            logger.debug("cannot read which sites ended: %s", exc)
+            return
+        for site_id in ended & set(self.crawling):
+            del self.crawling[site_id]
+            with running_lock:
+                overrun.discard(site_id)
+
+    def _crawl(self, batch: list[str], number: int) -> None:
         try:
             code = self.crawl(batch, asdict(self.config))
         except Exception:  # a crawl that cannot even be started must not stop the service
@@ -140,7 +167,9 @@ class CrawlPool:
             code = -1
         with self._changed:
             self.crawls -= 1
-            self.crawling.difference_update(batch)
+            for site_id in batch:
+                if self.crawling.get(site_id) == number:  # not since freed and crawled again
+                    del self.crawling[site_id]
             self.codes.append(code)
             self._changed.notify_all()
 
