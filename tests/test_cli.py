@@ -182,3 +182,26 @@ def test_a_crawl_stopped_with_ctrl_c_says_so_in_its_exit_status(tmp_path: Path, 
     assert crawl.returncode == 130, stderr
     assert "interrupted" in stderr
     assert rows(db, "SELECT status FROM crawl_runs") == [{"status": "interrupted"}]
+
+
+def test_check_site_says_what_failed_where_and_what_the_budget_cut(sample_web):
+    import socket
+
+    quick = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s",
+             "RETRY_BACKOFF_BASE=0.1"]  # fmt: skip
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]  # nothing listens here
+    offline = run_crawler("check-site", *quick, f"http://127.0.0.1:{closed}/")
+    assert offline.returncode == 0, offline.stderr
+    assert f"connection_refused: http://127.0.0.1:{closed}/" in offline.stdout
+    assert "Connection was refused" in offline.stdout
+    assert "Traceback" not in offline.stderr, "the report says it; the crawl's log stays quiet"
+    budget = run_crawler("check-site", *quick, "--max-requests", "3",
+                         sample_web["linjiang-news"].base_url + "/")  # fmt: skip
+    assert "budget: the 3 requests were spent" in budget.stdout, budget.stdout
+    for line in budget.stdout.splitlines():
+        assert not line or line.startswith(("  ", "check-site", "columns", "summaries", "other",
+                                            "budget", "depth", "errors", "linked", "Nothing")), line  # fmt: skip
+    ftp = run_crawler("check-site", "ftp://example.org/")
+    assert ftp.returncode == 2 and ftp.stderr.startswith("error: ftp://example.org/: only http")

@@ -122,6 +122,16 @@ class Reads:
             for row in self.db.execute("SELECT kind FROM crawl_errors WHERE kind != 'attachment'")
         )
 
+    def failed_pages(self, limit: int = 10) -> list[dict]:
+        """The first failed pages (URL, kind, message), attachments aside."""
+        return list(
+            self.db.query(
+                "SELECT url, kind, message FROM crawl_errors WHERE kind != 'attachment' "
+                "ORDER BY id LIMIT ?",
+                [limit],
+            )
+        )
+
     def attachment_urls(self) -> list[str]:
         return [
             row[0] for row in self.db.execute("SELECT url FROM pages WHERE kind = 'attachment'")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from crawler.archive import Archive
 from crawler.crawl.runner import run_crawl
-from crawler.registry.sites import load_sites, select_sites
+from crawler.registry.sites import SitesError, load_sites, select_sites
 
 _PAGE_IN_PATH = re.compile(r"_\d+(\.s?html?)$", re.IGNORECASE)
 _PAGE_IN_QUERY = re.compile(
@@ -45,7 +45,11 @@ class SiteReport:
     summaries: list[dict] = field(default_factory=list)
     others: list[dict] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    failed: list[dict] = field(default_factory=list)  # the first failed pages: url, kind, message
     attachments: list[str] = field(default_factory=list)
+    max_requests: int | None = None
+    cut: int = 0  # links not followed: the request budget was spent
+    depth_cut: int = 0  # links not followed: deeper than max_depth
 
     def as_text(self, preview: int = 80) -> str:
         lines = [
@@ -65,7 +69,7 @@ class SiteReport:
                 f"  {summary['published'] or '(no date)'}  {summary['title'] or '(no title)'}"
                 f"  [{summary['year']}, {summary['region']}]"
             )
-            lines.append(f"      {summary['body'][:preview]}…")
+            lines.append(f"      {' '.join(summary['body'][:preview].split())}…")
             lines.append(f"      {summary['url']}")
         if not self.summaries:
             lines.append("  none found")
@@ -77,8 +81,21 @@ class SiteReport:
         if self.attachments:
             lines += ["", f"linked documents, not fetched ({len(self.attachments)}):"]
             lines += [f"  {url}" for url in self.attachments[:10]]
+        if self.cut:
+            lines += [
+                "",
+                f"budget: the {self.max_requests} requests were spent; {self.cut} links were not "
+                "followed (raise --max-requests, or max_requests in sites.toml)",
+            ]
+        if self.depth_cut:
+            lines += ["", f"depth: {self.depth_cut} links lay deeper than max_depth, not followed"]
         if self.errors:
             lines += ["", "errors: " + ", ".join(f"{k} ×{v}" for k, v in self.errors.items())]
+            for error in self.failed:
+                lines.append(f"  {error['kind']}: {error['url']}")
+                lines.append(f"      {' '.join((error['message'] or '').split())[:200]}")
+            if sum(self.errors.values()) > len(self.failed):
+                lines.append(f"  … and {sum(self.errors.values()) - len(self.failed)} more")
         lines += ["", "Nothing was written to any archive."]
         return "\n".join(lines)
 
@@ -108,20 +125,28 @@ def check_site(
     SitesError for an unknown id or a bad registry."""
     with tempfile.TemporaryDirectory(prefix="check-site-") as folder:
         site_id = target
-        if re.match(r"^https?://", target):
+        if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.IGNORECASE) and not re.match(
+            r"^https?://", target, re.IGNORECASE
+        ):
+            raise SitesError(f"{target}: only http:// and https:// sites can be checked")
+        if re.match(r"^https?://", target, re.IGNORECASE):
             sites_path, site_id = _site_for_url(target, Path(folder), max_requests)
         site = select_sites(load_sites(sites_path), [site_id], str(sites_path))[0]
         db = Path(folder) / "check.db"
-        result = run_crawl(sites_path, [site_id], db, overrides)
-        return _report(
+        # The report says what the log would: the crawl's own log only when asked for (-s LOG_LEVEL).
+        result = run_crawl(sites_path, [site_id], db, {"LOG_LEVEL": "CRITICAL", **(overrides or {})})
+        report = _report(
             db, site_id if site_id != "check" else target, list(site.start_urls), result.status
         )
+        report.max_requests = site.max_requests
+        return report
 
 
 def _report(db: Path, name: str, start_urls: list[str], status: str) -> SiteReport:
     with Archive(db) as archive:
         run = archive.last_run() or {}
         report = SiteReport(name, start_urls, status, requests=run.get("requests") or 0)
+        report.cut, report.depth_cut = run.get("cut") or 0, run.get("depth_cut") or 0
         columns: dict[str, dict] = {}
         for url, links in archive.list_page_links():
             column = columns.setdefault(
@@ -143,5 +168,6 @@ def _report(db: Path, name: str, start_urls: list[str], status: str) -> SiteRepo
             else:
                 report.others.append(article)
         report.errors = dict(archive.error_kinds())
+        report.failed = archive.failed_pages()
         report.attachments = archive.attachment_urls()
         return report
