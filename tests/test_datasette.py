@@ -287,3 +287,27 @@ def test_charts_follow_the_databases_permissions(crawled: Path):
     anonymous, editor = asyncio.run(fetch())
     assert anonymous.status_code == 403 and "archive-chart" not in anonymous.text
     assert editor.status_code == 200 and editor.text.count('class="archive-chart"') == 2
+
+
+def test_the_first_screens_show_a_researcher_the_archive_not_its_machinery(crawled: Path):
+    home = get(crawled, "/").text
+    start = home[home.index('class="archive-start"') :]
+    assert start.index("/archive/documents") < start.index("/archive/sightings")
+    assert "/archive/document_families" in start and "/-/charts" in start
+    assert "/archive/search" in start
+    assert "_sqlite_migrations" not in home and "shingle_counts" not in home
+    # the documents table: column descriptions fold under one line, the rows come first
+    table = get(crawled, "/archive/documents").text
+    assert "column-descriptions-fold" in table and "What each column means" in table
+    # a document page: its site by name, its family linked to the family's members
+    document = get(crawled, "/archive/documents.json?_shape=objects&_sort=id").json()["rows"][0]
+    page = get(crawled, f"/archive/documents/{document['id']}").text
+    names = {s["id"]: s["name"] for s in get(crawled, "/archive/sites.json?_shape=objects").json()["rows"]}  # fmt: skip
+    assert f'/archive/sites/{document["site"]}">{names[document["site"]]}</a>' in page
+    assert f'/archive/documents?family_id={document["family_id"]}">家族 Family' in page
+    # reposts: the first publication said in words, the SQL out of the way
+    reposts = get(crawled, "/archive/reposts?id=").text
+    assert "首发 · first" in reposts
+    assert ">show</a>)" in reposts, "the SQL is folded"
+    rows = get(crawled, "/archive/reposts.json?id=&_shape=objects").json()["rows"]
+    assert {row["first_published"] for row in rows} <= {"首发 · first", ""}

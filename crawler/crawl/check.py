@@ -134,7 +134,9 @@ def check_site(
         site = select_sites(load_sites(sites_path), [site_id], str(sites_path))[0]
         db = Path(folder) / "check.db"
         # The report says what the log would: the crawl's own log only when asked for (-s LOG_LEVEL).
-        result = run_crawl(sites_path, [site_id], db, {"LOG_LEVEL": "CRITICAL", **(overrides or {})})
+        result = run_crawl(
+            sites_path, [site_id], db, {"LOG_LEVEL": "CRITICAL", **(overrides or {})}
+        )
         report = _report(
             db, site_id if site_id != "check" else target, list(site.start_urls), result.status
         )

@@ -2,6 +2,7 @@
 Datasette finds the templates beside it). The hooks live in plugin.py."""
 
 from crawler.datasette.plugin import (
+    extra_body_script,
     extra_css_urls,
     extra_template_vars,
     prepare_connection,
@@ -10,6 +11,7 @@ from crawler.datasette.plugin import (
 )
 
 __all__ = [
+    "extra_body_script",
     "extra_css_urls",
     "extra_template_vars",
     "prepare_connection",

@@ -15,11 +15,53 @@ from crawler.search import FTS_TABLE, fts_query, passage
 # Labels for the fields of a document page, which is laid out as a reading page rather than a
 # one-row table.
 @hookimpl
-def render_cell(value, column, table):
-    if table == "documents" and column == "body" and isinstance(value, str):
+def render_cell(value, column, table, database, datasette):
+    if table != "documents":
+        return None
+    if column == "body" and isinstance(value, str):
         paragraphs = "".join(f"<p>{escape(line)}</p>" for line in value.split("\n") if line.strip())
         return Markup(f'<div class="archive-body">{paragraphs}</div>')
+    if column == "site" and isinstance(value, str):  # a site by its name, linked to its row
+        return _site_link(datasette, database, value)
+    if column == "family_id" and isinstance(value, int):  # the family, linked to its members
+        return _family_link(datasette, database, value)
+    if column == "family_similarity" and value is None:
+        return Markup("<small>— 家族中最早的文本 · the family's first text</small>")
     return None
+
+
+def _site_link(datasette, database: str, site_id: str):
+    async def render():
+        rows = await datasette.get_database(database).execute(
+            "SELECT name FROM sites WHERE id = ?", [site_id]
+        )
+        name = rows.first()["name"] if rows.first() else site_id
+        href = datasette.urls.row(database, "sites", site_id)
+        return Markup(
+            f'<a href="{escape(href)}">{escape(name)}</a> <small>({escape(site_id)})</small>'
+        )
+
+    return render
+
+
+def _family_link(datasette, database: str, family_id: int):
+    async def render():
+        rows = await datasette.get_database(database).execute(
+            "SELECT documents, sites FROM document_families WHERE id = ?", [family_id]
+        )
+        row = rows.first()
+        size = (
+            f"{row['documents']} 个文本, {row['sites']} 个网站 · {row['documents']} texts on "
+            f"{row['sites']} sites"
+            if row
+            else ""
+        )
+        members = datasette.urls.table(database, "documents") + f"?family_id={family_id}"
+        return Markup(
+            f'<a href="{escape(members)}">家族 Family {family_id}</a> <small>{escape(size)}</small>'
+        )
+
+    return render
 
 
 # Datasette serves a plugin's static/ folder under its distribution name.
@@ -56,9 +98,35 @@ def register_routes():
 
 
 @hookimpl
-def extra_template_vars():
-    # a link to the charts on every page's footer
-    return {"summary_archive_charts": "/-/charts"}
+def extra_template_vars(datasette):
+    async def variables():
+        # the archives served, for the index page's "start here" (templates/index.html)
+        archives = [
+            name for name, database in datasette.databases.items()
+            if name != "_internal" and await database.table_exists("documents")
+            and await database.table_exists("sightings")
+        ]  # fmt: skip
+        return {"summary_archive_charts": "/-/charts", "summary_archives": archives}
+
+    return variables
+
+
+# Column descriptions fold under one line, so a table's rows and search box come first.
+FOLD_DESCRIPTIONS = """
+document.querySelectorAll("dl.column-descriptions").forEach(function (list) {
+  var fold = document.createElement("details");
+  var line = document.createElement("summary");
+  line.textContent = "列说明 · What each column means";
+  fold.className = "column-descriptions-fold";
+  list.before(fold);
+  fold.append(line, list);
+});
+"""
+
+
+@hookimpl
+def extra_body_script(view_name):
+    return FOLD_DESCRIPTIONS if view_name == "table" else None
 
 
 @hookimpl(trylast=True)
