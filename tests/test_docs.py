@@ -86,3 +86,22 @@ def test_the_docs_offline_examples_run_against_the_sample_sites(tmp_path: Path, 
     assert ran >= 3, "the docs keep offline examples"
     report = (tmp_path / "report.json").read_text("utf-8")
     assert "qingshan-tz" in report or "summaries" in report
+
+
+def test_the_registry_error_the_docs_show_is_the_one_the_program_prints(tmp_path: Path):
+    from crawler.registry.sites import SitesError, load_sites
+
+    shown = re.search(r"`(sites\.toml: site #2 'czxww'[^`]*)`",
+                      (ROOT / "docs" / "registry-and-discovery.md").read_text("utf-8"))  # fmt: skip
+    assert shown, "the docs show a registry error"
+    registry = tmp_path / "sites.toml"
+    registry.write_text(
+        '[[site]]\nid = "jjxw"\nname = "九江新闻网"\nregion = "江西省九江市"\n'
+        'start_urls = ["https://www.jjxw.cn/"]\n\n'
+        '[[site]]\nid = "czxww"\nname = "郴州新闻网"\nregion = "湖南省郴州市"\n'
+        'start_urls = ["https://www.czxww.cn/"]\nschedule = "hourly"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SitesError) as error:
+        load_sites(registry)
+    assert str(error.value).replace(str(registry), "sites.toml") == shown.group(1)
