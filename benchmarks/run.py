@@ -9,7 +9,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BENCHMARKS = [
-    "recrawl", "scheduler_memory", "search", "families", "extraction", "warc", "scale", "distributed",
+    "classification", "recrawl", "scheduler_memory", "search", "families", "extraction", "warc",
+    "scale", "distributed",
 ]  # fmt: skip
 
 
