@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 LEAD_CHARS = 300
+_CITED = re.compile(r"《[^》]{0,60}》")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
 _YEAR_IN_LEAD = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -27,6 +28,16 @@ class Rule:
     weight: float
     min_count: int = 1
     max_chars: int | None = None  # a length rule: fires for bodies shorter than this
+    unless: re.Pattern | None = None  # the rule does not fire when this matches the same field
+
+
+@dataclass(frozen=True)
+class Genre:
+    """A kind of summary: by its title, or by the rules that fired for it."""
+
+    name: str
+    title: re.Pattern | None = None
+    rules: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class Rules:
     threshold: float
     min_chars: int
     rules: tuple[Rule, ...]
+    genres: tuple[Genre, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,10 +53,12 @@ class Decision:
     is_summary: bool
     score: float
     reason: str
+    genre: str | None = None  # of a summary: 综述, 总结, 工作报告, 盘点/回眸
 
 
-_RULE_KEYS = {"name", "field", "pattern", "max_chars", "weight", "min_count"}
-_TABLE_KEYS = {"threshold", "min_chars", "rule"}
+_RULE_KEYS = {"name", "field", "pattern", "max_chars", "weight", "min_count", "unless"}
+_TABLE_KEYS = {"threshold", "min_chars", "rule", "genre"}
+_GENRE_KEYS = {"name", "title", "rules"}
 
 
 def _rule(entry: dict, base: Rule | None = None) -> Rule:
@@ -72,6 +86,9 @@ def _rule(entry: dict, base: Rule | None = None) -> Rule:
             raise ValueError(f"rule {name!r}: give either a pattern or max_chars")
         weight = float(entry["weight"]) if "weight" in entry else base.weight if base else None
         min_count = int(entry.get("min_count", base.min_count if base else 1))
+        unless = (
+            re.compile(entry["unless"]) if "unless" in entry else base.unless if base else None
+        )
     except re.error as exc:
         raise ValueError(f"rule {name!r}: invalid pattern: {exc}") from None
     except (TypeError, ValueError) as exc:
@@ -80,7 +97,7 @@ def _rule(entry: dict, base: Rule | None = None) -> Rule:
         raise ValueError(f"rule {name!r}: {exc}") from None
     if weight is None:
         raise ValueError(f"rule {name!r}: weight is missing")
-    return Rule(name, field, pattern, weight, min_count, max_chars)
+    return Rule(name, field, pattern, weight, min_count, max_chars, unless)
 
 
 def parse_rules(data: dict, base: Rules | None = None) -> Rules:
@@ -105,7 +122,38 @@ def parse_rules(data: dict, base: Rules | None = None) -> Rules:
     except (TypeError, ValueError):
         raise ValueError("threshold and min_chars must be numbers") from None
     rules = tuple(rule for rule in by_name.values() if rule.weight != 0)
-    return Rules(threshold, min_chars, rules)
+    genres = _genres(data["genre"]) if "genre" in data else (base.genres if base else ())
+    return Rules(threshold, min_chars, rules, genres)
+
+
+def _genres(entries) -> tuple[Genre, ...]:
+    if not isinstance(entries, list):
+        raise ValueError("genre must be an array of tables ([[genre]])")
+    genres = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise ValueError("each genre needs a name (a string)")
+        unknown = set(entry) - _GENRE_KEYS
+        if unknown:
+            raise ValueError(f"genre {entry['name']!r}: unknown key {sorted(unknown)[0]!r}")
+        try:
+            title = re.compile(entry["title"]) if "title" in entry else None
+        except re.error as exc:
+            raise ValueError(f"genre {entry['name']!r}: invalid pattern: {exc}") from None
+        genres.append(Genre(entry["name"], title, frozenset(entry.get("rules", ()))))
+    return tuple(genres)
+
+
+@lru_cache(maxsize=1)
+def _to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters read as simplified (OpenCC's t2s), so that 年終總結 is 年终总结."""
+    return _to_simplified().convert(text) if text else text
 
 
 @lru_cache(maxsize=1)
@@ -119,24 +167,33 @@ def _fmt(weight: float) -> str:
 
 
 def classify(title: str | None, body: str, rules: Rules | None = None) -> Decision:
-    """Decide whether (title, body) is a work summary and say why."""
+    """Decide whether (title, body) is a work summary, of which genre, and say why."""
     rules = rules or default_rules()
-    title = title or ""
+    # a document the title cites (《…》) is not what the text is: 《…通知》要求 is no notice
+    title = _CITED.sub("", simplified(title or ""))
+    lead = simplified(body[:LEAD_CHARS])
     chars = len(re.sub(r"\s", "", body))
-    fields = {"title": title, "lead": body[:LEAD_CHARS], "body": body}
+    fields = {"title": title, "lead": lead, "body": None}
     score = 0.0
-    fired = []
+    fired: list[str] = []
+    names: set[str] = set()
     for rule in rules.rules:
         if rule.pattern is None:
             if chars < rule.max_chars:
                 score += rule.weight
                 fired.append(f"{rule.name} «{chars} characters» {_fmt(rule.weight)}")
+                names.add(rule.name)
             continue
+        if rule.field == "body" and fields["body"] is None:
+            fields["body"] = lead + simplified(body[LEAD_CHARS:])
         matches = [m.group(0) for m in rule.pattern.finditer(fields[rule.field])]
-        if len(matches) >= rule.min_count:
+        if len(matches) >= rule.min_count and not (
+            rule.unless and rule.unless.search(fields[rule.field])
+        ):
             score += rule.weight
             shown = matches[0] if rule.min_count == 1 else f"{len(matches)}×"
             fired.append(f"{rule.name} «{shown}» {_fmt(rule.weight)}")
+            names.add(rule.name)
     evidence = "; ".join(fired) if fired else "no rule matched"
     if chars < rules.min_chars:
         return Decision(
@@ -145,10 +202,25 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
             f"not a summary: body has {chars} characters (< {rules.min_chars}), a news item or an empty page; {evidence}",
         )
     if score >= rules.threshold:
-        return Decision(True, score, f"summary: score {score:g} ≥ {rules.threshold:g}: {evidence}")
+        genre = _genre_of(title, names, rules.genres)
+        return Decision(
+            True,
+            score,
+            f"summary ({genre}): score {score:g} ≥ {rules.threshold:g}: {evidence}",
+            genre,
+        )
     return Decision(
         False, score, f"not a summary: score {score:g} < {rules.threshold:g}: {evidence}"
     )
+
+
+def _genre_of(title: str, fired: set[str], genres: tuple[Genre, ...]) -> str:
+    for genre in genres:
+        if (genre.title is None and not genre.rules) or (genre.title and genre.title.search(title)):
+            return genre.name
+        if genre.rules & fired:
+            return genre.name
+    return "综述"
 
 
 # A county-level place named in a title or an opening: two characters and 县, 区 or 旗 (most

@@ -122,6 +122,14 @@ class Pages:
         refresh_family(self.db, family[0])  # a new sighting may be its earliest publication
         return outcome
 
+    def set_genre(self, content_hash: str, genre: str | None) -> None:
+        """A document's genre as the current classifier reads it (crawler reprocess)."""
+        if genre:
+            with self.transaction():
+                self.db.execute(
+                    "UPDATE documents SET genre = ? WHERE content_hash = ?", [genre, content_hash]
+                )
+
     def _keep_origin(self, doc_id: int, copy: DocumentRecord) -> None:
         """A document stands for its earliest publication: its title, text, date, site, region,
         source and URL are those of the copy published first (of copies published the same day,

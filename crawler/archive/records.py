@@ -50,6 +50,7 @@ class DocumentRecord:
     site: str
     region: str
     url: str
+    genre: str | None = None  # 综述, 总结, 工作报告, 盘点/回眸 (crawler/classify_rules.toml)
 
     def as_row(self) -> dict:
         """The documents row (without the timestamps the writer adds)."""

@@ -1,9 +1,9 @@
 """Command line: `crawler crawl`, `schedule`, `check-site`, `reprocess`, `serve`, `demo`, `extract`,
-`sample-web`, `worker`, `writer`.
+`classify`, `sample-web`, `worker`, `writer`.
 
 A thin click layer over the library; every command and option has help text. crawling.py holds
 the commands that crawl (crawl, schedule, check-site, reprocess), reading.py those that read an
-archive or a page (serve, demo, extract) and the benchmarks' generated web (sample-web),
+archive, a page or a text (serve, demo, extract, classify) and the benchmarks' generated web (sample-web),
 distributed.py those of crawling on many machines (worker, writer). `python scheduler.py` is
 `crawler schedule`.
 """

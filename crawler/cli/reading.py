@@ -13,7 +13,14 @@ from pathlib import Path
 import click
 
 from crawler.archive import Archive, ArchiveError
-from crawler.cli.base import DEFAULT_PORT, Refused, check_port_free, cli, db_option
+from crawler.cli.base import (
+    DEFAULT_PORT,
+    Refused,
+    check_port_free,
+    cli,
+    db_option,
+    sites_option,
+)
 
 
 @cli.command()
@@ -243,3 +250,40 @@ def sample_web(sites: int, articles: int, registry: str, extra: str) -> None:
     from crawler.demo.generated import serve_generated_web
 
     serve_generated_web(sites, articles, registry, extra)
+
+
+@cli.command("classify")
+@click.argument("source", metavar="FILE|-")
+@click.option("--title", help="The headline. Without it, the text's first line is the headline.")
+@sites_option("Site registry whose rules --site names (default rules without --site).")
+@click.option("--site", "site_id", help="Decide with this site's rules from the registry.")
+def classify_text(source: str, title: str | None, sites_path: str, site_id: str | None) -> None:
+    """Say whether a text is a work summary, of which genre, and why, as JSON.
+
+    FILE is plain UTF-8 text (- reads standard input): the same decision the crawl records in
+    pages.reason, with the rules of crawler/classify_rules.toml (or a site's own).
+    """
+    from crawler.classify import classify
+    from crawler.registry.sites import SitesError, load_sites, select_sites
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Refused(f"cannot read {source}: {exc}") from exc
+    rules = None
+    if site_id:
+        try:
+            rules = select_sites(load_sites(sites_path), [site_id], sites_path)[0].rules
+        except SitesError as exc:
+            raise Refused(str(exc)) from exc
+    if title is None:
+        title, _, text = text.strip().partition("\n")
+    decision = classify(title, text.strip(), rules)
+    result = {
+        "title": title,
+        "is_summary": decision.is_summary,
+        "genre": decision.genre,
+        "score": decision.score,
+        "reason": decision.reason,
+    }
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))

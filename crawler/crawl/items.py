@@ -40,6 +40,7 @@ class PageItem:
     # Set by the pipelines:
     is_summary: bool | None = None
     reason: str | None = None
+    genre: str | None = None  # of a summary: 综述, 总结, 工作报告, 盘点/回眸
     year: int | None = None
     content_hash: str | None = None
 

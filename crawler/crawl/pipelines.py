@@ -48,6 +48,7 @@ class ClassifyPipeline:
             decision = classify(item.title, item.body or "", self.rules.get(item.site))
             item.is_summary = decision.is_summary
             item.reason = decision.reason
+            item.genre = decision.genre
             if decision.is_summary:
                 item.year = review_year(item.title, item.body or "", item.published)
                 item.region = refine_region(item.region, item.title, item.body or "")

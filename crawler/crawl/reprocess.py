@@ -84,6 +84,8 @@ def reprocess(
                 warc_offset=row["warc_offset"],
             )
             fingerprint.process_item(classify.process_item(item))
+            if item.is_summary and item.content_hash:
+                archive.set_genre(item.content_hash, item.genre)  # the classifier may have changed
             change = _change(row, item)
             same = all(
                 (row[name] or None) == (getattr(item, name) or None)
