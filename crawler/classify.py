@@ -86,9 +86,7 @@ def _rule(entry: dict, base: Rule | None = None) -> Rule:
             raise ValueError(f"rule {name!r}: give either a pattern or max_chars")
         weight = float(entry["weight"]) if "weight" in entry else base.weight if base else None
         min_count = int(entry.get("min_count", base.min_count if base else 1))
-        unless = (
-            re.compile(entry["unless"]) if "unless" in entry else base.unless if base else None
-        )
+        unless = re.compile(entry["unless"]) if "unless" in entry else base.unless if base else None
     except re.error as exc:
         raise ValueError(f"rule {name!r}: invalid pattern: {exc}") from None
     except (TypeError, ValueError) as exc:

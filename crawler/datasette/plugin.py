@@ -98,17 +98,9 @@ def register_routes():
 
 
 @hookimpl
-def extra_template_vars(datasette):
-    async def variables():
-        # the archives served, for the index page's "start here" (templates/index.html)
-        archives = [
-            name for name, database in datasette.databases.items()
-            if name != "_internal" and await database.table_exists("documents")
-            and await database.table_exists("sightings")
-        ]  # fmt: skip
-        return {"summary_archive_charts": "/-/charts", "summary_archives": archives}
-
-    return variables
+def extra_template_vars():
+    # a link to the charts on every page's footer
+    return {"summary_archive_charts": "/-/charts"}
 
 
 # Column descriptions fold under one line, so a table's rows and search box come first.

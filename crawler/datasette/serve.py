@@ -29,8 +29,41 @@ def metadata_for(db_path: str | Path) -> dict:
     text = resources.files("crawler.datasette").joinpath("metadata.yml").read_text("utf-8")
     metadata = yaml.safe_load(text)
     database = metadata.pop("archive")
-    metadata["databases"] = {Path(db_path).stem: database}
+    name = Path(db_path).stem
+    metadata["databases"] = {name: database}
+    metadata["description_html"] += start_here(name)
     return metadata
+
+
+def start_here(name: str) -> str:
+    """The index page's list of the archive's own pages, first; the crawl's records after them.
+    (In the metadata rather than an index.html of our own, which another plugin's would race.)"""
+    pages = [
+        ("documents", "工作综述 · Documents", "每篇综述一行，可按地区、年度、体裁、网站筛选并全文检索 · one row per summary: facets, search"),
+        ("search", "全文检索 · Search", "按相关度排序，显示命中段落 · ranked, with the matching passage"),
+        ("sightings", "出现记录 · Sightings", "综述出现过的每个网址 · every URL where a summary appeared"),
+        ("document_families", "同源转载家族 · Families of reposts", ""),
+        ("reposts", "转载情况 · Reposts", "一篇综述出现过的所有网址，首发在前 · where a summary appeared, first publication first"),
+        ("versions", "版本历史 · Versions", ""),
+        ("changed_after_publication", "发布后改动 · Changed after publication", ""),
+        ("latest_summaries", "最新综述 · Latest summaries", ""),
+    ]  # fmt: skip
+    items = "".join(
+        f'<li><a href="/{name}/{path}">{label}</a>{" — " + note if note else ""}</li>'
+        for path, label, note in pages
+    )
+    records = ", ".join(
+        f'<a href="/{name}/{path}">{label}</a>'
+        for path, label in (
+            ("crawl_health", "各站健康 · site health"), ("crawl_runs", "crawl_runs"),
+            ("crawl_errors", "crawl_errors"), ("failed_urls", "failed_urls"),
+            ("failed_jobs", "failed_jobs"), ("pages", "pages"), ("sites", "sites"),
+        )
+    )  # fmt: skip
+    return (
+        f'<ul class="archive-start">{items}<li><a href="/-/charts">图表 · Charts</a></li></ul>'
+        f'<p class="archive-records">抓取记录 · Crawl records: {records}</p>'
+    )
 
 
 def datasette_command(
