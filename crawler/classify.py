@@ -204,7 +204,7 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
         return Decision(
             True,
             score,
-            f"summary ({genre}): score {score:g} ≥ {rules.threshold:g}: {evidence}",
+            f"summary: score {score:g} ≥ {rules.threshold:g}, {genre}: {evidence}",
             genre,
         )
     return Decision(

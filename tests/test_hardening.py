@@ -54,7 +54,7 @@ def test_a_clone_without_the_shared_folder_skips_only_the_tests_that_need_it(tmp
     assert result.returncode == 0, result.stdout[-3000:]
     assert "error" not in result.stdout.lower().splitlines()[-1], result.stdout[-2000:]
     skipped = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
-    assert len(skipped) == 4 and all("shared" in line for line in skipped), skipped
+    assert len(skipped) == 6 and all("shared" in line for line in skipped), skipped
     assert " passed" in result.stdout.splitlines()[-1]
 
 
