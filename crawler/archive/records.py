@@ -28,6 +28,8 @@ class PageRecord:
     # Where the fetched response is kept (crawler/crawl/warc.py), when WARC writing is on.
     warc_file: str | None = None
     warc_offset: int | None = None
+    # How the page was reached: link, frame, form (a POSTed list), sitemap, feed.
+    via: str | None = None
 
     def as_row(self) -> dict:
         """The pages row (without the timestamps and run the writer adds)."""

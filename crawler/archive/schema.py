@@ -332,3 +332,10 @@ def m013_genre(db: sqlite_utils.Database) -> None:
         db.execute(
             "UPDATE documents SET genre = ? WHERE id = ?", [decision.genre or "综述", doc_id]
         )
+
+
+@migrations()
+def m014_how_reached(db: sqlite_utils.Database) -> None:
+    # How each page was reached (pages.via): an anchor (link), a frame, a POSTed list (form), a
+    # sitemap or a feed; NULL for pages fetched before this was recorded.
+    db.execute("ALTER TABLE pages ADD COLUMN via TEXT")

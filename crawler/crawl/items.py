@@ -37,6 +37,7 @@ class PageItem:
     links: list[list] | None = None  # what a list page links to, replayed on a 304
     warc_file: str | None = None  # where the response is kept (crawler/crawl/warc.py)
     warc_offset: int | None = None
+    via: str = "link"  # how it was reached: link, frame, form, sitemap, feed
     # Set by the pipelines:
     is_summary: bool | None = None
     reason: str | None = None

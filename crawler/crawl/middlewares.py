@@ -19,6 +19,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.crawl.failures import (
     OffsiteRequest,
@@ -68,7 +69,13 @@ class SiteScopeMiddleware:
 
 class RobotsTxtRefusalMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt check, with its refusal as its own exception type (RobotsForbidden),
-    so that a refusal is counted, not recorded as an error."""
+    so that a refusal is counted, not recorded as an error; and the sitemaps robots.txt names."""
+
+    def sitemaps(self, url: str) -> list[str]:
+        """The Sitemap: lines of the robots.txt of the URL's host, once it has been read."""
+        parser = self._parsers.get(urlparse_cached(Request(url)).netloc)
+        protego = getattr(parser, "rp", None)
+        return list(getattr(protego, "sitemaps", ()) or ())
 
     def process_request_2(self, rp, request: Request) -> None:
         try:
@@ -122,3 +129,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self, request: Request, exception: Exception
     ) -> Request | Response | None:
         return await self._spaced(super().process_exception(request, exception))
+
+
+def robots_sitemaps(crawler, url: str) -> list[str]:
+    """The sitemaps robots.txt names for the URL's host (none when robots.txt is not obeyed)."""
+    for middleware in crawler.engine.downloader.middleware.middlewares:
+        if isinstance(middleware, RobotsTxtRefusalMiddleware):
+            return middleware.sitemaps(url)
+    return []

@@ -24,13 +24,18 @@ class Link:
     text: str = ""
     # For a list page that answers a POST (Hanweb's dataproxy.jsp): the form fields to send.
     formdata: tuple[tuple[str, str], ...] | None = None
+    # How the page was reached (pages.via): link, frame, form, sitemap, feed.
+    via: str = "link"
 
 
+# The names list pages give their page number in a query: ?page=, ?pageNo=, ?cur_page=, ?pn= …
+PAGE_PARAMETERS = (
+    r"page|pageno|pageindex|pagenum|p|pn|curpage|cur_page|currpage|currentpage|startrecord"
+)
 _PAGE_NUMBER = [
-    re.compile(
-        r"[?&](?:page|pageno|pageindex|pagenum|p|pn|curpage|startrecord)=(\d+)", re.IGNORECASE
-    ),
-    re.compile(r"_(\d+)\.s?html?$", re.IGNORECASE),
+    re.compile(rf"[?&](?:{PAGE_PARAMETERS})=(\d+)", re.IGNORECASE),
+    # list_2.html, index_3.shtml, list_7_4.html, column-index-5.shtml
+    re.compile(r"[_-](\d+)\.s?html?$", re.IGNORECASE),
 ]
 
 

@@ -15,7 +15,15 @@ import lxml.html
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
 from crawler import families
-from crawler.discovery.links import Link, LinkKind, index_aliases, normalise_url
+from crawler.discovery.forms import form_pages
+from crawler.discovery.indexes import alternate_feeds
+from crawler.discovery.links import (
+    PAGE_PARAMETERS,
+    Link,
+    LinkKind,
+    index_aliases,
+    normalise_url,
+)
 from crawler.registry.sites import Site
 
 # Files, not pages: Scrapy's list of non-HTML extensions, and the office formats of Chinese
@@ -33,9 +41,15 @@ ATTACHMENT = re.compile(
     + r")$",
     re.IGNORECASE,
 )
-NEXT_PAGE_TEXT = re.compile(r"^(下一页|下页|后一页|>|›|»|next)$", re.IGNORECASE)
-PAGE_NUMBER_TEXT = re.compile(r"^(\d{1,4}|尾页|末页|最后一页|上一页|首页)$")
-_PAGE_SUFFIX = re.compile(r"(_\d+)?(\.s?html?)$")
+# Pagers: words, numbers and arrows (›, », >, >>, 下页, 后页 …), in any of their usual spellings.
+NEXT_PAGE_TEXT = re.compile(
+    r"^(下一?页|后一?页|下一页\s*[>›»＞]+|[>›»＞]{1,2}|next|next\s*page)$", re.IGNORECASE
+)
+PAGE_NUMBER_TEXT = re.compile(
+    r"^(\[?\d{1,4}\]?|尾页|末页|最后一页|上一?页|前一?页|首页|[<‹«＜]{1,2})$"
+)
+_PAGE_SUFFIX = re.compile(r"([_-]\d+)?(\.s?html?)$")
+_PAGE_QUERY = re.compile(rf"(?:^|&)(?:{PAGE_PARAMETERS})=\d+", re.IGNORECASE)
 
 
 def _same_column(url: str, column_url: str) -> bool:
@@ -51,13 +65,7 @@ def _same_column(url: str, column_url: str) -> bool:
         path_a += "index.html"
     if path_a.rsplit("/", 1)[0] != path_b.rsplit("/", 1)[0]:
         return False
-    query_a = re.sub(
-        r"(page|pageno|pageindex|pagenum|p|pn|curpage)=\d+", "", a.query, flags=re.IGNORECASE
-    )
-    query_b = re.sub(
-        r"(page|pageno|pageindex|pagenum|p|pn|curpage)=\d+", "", b.query, flags=re.IGNORECASE
-    )
-    return query_a.strip("&") == query_b.strip("&")
+    return _PAGE_QUERY.sub("", a.query).strip("&") == _PAGE_QUERY.sub("", b.query).strip("&")
 
 
 def anchors(doc: lxml.html.HtmlElement, base: str) -> list[tuple[str, str]]:
@@ -72,6 +80,16 @@ def anchors(doc: lxml.html.HtmlElement, base: str) -> list[tuple[str, str]]:
         if title and (not text or text.endswith(("...", "…")) or len(title) > len(text)):
             text = title
         found.append((url, text))
+    return found
+
+
+def frames(doc: lxml.html.HtmlElement, base: str) -> list[str]:
+    """The pages a page shows in frames (<iframe>, <frame>): a column whose list is a frame."""
+    found = []
+    for element in doc.iter("iframe", "frame"):
+        url = normalise_url(element.get("src", ""), base)
+        if url is not None:
+            found.append(url)
     return found
 
 
@@ -106,6 +124,7 @@ def discover(
             posted += [
                 link for link in family.posted_pages(raw_text, page_url) if site.owns(link.url)
             ]
+    posted += [link for link in form_pages(doc, page_url, raw_text) if site.owns(link.url)]
     for url, text in anchors(doc, page_url):
         hint = None
         if (NEXT_PAGE_TEXT.match(text) or PAGE_NUMBER_TEXT.match(text)) and _same_column(
@@ -113,11 +132,16 @@ def discover(
         ):
             hint = LinkKind.PAGE
         candidates.append((url, text, hint))
+    framed = set(frames(doc, page_url))
+    feeds = set(alternate_feeds(doc, page_url))
+    candidates += [(url, "", LinkKind.LIST) for url in [*framed, *feeds]]
     links: dict[str, Link] = {}
     for url, text, hint in candidates:
         if not site.owns(url) or url in links:
             continue
         kind = classify_url(url, site)
+        if (url in framed or url in feeds) and not any(p.search(url) for p in site.ignore_patterns):
+            kind = LinkKind.LIST  # a frame or a feed is a list, whatever its file name (rss.xml)
         if kind is LinkKind.IGNORE:
             links[url] = Link(url, kind, text)
             continue
@@ -125,7 +149,8 @@ def discover(
             kind = hint
         elif kind is LinkKind.LIST and _same_column(url, page_url):
             kind = LinkKind.PAGE
-        links[url] = Link(url, kind, text)
+        via = "frame" if url in framed else "feed" if url in feeds else "link"
+        links[url] = Link(url, kind, text, via=via)
     for alias in index_aliases(page_url):
         links.pop(alias, None)
     return list(links.values()) + posted

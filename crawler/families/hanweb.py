@@ -111,6 +111,7 @@ def proxy_pages(raw_text: str, page_url: str) -> list[Link]:
                 LinkKind.PAGE,
                 f"records {start}-{start + group - 1}",
                 tuple(params.items()),
+                via="form",
             )
         )
     return pages

@@ -22,9 +22,12 @@ from twisted.python.failure import Failure
 
 from crawler.crawl.failures import describe_failure
 from crawler.crawl.items import ColumnItem, ErrorItem, PageItem, copy_fields
+from crawler.crawl.middlewares import robots_sitemaps
 from crawler.crawl.state import CrawlState
+from crawler.discovery.forms import link_page
+from crawler.discovery.indexes import index_kind, index_links
 from crawler.discovery.links import Link, LinkKind, page_number
-from crawler.discovery.reader import discover
+from crawler.discovery.reader import classify_url, discover
 from crawler.extract import NotHTML, china_day, extract, looks_binary, read_page
 from crawler.registry.sites import Site, load_sites, select_sites
 
@@ -79,6 +82,8 @@ class MunicipalSpider(scrapy.Spider):
         """A request for a page the crawl state admits (see CrawlState.admit), or None."""
         url = link.url if isinstance(link, Link) else link
         formdata = link.formdata if isinstance(link, Link) else None
+        if isinstance(link, Link) and link.via != "link":
+            meta.setdefault("via", link.via)
         key = url + (repr(formdata) if formdata else "")
         if not self.crawl_state.admit(site, url, key, kind):
             return None
@@ -128,8 +133,12 @@ class MunicipalSpider(scrapy.Spider):
             known = self.crawl_state.site(site.id).list_pages.get(response.url)
             yield from self._follow_list(response, site, hops, _stored_links(known))
             return
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         body = response.body
+        index = index_kind(body) if requested != "article" else None
+        if index is not None:  # a sitemap or a feed: what it leads to, as a list page's links
+            yield from self._read_index(response, site, hops, index)
+            return
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if looks_binary(body) or (content_type and not content_type.startswith(_TEXT_TYPES)):
             message = f"not an HTML page ({content_type or 'binary data'}, {len(body)} bytes)"
             yield ErrorItem(response.url, site.id, "not_html", message, response.status, requested)
@@ -139,21 +148,14 @@ class MunicipalSpider(scrapy.Spider):
         except NotHTML as exc:
             yield ErrorItem(response.url, site.id, "empty", str(exc), response.status, requested)
             return
-        base = {
-            "url": response.url,
-            "site": site.id,
-            "region": site.region,
-            "status": response.status,
-            "encoding": page.decoded.describe(),
-            "etag": _header(response, b"ETag"),
-            "last_modified": _header(response, b"Last-Modified"),
-        }
-        stored = response.meta.get("warc")
-        if stored is not None:
-            base |= {"warc_file": stored.file, "warc_offset": stored.offset}
+        base = _page_fields(response, site) | {"encoding": page.decoded.describe()}
         links: list[Link] = []
+        if requested == "home":  # the sitemaps its robots.txt names
+            for url in robots_sitemaps(self.crawler, response.url):
+                if site.owns(url):
+                    links.append(Link(url, LinkKind.LIST, via="sitemap"))
         if requested != "article":
-            links = discover(page.doc, response.url, site, page.decoded.text)
+            links += discover(page.doc, response.url, site, page.decoded.text)
             if requested in ("home", "list") or any(
                 link.kind is LinkKind.ARTICLE for link in links
             ):
@@ -182,6 +184,21 @@ class MunicipalSpider(scrapy.Spider):
             return
         self.crawl_state.count(site.id, "articles")
         yield copy_fields(extracted, PageItem, kind="article", **base)
+
+    def _read_index(
+        self, response: Response, site: Site, hops: int, index: str
+    ) -> Iterator[PageItem | ColumnItem | ErrorItem | scrapy.Request]:
+        """A sitemap or feed: its pages typed by their URLs (a sitemap of sitemaps leads to
+        more of them), stored as a list page's links so that a 304 replays them."""
+        links = []
+        for link in index_links(response.body, index, response.url):
+            if not site.owns(link.url):
+                continue
+            kind = link.kind if link.kind is LinkKind.LIST else classify_url(link.url, site)
+            links.append(Link(link.url, kind, link.text, via=link.via))
+        self.crawl_state.count(site.id, "list_pages")
+        yield PageItem(kind="list", links=_link_rows(links), **_page_fields(response, site))
+        yield from self._follow_list(response, site, hops, links)
 
     def _follow_navigation(
         self, links: list[Link], site: Site, hops: int
@@ -240,12 +257,12 @@ class MunicipalSpider(scrapy.Spider):
             return
         # The column's later pages, in order; one is asked for at a time, so that paging stops
         # at the first page that holds nothing new (a backfill walks them all).
-        current = page_number(response.url)
+        current = response.meta.get("page") or page_number(response.url)
         pending = {(link.url, link.formdata): link for link in response.meta.get("pending", [])}
         for link in links:
-            if link.kind is LinkKind.PAGE and page_number(link.url) > current:
+            if link.kind is LinkKind.PAGE and _page_of(link) > current:
                 pending.setdefault((link.url, link.formdata), link)
-        ordered = sorted(pending.values(), key=lambda link: page_number(link.url))
+        ordered = sorted(pending.values(), key=_page_of)
         for position, link in enumerate(ordered):
             request = self._request(
                 link,
@@ -255,6 +272,7 @@ class MunicipalSpider(scrapy.Spider):
                 column=column,
                 backfill=backfill,
                 pending=ordered[position + 1 :],
+                page=_page_of(link),
             )
             if request is not None:
                 if column in state.walked_columns:
@@ -304,6 +322,13 @@ class MunicipalSpider(scrapy.Spider):
             )
 
 
+def _page_of(link: Link) -> int:
+    """Where a further page stands in its column: by its form fields (a POSTed pager), else by
+    its URL."""
+    number = link_page(link)
+    return page_number(link.url) if number is None else number
+
+
 def _stored_links(known) -> list[Link]:
     """The links of a list page as stored at its last fetch (see _link_rows)."""
     links = []
@@ -326,6 +351,24 @@ def _link_rows(links: list[Link]) -> list[list]:
             + ([list(map(list, link.formdata))] if link.formdata else [])
         )
     return rows
+
+
+def _page_fields(response: Response, site: Site) -> dict[str, Any]:
+    """What every page item says of its response: where, what status, validators, how it was
+    reached, where its stored copy is."""
+    fields = {
+        "url": response.url,
+        "site": site.id,
+        "region": site.region,
+        "status": response.status,
+        "etag": _header(response, b"ETag"),
+        "last_modified": _header(response, b"Last-Modified"),
+        "via": response.meta.get("via", "link"),
+    }
+    stored = response.meta.get("warc")
+    if stored is not None:
+        fields |= {"warc_file": stored.file, "warc_offset": stored.offset}
+    return fields
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -1,0 +1,64 @@
+"""Publishing habits the first sample web does not show (crawler/demo/unseen.py): arrow-only and
+parameter paging, frames, sitemaps, feeds. Each site hides one older summary that only its own
+mechanism reaches; a first crawl finds all of them, and a re-crawl fetches no known article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FAST, rows, run_crawler
+
+from crawler.demo.unseen import build_unseen_web, finish_unseen_web
+
+HOW = {
+    "arrows": "link",
+    "curpage": "link",
+    "framed": "link",
+    "sitemapped": "sitemap",
+    "fed": "feed",
+    "formpaged": "link",
+    "postback": "link",
+}
+# the list page that led to each hidden summary was reached by its pager's own mechanism
+PAGED_BY = {"formpaged": "form", "postback": "postback"}
+
+
+@pytest.fixture
+def unseen_web():
+    web = finish_unseen_web(build_unseen_web().start())
+    yield web
+    web.stop()
+
+
+def test_every_hidden_summary_is_found_and_a_recrawl_fetches_no_known_article(
+    tmp_path: Path, unseen_web
+):
+    sites = tmp_path / "sites.toml"
+    sites.write_text(unseen_web.sites_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
+    assert result.returncode == 0, result.stderr
+    sighted = {r["url"]: r for r in rows(db, "SELECT url, site FROM sightings")}
+    via = {r["url"]: r["via"] for r in rows(db, "SELECT url, via FROM pages")}
+    for site in unseen_web.sites.values():
+        url = site.url(site.hidden)
+        assert url in sighted, f"{site.id}: the hidden summary was not found"
+        assert via[url] == HOW[site.id], (site.id, via[url])
+    framed = unseen_web["framed"]
+    assert via[framed.url("/zwgk/list.asp?page=1")] == "frame"
+    assert via[unseen_web["sitemapped"].url("/sitemap-2022.xml")] == "sitemap"
+    assert via[unseen_web["fed"].url("/rss.xml")] == "feed"
+    kinds = {r["via"] for r in rows(db, "SELECT via FROM pages WHERE kind = 'list'")}
+    assert set(PAGED_BY.values()) <= kinds, kinds
+    post = [e for e in unseen_web["postback"].requests if e.method == "POST"]
+    assert post and all(e.status == 200 for e in post)
+    assert rows(db, "SELECT count(*) AS n FROM documents")[0]["n"] == 5
+    for site in unseen_web.sites.values():
+        site.clear_log()
+    again = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
+    assert again.returncode == 0, again.stderr
+    for site in unseen_web.sites.values():
+        fetched = [p for p in site.paths_requested() if "content" in p or "show.asp" in p.lower()
+                   or "detail_" in p or "/article" in p]  # fmt: skip
+        assert fetched == [], (site.id, fetched)
