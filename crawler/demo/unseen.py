@@ -11,13 +11,17 @@ summary where only that habit's own mechanism reaches it:
 - ``formpaged``: a column paged by a GET form whose hidden cur_page a script fills
   (``javascript:goPage(2)``), the number of pages only in ``var countPage = 3``;
 - ``postback``: an ASP.NET WebForms column paged by ``__doPostBack('ctl00$…$AspNetPager1','2')``,
-  each page a POST of the form with its __VIEWSTATE.
+  each page a POST of the form with its __VIEWSTATE;
+- ``scripted``: a column whose list a script fills from a JSON API (``$.ajax({url:
+  "/api/article/list", data: {channelId: 35, pageNo: pageNo, pageSize: 2}})``), paged by the
+  answer's total.
 
 The hidden summary of each is ``site.hidden`` (its path).
 """
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl, urlsplit
 
 from crawler.demo.cms import SampleArticle, esc, filler_news, load_articles
@@ -226,12 +230,47 @@ def _postback(host: str, summary: SampleArticle, news: list[SampleArticle]) -> U
     return site
 
 
+def _scripted(host: str, summary: SampleArticle, news: list[SampleArticle]) -> UnseenSite:
+    site = UnseenSite("scripted", "接口列表网", "测试市", host)
+    entries = [(f"/tzgz/2023/01{10 - n:02d}/{4400 + n}.html", a) for n, a in enumerate(news[:3])]
+    entries.append(("/tzgz/2022/1230/4300.html", summary))
+    site.hidden = entries[-1][0]
+    site.add("/", _page(site.name, '<a href="/tzgz/index.html">统战工作</a>'))
+    script = (
+        '<script>function load(pageNo){$.ajax({url: "/api/article/list", type: "GET", '
+        "data: {channelId: 35, pageNo: pageNo, pageSize: 2}, success: function(res){"
+        "res.data.list.forEach(function(item){$('#list').append('<li><a href=\"'+item.url+'\">'"
+        "+item.title+'</a></li>');});}});} load(1);</script>"
+    )
+    site.add("/tzgz/index.html", _page("统战工作", f'<ul id="list"></ul>{script}'))
+
+    def api(method: str, path: str, payload: bytes) -> Route | None:
+        query = dict(parse_qsl(urlsplit(path).query))
+        if query.get("channelId") != "35":
+            return Route(b'{"code": 1, "msg": "channel"}', "application/json")
+        number, size = int(query.get("pageNo", "1")), int(query.get("pageSize", "2"))
+        chosen = entries[(number - 1) * size : number * size]
+        answer = {
+            "code": 0,
+            "data": {
+                "total": len(entries), "pageNo": number, "pageSize": size,
+                "list": [{"id": int(p.rsplit("/", 1)[1][:4]), "title": a.title, "url": p,
+                          "publishTime": a.published} for p, a in chosen],
+            },
+        }  # fmt: skip
+        return Route(json.dumps(answer, ensure_ascii=False).encode("utf-8"), "application/json")
+
+    site.routes["/api/article/list"] = api
+    site.articles(entries)
+    return site
+
+
 def build_unseen_web() -> SampleWeb:
     """The five sites, not yet started; call :func:`finish_unseen_web` once they are."""
     articles = load_articles()
     summaries = ["lj-summary-2022", "qs-summary-2022", "yx-slogan-2022", "yx-review-2022",
-                 "lj-halfyear-2023", "qs-summary-2022", "lj-summary-2022"]  # fmt: skip
-    makers = [_arrows, _curpage, _framed, _sitemapped, _fed, _formpaged, _postback]
+                 "lj-halfyear-2023", "qs-summary-2022", "lj-summary-2022", "yx-review-2022"]  # fmt: skip
+    makers = [_arrows, _curpage, _framed, _sitemapped, _fed, _formpaged, _postback, _scripted]
     hosts = loopback_hosts(len(makers))
     sites = [
         make(host, articles[key], filler_news(f"u{n}", "测试市", 4, start_day=3))

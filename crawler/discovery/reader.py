@@ -15,6 +15,7 @@ import lxml.html
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
 from crawler import families
+from crawler.discovery.api import api_calls
 from crawler.discovery.forms import form_pages
 from crawler.discovery.indexes import alternate_feeds
 from crawler.discovery.links import (
@@ -134,14 +135,17 @@ def discover(
         candidates.append((url, text, hint))
     framed = set(frames(doc, page_url))
     feeds = set(alternate_feeds(doc, page_url))
-    candidates += [(url, "", LinkKind.LIST) for url in [*framed, *feeds]]
+    apis = set(api_calls(raw_text, page_url)) if raw_text else set()
+    candidates += [(url, "", LinkKind.LIST) for url in [*framed, *feeds, *apis]]
     links: dict[str, Link] = {}
     for url, text, hint in candidates:
         if not site.owns(url) or url in links:
             continue
         kind = classify_url(url, site)
-        if (url in framed or url in feeds) and not any(p.search(url) for p in site.ignore_patterns):
-            kind = LinkKind.LIST  # a frame or a feed is a list, whatever its file name (rss.xml)
+        if (url in framed or url in feeds or url in apis) and not any(
+            p.search(url) for p in site.ignore_patterns
+        ):
+            kind = LinkKind.LIST  # a frame, feed or API is a list, whatever its name (rss.xml)
         if kind is LinkKind.IGNORE:
             links[url] = Link(url, kind, text)
             continue
@@ -149,7 +153,10 @@ def discover(
             kind = hint
         elif kind is LinkKind.LIST and _same_column(url, page_url):
             kind = LinkKind.PAGE
-        via = "frame" if url in framed else "feed" if url in feeds else "link"
+        via = (
+            "frame" if url in framed else "feed" if url in feeds else "api" if url in apis
+            else "link"
+        )  # fmt: skip
         links[url] = Link(url, kind, text, via=via)
     for alias in index_aliases(page_url):
         links.pop(alias, None)

@@ -24,6 +24,7 @@ from crawler.crawl.failures import describe_failure
 from crawler.crawl.items import ColumnItem, ErrorItem, PageItem, copy_fields
 from crawler.crawl.middlewares import robots_sitemaps
 from crawler.crawl.state import CrawlState
+from crawler.discovery.api import api_links, looks_json
 from crawler.discovery.forms import link_page
 from crawler.discovery.indexes import index_kind, index_links
 from crawler.discovery.links import Link, LinkKind, page_number
@@ -135,10 +136,12 @@ class MunicipalSpider(scrapy.Spider):
             return
         body = response.body
         index = index_kind(body) if requested != "article" else None
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if index is None and requested != "article" and looks_json(body, content_type):
+            index = "api"  # a list API's answer (discovery/api.py)
         if index is not None:  # a sitemap or a feed: what it leads to, as a list page's links
             yield from self._read_index(response, site, hops, index)
             return
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if looks_binary(body) or (content_type and not content_type.startswith(_TEXT_TYPES)):
             message = f"not an HTML page ({content_type or 'binary data'}, {len(body)} bytes)"
             yield ErrorItem(response.url, site.id, "not_html", message, response.status, requested)
@@ -188,13 +191,21 @@ class MunicipalSpider(scrapy.Spider):
     def _read_index(
         self, response: Response, site: Site, hops: int, index: str
     ) -> Iterator[PageItem | ColumnItem | ErrorItem | scrapy.Request]:
-        """A sitemap or feed: its pages typed by their URLs (a sitemap of sitemaps leads to
-        more of them), stored as a list page's links so that a 304 replays them."""
+        """A sitemap, a feed or a list API's answer: its pages typed by their URLs (a sitemap of
+        sitemaps leads to more of them, an API's page count to its further pages), stored as a
+        list page's links so that a 304 replays them."""
         links = []
-        for link in index_links(response.body, index, response.url):
+        found = (
+            api_links(response.body, response.url) if index == "api"
+            else index_links(response.body, index, response.url)
+        )  # fmt: skip
+        for link in found:
             if not site.owns(link.url):
                 continue
-            kind = link.kind if link.kind is LinkKind.LIST else classify_url(link.url, site)
+            kind = (
+                link.kind if link.kind in (LinkKind.LIST, LinkKind.PAGE)
+                else classify_url(link.url, site)
+            )  # fmt: skip
             links.append(Link(link.url, kind, link.text, via=link.via))
         self.crawl_state.count(site.id, "list_pages")
         yield PageItem(kind="list", links=_link_rows(links), **_page_fields(response, site))
