@@ -64,3 +64,26 @@ def test_every_hidden_summary_is_found_and_a_recrawl_fetches_no_known_article(
                    "content" in p or "show.asp" in p.lower() or "detail_" in p
                    or "/article." in p or "/article/" in p or "/tzgz/20" in p)]  # fmt: skip
         assert fetched == [], (site.id, fetched)
+
+
+def test_check_site_says_how_each_column_was_read_and_flags_a_list_written_by_script(
+    unseen_web,
+):
+    from crawler.demo.server import SampleSite, SampleWeb, loopback_hosts
+
+    report = run_crawler("check-site", *FAST, unseen_web["postback"].base_url + "/")
+    assert report.returncode == 0, report.stderr
+    column = next(line for line in report.stdout.splitlines() if "List.aspx" in line)
+    assert "postback" in column, column  # a POSTed page shares its URL's pages row
+    assert "written by script" not in report.stdout
+    blind = SampleSite("blind", "脚本站", "测试市", loopback_hosts(1)[0])
+    blind.add("/", '<html><body><a href="/col/">统战工作</a></body></html>')
+    blind.add(
+        "/col/",
+        '<html><head><script src="/js/list.min.js"></script></head><body><ul id="list"></ul>'
+        "<div>共12条</div></body></html>",
+    )
+    with SampleWeb([blind]):
+        flagged = run_crawler("check-site", *FAST, blind.base_url + "/")
+    line = next(line for line in flagged.stdout.splitlines() if "/col/" in line)
+    assert "scripts and no article links" in line, flagged.stdout

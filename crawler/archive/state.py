@@ -88,12 +88,13 @@ class Reads:
         rows = list(self.db["crawl_runs"].rows_where(order_by="id desc", limit=1))
         return rows[0] if rows else None
 
-    def list_page_links(self) -> list[tuple[str, list[list]]]:
-        """Every list page read, with the links it holds."""
+    def list_page_links(self) -> list[tuple[str, list[list], str | None, str | None]]:
+        """Every list page read, with the links it holds, how it was reached and any note on it
+        (a list page with scripts and no article links)."""
         return [
-            (url, json.loads(links or "[]"))
-            for url, links in self.db.execute(
-                "SELECT url, links FROM pages WHERE kind = 'list' ORDER BY url"
+            (url, json.loads(links or "[]"), via, reason)
+            for url, links, via, reason in self.db.execute(
+                "SELECT url, links, via, reason FROM pages WHERE kind = 'list' ORDER BY url"
             )
         ]
 

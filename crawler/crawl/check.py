@@ -57,11 +57,18 @@ class SiteReport:
             f"{self.requests} requests, {len(self.columns)} columns, {self.articles} articles, "
             f"{len(self.summaries)} summaries, {sum(self.errors.values())} errors",
             "",
-            "columns (list pages read, article links on them):",
+            "columns (list pages read, article links on them, how they were reached: link, frame, "
+            "form, postback, api, sitemap, feed):",
         ]
         for column in self.columns:
             lines.append(
                 f"  {column['url']}  {column['pages']} page(s), {column['articles']} article links"
+                f" (by {', '.join(column['via'])})"
+                + (
+                    "  ← scripts and no article links: a list written by script?"
+                    if column["blind"]
+                    else ""
+                )
             )
         lines += ["", "summaries:"]
         for summary in self.summaries:
@@ -150,12 +157,16 @@ def _report(db: Path, name: str, start_urls: list[str], status: str) -> SiteRepo
         report = SiteReport(name, start_urls, status, requests=run.get("requests") or 0)
         report.cut, report.depth_cut = run.get("cut") or 0, run.get("depth_cut") or 0
         columns: dict[str, dict] = {}
-        for url, links in archive.list_page_links():
+        for url, links, via, note in archive.list_page_links():
             column = columns.setdefault(
-                column_of(url), {"url": column_of(url), "pages": 0, "articles": 0}
+                column_of(url),
+                {"url": column_of(url), "pages": 0, "articles": 0, "via": [], "blind": False},
             )
             column["pages"] += 1
             column["articles"] += sum(1 for link in links if link[1] == "article")
+            if (via or "link") not in column["via"]:
+                column["via"].append(via or "link")
+            column["blind"] = column["blind"] or bool(note)
         report.columns = sorted(columns.values(), key=lambda c: c["url"])
         articles = archive.fetched_articles()
         report.articles = len(articles)

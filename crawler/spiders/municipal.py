@@ -163,7 +163,8 @@ class MunicipalSpider(scrapy.Spider):
                 link.kind is LinkKind.ARTICLE for link in links
             ):
                 self.crawl_state.count(site.id, "list_pages")
-                yield PageItem(kind="list", links=_link_rows(links), **base)
+                note = _blind_list(page.doc, links) if requested == "list" else None
+                yield PageItem(kind="list", links=_link_rows(links), reason=note, **base)
                 yield from self._follow_list(response, site, hops, links)
                 return
         extracted = extract(page, response.url, china_day(response.headers.get("Date")))
@@ -331,6 +332,19 @@ class MunicipalSpider(scrapy.Spider):
                 f"{state.blocked_limit} anti-bot answers (the last HTTP {status}); no further "
                 "requests to this site in this run",
             )
+
+
+BLIND_LIST = "a list page with scripts and no article links: its list may be written by script"
+
+
+def _blind_list(doc, links: list[Link]) -> str | None:
+    """Why a column page led to nothing, when a script is the likely reason (check-site says)."""
+    if any(link.kind in (LinkKind.ARTICLE, LinkKind.PAGE) or link.via != "link" for link in links):
+        return None
+    scripted = any(
+        script.get("src") or (script.text or "").strip() for script in doc.iter("script")
+    )
+    return BLIND_LIST if scripted else None
 
 
 def _page_of(link: Link) -> int:
