@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BENCHMARKS = [
-    "classification", "recrawl", "scheduler_memory", "search", "families", "extraction", "warc",
+    "classification", "discovery", "recrawl", "scheduler_memory", "search", "families", "extraction", "warc",
     "scale", "distributed",
 ]  # fmt: skip
 
