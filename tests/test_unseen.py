@@ -87,3 +87,42 @@ def test_check_site_says_how_each_column_was_read_and_flags_a_list_written_by_sc
         flagged = run_crawler("check-site", *FAST, blind.base_url + "/")
     line = next(line for line in flagged.stdout.splitlines() if "/col/" in line)
     assert "scripts and no article links" in line, flagged.stdout
+
+
+def _can_render() -> bool:
+    import importlib.util
+    import shutil
+
+    return bool(importlib.util.find_spec("scrapy_playwright") and shutil.which("chromium"))
+
+
+@pytest.mark.skipif(
+    not _can_render(), reason="needs scrapy-playwright (.[test]) and Debian's chromium"
+)
+def test_a_list_only_a_browser_can_read_is_rendered_and_paged_through_its_api(tmp_path: Path):
+    from crawler.demo.server import SampleWeb, loopback_hosts
+    from crawler.demo.unseen import rendered_site
+
+    site = rendered_site(loopback_hosts(1)[0])
+    with SampleWeb([site]) as web:
+        sites = tmp_path / "sites.toml"
+        db = tmp_path / "archive.db"
+        # read as HTML alone, the column is blind
+        sites.write_text(web.sites_toml(), encoding="utf-8")
+        plain = run_crawler(
+            "crawl", "--sites", str(sites), "--db", str(tmp_path / "plain.db"), *FAST
+        )
+        assert plain.returncode == 0, plain.stderr
+        assert rows(tmp_path / "plain.db", "SELECT count(*) AS n FROM sightings")[0]["n"] == 0
+        sites.write_text(web.sites_toml({"rendered": {"render": "true"}}), encoding="utf-8")
+        result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
+        assert result.returncode == 0, result.stderr
+        via = {r["url"]: r["via"] for r in rows(db, "SELECT url, via FROM pages")}
+        assert via[site.url("/xxgk/list.html")] == "rendered"
+        assert site.url(site.hidden) in via, "the summary on the API's second page"
+        assert via[site.url("/open/items?page=2&size=2")] == "api"
+        assert rows(db, "SELECT url FROM sightings") == [{"url": site.url(site.hidden)}]
+        site.clear_log()
+        again = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
+        assert again.returncode == 0, again.stderr
+        assert not [p for p in site.paths_requested() if p.startswith("/xxgk/5")]

@@ -15,6 +15,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.archive import Archive
+from crawler.crawl.render import apply_rendering
 from crawler.crawl.throttle import apply_site_delays
 from crawler.processes import once_orphaned
 from crawler.registry.sites import Site, load_sites, select_sites
@@ -119,6 +120,7 @@ def build_settings(
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
     apply_site_delays(settings, sites)  # after the overrides: DOWNLOAD_DELAY=0 is a floor of 0
+    apply_rendering(settings, sites)
     return settings
 
 

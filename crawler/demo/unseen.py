@@ -305,3 +305,43 @@ def finish_unseen_web(web: SampleWeb) -> SampleWeb:
         "application/rss+xml",
     )
     return web
+
+
+def rendered_site(host: str) -> UnseenSite:
+    """A site only a browser can read (``render = true``): its column's list is written by an
+    external script that builds its API address in code, so that no reading of the HTML finds it;
+    the older summary is on the API's second page."""
+    articles = load_articles()
+    news = filler_news("r", "测试市", 3, start_day=3)
+    site = UnseenSite("rendered", "渲染网", "测试市", host)
+    entries = [(f"/xxgk/{5500 + n}.html", a) for n, a in enumerate(news)]
+    entries.append(("/xxgk/5400.html", articles["lj-halfyear-2023"]))
+    site.hidden = entries[-1][0]
+    site.add("/", _page(site.name, '<a href="/xxgk/list.html">信息公开</a>'))
+    site.add(
+        "/xxgk/list.html",
+        _page("信息公开", '<ul id="list"></ul>', '<script src="/js/list.js"></script>'),
+    )
+    site.add(
+        "/js/list.js",
+        "window.addEventListener('DOMContentLoaded', function () {"
+        "  var base = ['', 'open', 'items'].join('/');"
+        "  fetch(base + '?' + 'p' + 'age=1&size=2').then(function (r) { return r.json(); })"
+        "  .then(function (d) { d.rows.forEach(function (row) {"
+        "    var li = document.createElement('li');"
+        "    li.innerHTML = '<a href=\"' + row.href + '\">' + row.name + '</a>';"
+        "    document.getElementById('list').appendChild(li); }); });"
+        "});",
+        "application/javascript",
+    )
+
+    def api(method: str, path: str, payload: bytes) -> Route | None:
+        query = dict(parse_qsl(urlsplit(path).query))
+        number, size = int(query.get("page", "1")), int(query.get("size", "2"))
+        chosen = entries[(number - 1) * size : number * size]
+        answer = {"total": len(entries), "rows": [{"href": p, "name": a.title} for p, a in chosen]}
+        return Route(json.dumps(answer, ensure_ascii=False).encode("utf-8"), "application/json")
+
+    site.routes["/open/items"] = api
+    site.articles(entries)
+    return site

@@ -33,9 +33,10 @@ _OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "list_patterns": (list, []),
     "ignore_patterns": (list, []),
     "private_network": (bool, False),
+    "render": (bool, False),
 }
 _REQUIRED = ("id", "name", "region", "start_urls")
-_DEFAULTABLE = {"schedule", "max_requests", "max_depth", "download_delay", "enabled"}
+_DEFAULTABLE = {"schedule", "max_requests", "max_depth", "download_delay", "enabled", "render"}
 
 
 class SitesError(ValueError):
@@ -60,6 +61,9 @@ class Site:
     ignore_patterns: tuple[re.Pattern, ...] = field(default_factory=tuple)
     # A site on an intranet or on this machine: its pages may come from private addresses.
     private_network: bool = False
+    # Column pages read in a headless browser (a list that only a browser can fill): needs
+    # `pip install 'summary-archive[render]'` and a Chromium (crawler/crawl/render.py).
+    render: bool = False
     # The summary classifier's rules for this site: the defaults changed by sites.toml's
     # [classify] table and the site's own [site.classify]; None for the defaults unchanged.
     rules: Rules | None = None

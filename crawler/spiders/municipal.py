@@ -23,14 +23,21 @@ from twisted.python.failure import Failure
 from crawler.crawl.failures import describe_failure
 from crawler.crawl.items import ColumnItem, ErrorItem, PageItem, copy_fields
 from crawler.crawl.middlewares import robots_sitemaps
+from crawler.crawl.render import render_meta
 from crawler.crawl.state import CrawlState
 from crawler.discovery.api import api_links, looks_json
-from crawler.discovery.forms import link_page
 from crawler.discovery.indexes import index_kind, index_links
 from crawler.discovery.links import Link, LinkKind, page_number
 from crawler.discovery.reader import classify_url, discover
 from crawler.extract import NotHTML, china_day, extract, looks_binary, read_page
 from crawler.registry.sites import Site, load_sites, select_sites
+from crawler.spiders.page_fields import (
+    blind_list,
+    link_rows,
+    page_fields,
+    page_of,
+    stored_links,
+)
 
 # A page reached as "other" is taken for an article when it lists no articles itself and carries
 # at least this many Chinese characters of main text.
@@ -88,6 +95,13 @@ class MunicipalSpider(scrapy.Spider):
         key = url + (repr(formdata) if formdata else "")
         if not self.crawl_state.admit(site, url, key, kind):
             return None
+        if (
+            site.render
+            and kind in ("home", "list")
+            and not formdata
+            and meta.get("via", "link") in ("link", "frame")  # not an API, sitemap or feed
+        ):
+            meta = {**render_meta([]), **meta}  # read in a browser (crawl/render.py)
         meta = {"site": site, "kind": kind, "hops": hops, "handle_httpstatus_list": [304], **meta}
         options = {
             "callback": self.parse_page,
@@ -132,7 +146,7 @@ class MunicipalSpider(scrapy.Spider):
                 url=response.url, site=site.id, region=site.region, kind="list", status=304
             )
             known = self.crawl_state.site(site.id).list_pages.get(response.url)
-            yield from self._follow_list(response, site, hops, _stored_links(known))
+            yield from self._follow_list(response, site, hops, stored_links(known))
             return
         body = response.body
         index = index_kind(body) if requested != "article" else None
@@ -151,20 +165,23 @@ class MunicipalSpider(scrapy.Spider):
         except NotHTML as exc:
             yield ErrorItem(response.url, site.id, "empty", str(exc), response.status, requested)
             return
-        base = _page_fields(response, site) | {"encoding": page.decoded.describe()}
+        base = page_fields(response, site) | {"encoding": page.decoded.describe()}
         links: list[Link] = []
         if requested == "home":  # the sitemaps its robots.txt names
             for url in robots_sitemaps(self.crawler, response.url):
                 if site.owns(url):
                     links.append(Link(url, LinkKind.LIST, via="sitemap"))
+        for url in dict.fromkeys(response.meta.get("api_seen", ())):  # fetched by its scripts
+            if site.owns(url):
+                links.append(Link(url, LinkKind.LIST, via="api"))
         if requested != "article":
             links += discover(page.doc, response.url, site, page.decoded.text)
             if requested in ("home", "list") or any(
                 link.kind is LinkKind.ARTICLE for link in links
             ):
                 self.crawl_state.count(site.id, "list_pages")
-                note = _blind_list(page.doc, links) if requested == "list" else None
-                yield PageItem(kind="list", links=_link_rows(links), reason=note, **base)
+                note = blind_list(page.doc, links) if requested == "list" else None
+                yield PageItem(kind="list", links=link_rows(links), reason=note, **base)
                 yield from self._follow_list(response, site, hops, links)
                 return
         extracted = extract(page, response.url, china_day(response.headers.get("Date")))
@@ -173,7 +190,7 @@ class MunicipalSpider(scrapy.Spider):
             requested != "article"
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
         ):
-            yield PageItem(kind="other", links=_link_rows(links), **base)
+            yield PageItem(kind="other", links=link_rows(links), **base)
             yield from self._follow_list(response, site, hops, links)
             return
         if not text:
@@ -209,8 +226,16 @@ class MunicipalSpider(scrapy.Spider):
             )  # fmt: skip
             links.append(Link(link.url, kind, link.text, via=link.via))
         self.crawl_state.count(site.id, "list_pages")
-        yield PageItem(kind="list", links=_link_rows(links), **_page_fields(response, site))
-        yield from self._follow_list(response, site, hops, links)
+        yield PageItem(kind="list", links=link_rows(links), **page_fields(response, site))
+        # What the index lists is its items, whatever their URLs look like: fetched at the
+        # index's own depth (an article, or a page read for what it is).
+        for link in links:
+            if link.kind is LinkKind.OTHER:
+                request = self._request(link, site, "other", hops)
+                if request is not None:
+                    yield request
+        rest = [link for link in links if link.kind is not LinkKind.OTHER]
+        yield from self._follow_list(response, site, hops, rest)
 
     def _follow_navigation(
         self, links: list[Link], site: Site, hops: int
@@ -272,9 +297,9 @@ class MunicipalSpider(scrapy.Spider):
         current = response.meta.get("page") or page_number(response.url)
         pending = {(link.url, link.formdata): link for link in response.meta.get("pending", [])}
         for link in links:
-            if link.kind is LinkKind.PAGE and _page_of(link) > current:
+            if link.kind is LinkKind.PAGE and page_of(link) > current:
                 pending.setdefault((link.url, link.formdata), link)
-        ordered = sorted(pending.values(), key=_page_of)
+        ordered = sorted(pending.values(), key=page_of)
         for position, link in enumerate(ordered):
             request = self._request(
                 link,
@@ -284,7 +309,7 @@ class MunicipalSpider(scrapy.Spider):
                 column=column,
                 backfill=backfill,
                 pending=ordered[position + 1 :],
-                page=_page_of(link),
+                page=page_of(link),
             )
             if request is not None:
                 if column in state.walked_columns:
@@ -332,70 +357,3 @@ class MunicipalSpider(scrapy.Spider):
                 f"{state.blocked_limit} anti-bot answers (the last HTTP {status}); no further "
                 "requests to this site in this run",
             )
-
-
-BLIND_LIST = "a list page with scripts and no article links: its list may be written by script"
-
-
-def _blind_list(doc, links: list[Link]) -> str | None:
-    """Why a column page led to nothing, when a script is the likely reason (check-site says)."""
-    if any(link.kind in (LinkKind.ARTICLE, LinkKind.PAGE) or link.via != "link" for link in links):
-        return None
-    scripted = any(
-        script.get("src") or (script.text or "").strip() for script in doc.iter("script")
-    )
-    return BLIND_LIST if scripted else None
-
-
-def _page_of(link: Link) -> int:
-    """Where a further page stands in its column: by its form fields (a POSTed pager), else by
-    its URL."""
-    number = link_page(link)
-    return page_number(link.url) if number is None else number
-
-
-def _stored_links(known) -> list[Link]:
-    """The links of a list page as stored at its last fetch (see _link_rows)."""
-    links = []
-    for row in known.links if known is not None else []:
-        url, kind = row[0], row[1]
-        formdata = tuple(tuple(pair) for pair in row[2]) if len(row) > 2 and row[2] else None
-        links.append(Link(url, LinkKind(kind), "", formdata))
-    return links
-
-
-def _link_rows(links: list[Link]) -> list[list]:
-    """What a list page leads to, stored with it and replayed when it answers 304: articles,
-    further pages and other columns (not the ignored links)."""
-    rows: list[list] = []
-    for link in links:
-        if link.kind is LinkKind.IGNORE:
-            continue
-        rows.append(
-            [link.url, link.kind.value]
-            + ([list(map(list, link.formdata))] if link.formdata else [])
-        )
-    return rows
-
-
-def _page_fields(response: Response, site: Site) -> dict[str, Any]:
-    """What every page item says of its response: where, what status, validators, how it was
-    reached, where its stored copy is."""
-    fields = {
-        "url": response.url,
-        "site": site.id,
-        "region": site.region,
-        "status": response.status,
-        "etag": _header(response, b"ETag"),
-        "last_modified": _header(response, b"Last-Modified"),
-        "via": response.meta.get("via", "link"),
-    }
-    stored = response.meta.get("warc")
-    if stored is not None:
-        fields |= {"warc_file": stored.file, "warc_offset": stored.offset}
-    return fields
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
