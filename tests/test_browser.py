@@ -89,3 +89,63 @@ def test_search_box_finds_a_two_character_word(served: str, crawled: Path, tmp_p
     finally:
         driver.quit()
     assert (ARTIFACTS / "search-xiangxian.png").stat().st_size > 10_000
+
+
+def test_what_changed_reads_in_a_browser(tmp_path: Path):
+    """A changed text and a repost against its original, as a reader sees them (screenshots in
+    test-artifacts/)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from test_feeds import INTRO, PARAGRAPHS, SITES, publish
+
+    from crawler.archive import Archive
+
+    db = tmp_path / "archive.db"
+    body = "\n".join([INTRO, *PARAGRAPHS])
+    with Archive(db) as archive:
+        archive.db["sites"].insert_all(SITES)
+        publish(archive, "http://jx.example/1.html", "jx", "南昌市统战工作综述", body, "2023-01-05")
+        publish(archive, "http://hn.example/2.html", "hn", "南昌市统战工作综述",
+                "编者按：转载时有删节。\n" + "\n".join([INTRO, *PARAGRAPHS[:-1]]), "2023-01-09")  # fmt: skip
+        publish(archive, "http://jx.example/1.html", "jx", "南昌市统战工作综述",
+                body.replace("举办活动3场", "举办活动13场"), "2023-01-05")  # fmt: skip
+        version = archive.db.execute("SELECT max(rowid) FROM url_versions").fetchone()[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(db), "--port", str(port)],
+        stderr=subprocess.DEVNULL,
+    )
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.get(f"http://127.0.0.1:{port}/-/diff?version={version}")
+        inserted = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".diff-body ins")]
+        assert "1" in inserted, inserted  # 3场 → 13场: one character added
+        driver.save_screenshot(str(ARTIFACTS / "diff-changed-text.png"))
+        driver.get(f"http://127.0.0.1:{port}/-/diff?family=1")
+        added = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".diff-body ins")]
+        assert "编者按：转载时有删节。" in added
+        left_out = driver.find_elements(By.CSS_SELECTOR, ".diff-body p.deleted")
+        assert left_out and left_out[0].is_displayed()
+        driver.save_screenshot(str(ARTIFACTS / "diff-repost.png"))
+    finally:
+        driver.quit()
+        server.terminate()
+        server.wait(timeout=20)
+    assert (ARTIFACTS / "diff-repost.png").stat().st_size > 10_000

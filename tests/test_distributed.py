@@ -498,3 +498,34 @@ def test_a_stopped_worker_hands_its_job_back_at_once_in_one_line(
     assert "ERROR" not in log and "Traceback" not in log and "known_articles" not in log, log
     assert taken_after < 15, "the job went back at once, not after a retry backoff"
     assert rows(db, "SELECT status FROM crawl_runs") == [{"status": "ok"}]
+
+
+def test_the_writer_tells_the_watches_what_a_job_brought(tmp_path: Path, sample_web, broker: str):
+    from test_watches import Receiver
+
+    receiver = Receiver()
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        sample_web.sites_toml()
+        + f'\n[[watch]]\nname = "all"\nnotify = "json://127.0.0.1:{receiver.port}/hook"\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "archive.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    writer = start("writer", "--broker", broker, "--db", str(db), log=logs / "writer.out")
+    worker = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w"),
+                   log=logs / "worker.out")  # fmt: skip
+    try:
+        once = subprocess.run(
+            [*scheduler_command(sites, db, *FAST), "--broker", broker, "--once", "yunxi-gov"],
+            capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+        assert once.returncode == 0, once.stderr
+        assert wait_for(lambda: receiver.received, 30), (logs / "writer.out").read_text()
+    finally:
+        stop(worker, writer)
+        receiver.stop()
+    assert len(receiver.received) == 1
+    titles = [r["title"] for r in rows(db, "SELECT title FROM documents")]
+    assert titles and all(title in receiver.received[0]["message"] for title in titles)

@@ -42,6 +42,7 @@ from crawler.archive.reprocessing import CHANGES, Reprocessing
 from crawler.archive.runs import Runs
 from crawler.archive.schema import migrations
 from crawler.archive.state import Reads, read_crawl_state
+from crawler.archive.watching import Watching
 
 __all__ = [
     "BACKOFF_ERRORS",
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 
-class Archive(Runs, Pages, Reads, Reprocessing, Jobs):
+class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching):
     """An open archive.db. Create one per process; it holds the single writing connection."""
 
     def __init__(self, path: str | Path, busy_timeout: float = 60.0):

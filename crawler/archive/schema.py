@@ -339,3 +339,53 @@ def m014_how_reached(db: sqlite_utils.Database) -> None:
     # How each page was reached (pages.via): an anchor (link), a frame, a POSTed list (form), a
     # sitemap or a feed; NULL for pages fetched before this was recorded.
     db.execute("ALTER TABLE pages ADD COLUMN via TEXT")
+
+
+@migrations()
+def m015_feeds(db: sqlite_utils.Database) -> None:
+    # Atom feeds (datasette-atom renders any table or view with atom_* columns as a feed, filtered
+    # as the table is): new summaries, newest first, with what to filter them by; and texts
+    # changed at a URL (every version after a URL's first). Entry ids are stable tag URIs; links
+    # are relative to the feed (…/documents_feed.atom → …/documents/ID).
+    db.execute(
+        """CREATE VIEW documents_feed AS
+           SELECT d.id, d.title, d.published, d.year, d.genre, d.region, d.site, s.name AS site_name,
+                  d.source, d.first_seen, d.body,
+                  'tag:summary-archive,2026:document/' || d.content_hash AS atom_id,
+                  d.title AS atom_title,
+                  d.first_seen AS atom_updated,
+                  'documents/' || d.id AS atom_link,
+                  COALESCE(d.published, '') || ' · ' || COALESCE(d.region, '') || ' · '
+                    || COALESCE(s.name, d.site) || ' · ' || COALESCE(d.source, '') || char(10)
+                    || char(10) || substr(d.body, 1, 300) AS atom_content
+           FROM documents d LEFT JOIN sites s ON s.id = d.site"""
+    )
+    db.execute(
+        """CREATE VIEW changed_texts_feed AS
+           SELECT v.rowid AS version_id, v.url, v.site, d.title, v.first_seen AS changed,
+                  d.region, d.genre,
+                  'tag:summary-archive,2026:version/' || v.rowid AS atom_id,
+                  '改动 · changed: ' || COALESCE(d.title, v.url) AS atom_title,
+                  v.first_seen AS atom_updated,
+                  '/-/diff?version=' || v.rowid AS atom_link,
+                  v.url || char(10) || substr(d.body, 1, 300) AS atom_content
+           FROM url_versions v JOIN documents d ON d.id = v.document_id
+           WHERE EXISTS (SELECT 1 FROM url_versions e WHERE e.url = v.url
+                         AND (e.first_seen < v.first_seen
+                              OR (e.first_seen = v.first_seen AND e.rowid < v.rowid)))"""
+    )
+
+
+@migrations()
+def m016_watches(db: sqlite_utils.Database) -> None:
+    # Watches (crawler/watches.py): what each was last told, and every try to tell it.
+    db.execute(
+        """CREATE TABLE watch_state (
+            watch TEXT PRIMARY KEY, last_document INTEGER NOT NULL, last_version INTEGER NOT NULL,
+            created TEXT NOT NULL, updated TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE watch_deliveries (
+            id INTEGER PRIMARY KEY, watch TEXT NOT NULL, at TEXT NOT NULL, status TEXT NOT NULL,
+            documents INTEGER, changes INTEGER, title TEXT, error TEXT)"""
+    )

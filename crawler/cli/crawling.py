@@ -78,6 +78,11 @@ def crawl(
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(result.summary, err=True)
+    if not settings.get("ARCHIVE_JOURNAL"):  # a worker's crawl: the writer tells the watches
+        from crawler.watches import tell_watches
+
+        for message in tell_watches(sites_path, db_path):
+            click.echo(f"told watch {message.watch.name}: {message.title}", err=True)
     if result.status == "interrupted":
         sys.exit(EXIT_INTERRUPTED)
     if result.status != "ok":
@@ -287,3 +292,33 @@ def schedule(
         once=list(once_sites) if once else None,
     )
     sys.exit(run_service(options))
+
+
+@cli.command()
+@sites_option("Site registry whose [[watch]] tables say who is told what.")
+@db_option("Archive whose new summaries are told.")
+@click.option(
+    "--dry-run", is_flag=True, help="Print what each watch would be sent now; send nothing."
+)
+def notify(sites_path: str, db_path: str, dry_run: bool) -> None:
+    """Tell each watch of the registry what is new for it since its last message (as every crawl
+    does when it ends), through Apprise; with --dry-run, only print it."""
+    from crawler.archive import check_archive
+    from crawler.registry.sites import load_watches
+    from crawler.watches import notify as send
+
+    try:
+        check_archive(db_path)
+        watches = load_watches(sites_path)
+        messages = send(db_path, watches, dry_run=dry_run)
+    except (SitesError, ArchiveError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if not watches:
+        click.echo(f"no [[watch]] tables in {sites_path}", err=True)
+    for message in messages:
+        click.echo(f"== {message.watch.name} ({', '.join(message.watch.notify)})")
+        click.echo(message.title)
+        click.echo(message.body)
+    if watches and not messages:
+        click.echo("nothing new for any watch", err=True)

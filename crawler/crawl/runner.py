@@ -18,7 +18,7 @@ from crawler.archive import Archive
 from crawler.crawl.render import apply_rendering
 from crawler.crawl.throttle import apply_site_delays
 from crawler.processes import once_orphaned
-from crawler.registry.sites import Site, load_sites, select_sites
+from crawler.registry.sites import Site, load_sites, load_watches, select_sites
 
 # `crawler crawl` exit status when another crawl already has one of the sites.
 EXIT_BUSY = 3
@@ -167,8 +167,10 @@ def run_crawl(
     # The archive is opened (created or migrated) and proved writable, and the run opened, before
     # Scrapy starts: a site another live crawl has is refused with a clear message (SiteBusy)
     # instead of being crawled twice at once.
+    watches = load_watches(sites_path)
     with Archive(db_path) as archive:
         archive.check_writable()
+        archive.register_watches(watch.name for watch in watches)  # told what this crawl finds
         run_id = archive.start_run(
             [site.id for site in sites], settings.get("LOG_FILE"), skip_busy=skip_busy
         )

@@ -57,8 +57,10 @@ def _family_link(datasette, database: str, family_id: int):
             else ""
         )
         members = datasette.urls.table(database, "documents") + f"?family_id={family_id}"
+        compare = datasette.urls.path(f"/-/diff?family={family_id}")
         return Markup(
             f'<a href="{escape(members)}">家族 Family {family_id}</a> <small>{escape(size)}</small>'
+            f' · <a href="{escape(compare)}">转载改了什么 · what reposts changed</a>'
         )
 
     return render
@@ -94,7 +96,9 @@ async def _charts(datasette, request):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/charts$", _charts)]
+    from crawler.datasette.diff import diff_page
+
+    return [(r"^/-/charts$", _charts), (r"^/-/diff$", diff_page)]
 
 
 @hookimpl

@@ -47,6 +47,7 @@ def start_here(name: str) -> str:
         ("versions", "版本历史 · Versions", ""),
         ("changed_after_publication", "发布后改动 · Changed after publication", ""),
         ("latest_summaries", "最新综述 · Latest summaries", ""),
+        ("documents_feed", "订阅 · Feeds", "新综述与正文改动的 Atom 订阅，可按地区、网站、关键词筛选 · Atom feeds of new summaries (and of changed texts), filtered as you like"),
     ]  # fmt: skip
     items = "".join(
         f'<li><a href="/{name}/{path}">{label}</a>{" — " + note if note else ""}</li>'

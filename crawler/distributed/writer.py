@@ -38,7 +38,8 @@ from crawler.distributed.queue import (
     registry_key,
     release_sites,
 )
-from crawler.registry.sites import load_sites
+from crawler.registry.sites import load_sites, load_watches
+from crawler.watches import tell_watches
 
 logger = logging.getLogger("crawler.writer")
 
@@ -90,6 +91,7 @@ def write_result(
                 registry.write_bytes(registry_text)
                 wanted = set(job["site_ids"])
                 archive.register_sites(s for s in load_sites(registry) if s.id in wanted)
+                archive.register_watches(w.name for w in load_watches(registry))
             run_id = replay(
                 archive,
                 lines,
@@ -157,6 +159,11 @@ def ingest_result(result: dict) -> None:
     _done(client, result, {"run_id": run_id, "status": status})
     client.delete(result["result_key"], attempts_key(job_id))
     logger.info("job %s: run %s %s from %s", job_id, run_id, status, result["worker"])
+    if registry_text is not None:  # the watches of the registry the job was crawled with
+        with tempfile.TemporaryDirectory(prefix="watches-") as folder:
+            registry = Path(folder) / "sites.toml"
+            registry.write_bytes(registry_text)
+            tell_watches(registry, context.db_path)
 
 
 def keep_aside(db_path: Path, blob: bytes, job: dict, registry_text: bytes | None) -> Path:

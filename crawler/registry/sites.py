@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from crawler.classify import Rules, default_rules, parse_rules
 from crawler.registry.schedules import ScheduleError, trigger_for
+from crawler.registry.watches import Watch, parse_watches
 
 SITE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -228,12 +229,13 @@ def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SitesError(f"{path}: not valid TOML: {exc}") from None
-    unknown_top = set(data) - {"site", "defaults", "classify"}
+    unknown_top = set(data) - {"site", "defaults", "classify", "watch"}
     if unknown_top:
         raise check.fail(
             "top level",
             sorted(unknown_top)[0],
-            "unknown key (expected [[site]] tables, an optional [defaults] and [classify] table)",
+            "unknown key (expected [[site]] tables, an optional [defaults] and [classify] table, "
+            "and [[watch]] tables)",
         )
     defaults = data.get("defaults", {})
     global_rules = _classify_rules(check, "[classify]", data.get("classify"), None)
@@ -312,7 +314,19 @@ def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
         sites.append(site)
     if not sites:
         raise SitesError(f"{path}: no [[site]] tables")
+    if "watch" in data:  # checked with the sites, so that a mistake stops every command
+        parse_watches(data["watch"], check, {site.id for site in sites})
     return sites
+
+
+def load_watches(path: str | Path) -> list[Watch]:
+    """The registry's [[watch]] tables (crawler/watches.py), checked like its sites."""
+    text = Path(path).read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    if "watch" not in data:
+        return []
+    sites = parse_sites(text, str(path))
+    return parse_watches(data["watch"], _Checker(str(path)), {site.id for site in sites})
 
 
 def _classify_rules(check: _Checker, where: str, table: Any, base: Rules | None) -> Rules | None:
