@@ -57,7 +57,8 @@ def _chars(old: str, new: str) -> str:
 
 
 async def diff_page(datasette, request):
-    """/-/diff?version=ID or ?family=ID on the archive being served."""
+    """/-/diff?url=URL (every change at a URL), ?version=ID (one change) or ?family=ID (what
+    reposts changed) on the archive being served."""
     for name, database in datasette.databases.items():
         if await database.table_exists("url_versions") and await database.table_exists("documents"):
             await datasette.ensure_permissions(
@@ -76,8 +77,25 @@ async def diff_page(datasette, request):
     return Response.html("<p>No archive is being served.</p>", status=404)
 
 
+_VERSIONS = (
+    "SELECT v.rowid AS id, v.url, v.first_seen, d.id AS document, d.title, d.body "
+    "FROM url_versions v JOIN documents d ON d.id = v.document_id WHERE v.url = ? "
+    "ORDER BY v.first_seen, v.rowid"
+)
+
+
 async def _comparisons(database, args) -> list[dict] | None:
-    version, family = args.get("version"), args.get("family")
+    version, family, url = args.get("version"), args.get("family"), args.get("url")
+    if url:  # every change at the URL, one after another
+        rows = [dict(row) for row in (await database.execute(_VERSIONS, [url])).rows]
+        if not rows:
+            return None
+        if len(rows) == 1:
+            return [_compare(rows[0], rows[0], f"{url}: one version, nothing changed")]
+        return [
+            _compare(old, new, f"{url}: {old['first_seen']} → {new['first_seen']}")
+            for old, new in zip(rows, rows[1:], strict=False)
+        ]
     if version and version.isdigit():
         rows = (
             await database.execute(

@@ -5,6 +5,8 @@ Crawled text is data: every value is escaped before it is wrapped in markup.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
@@ -25,6 +27,8 @@ def render_cell(value, column, table, database, datasette):
         return _site_link(datasette, database, value)
     if column == "family_id" and isinstance(value, int):  # the family, linked to its members
         return _family_link(datasette, database, value)
+    if column == "url" and isinstance(value, str) and value.startswith(("http://", "https://")):
+        return _url_with_versions(datasette, database, value)
     if column == "family_similarity" and value is None:
         return Markup("<small>— 家族中最早的文本 · the family's first text</small>")
     return None
@@ -40,6 +44,23 @@ def _site_link(datasette, database: str, site_id: str):
         return Markup(
             f'<a href="{escape(href)}">{escape(name)}</a> <small>({escape(site_id)})</small>'
         )
+
+    return render
+
+
+def _url_with_versions(datasette, database: str, url: str):
+    """The page's address, and where its text changed after publication, a link to the changes."""
+
+    async def render():
+        rows = await datasette.get_database(database).execute(
+            "SELECT COUNT(*) AS n FROM url_versions WHERE url = ?", [url]
+        )
+        link = f'<a href="{escape(url)}">{escape(url)}</a>'
+        versions = rows.first()["n"] if rows.first() else 0
+        if versions > 1:
+            changes = datasette.urls.path("/-/diff?" + urlencode({"url": url}))
+            link += f' · <a href="{escape(changes)}">{versions} 个版本，看改动 · {versions} versions: what changed</a>'
+        return Markup(link)
 
     return render
 
