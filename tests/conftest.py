@@ -21,6 +21,18 @@ FAST = [
 ]  # fmt: skip
 
 
+# A crawl of the hostile site (crawler/demo/hostile.py): short timeouts and size limits, so that
+# every failure kind shows within seconds, and anti-bot answers that do not end the site's crawl.
+HOSTILE_SETTINGS = [
+    *FAST,
+    "-s", "DOWNLOAD_TIMEOUT=1.5",
+    "-s", "DOWNLOAD_MAXSIZE=1048576",
+    "-s", "RETRY_TIMES=2",
+    "-s", "RETRY_BACKOFF_BASE=0.3",
+    "-s", "ARCHIVE_BLOCKED_LIMIT=10",
+]  # fmt: skip
+
+
 def run_crawler(
     *args: str, cwd: Path | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess:

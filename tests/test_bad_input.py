@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FAST, rows, run_crawler
+from conftest import FAST, HOSTILE_SETTINGS, rows, run_crawler
 
 from crawler.demo.hostile import (
     ARTICLE,
@@ -28,21 +28,11 @@ def hostile(tmp_path: Path):
     web.stop()
 
 
-BAD_INPUT_SETTINGS = [
-    *FAST,
-    "-s", "DOWNLOAD_TIMEOUT=1.5",
-    "-s", "DOWNLOAD_MAXSIZE=1048576",
-    "-s", "RETRY_TIMES=2",
-    "-s", "RETRY_BACKOFF_BASE=0.3",
-    "-s", "ARCHIVE_BLOCKED_LIMIT=10",
-]  # fmt: skip
-
-
 @pytest.fixture
 def hostile_crawl(hostile, tmp_path: Path):
     site, other, sites = hostile
     db = tmp_path / "archive.db"
-    result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *BAD_INPUT_SETTINGS)
+    result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *HOSTILE_SETTINGS)
     return site, other, db, result
 
 
@@ -150,7 +140,7 @@ def test_a_second_crawl_does_not_ask_for_gone_pages_or_attachments_again(hostile
     _, _, sites = hostile
     site.clear_log()
     result = run_crawler(
-        "crawl", "--sites", str(sites), "--db", str(db), *BAD_INPUT_SETTINGS, "hostile"
+        "crawl", "--sites", str(sites), "--db", str(db), *HOSTILE_SETTINGS, "hostile"
     )
     assert result.returncode == 0, result.stderr
     asked = site.paths_requested()

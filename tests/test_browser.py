@@ -24,6 +24,19 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def chromium(tmp_path: Path):
+    """Debian's headless Chromium through its chromedriver, with a profile of its own."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900"):  # fmt: skip
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(DRIVER), options=options)
+
+
 @pytest.fixture
 def served(crawled: Path):
     with socket.socket() as probe:
@@ -58,16 +71,9 @@ def test_search_box_finds_a_two_character_word(served: str, crawled: Path, tmp_p
             if "乡贤" in title + body
         )
     assert "侨心汇聚添动能 同心筑梦启新程" in expected
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = chromium(tmp_path)
     try:
         driver.get(f"{served}/archive/documents")
         box = driver.find_element(By.CSS_SELECTOR, "input[name=_search]")
@@ -94,8 +100,6 @@ def test_search_box_finds_a_two_character_word(served: str, crawled: Path, tmp_p
 def test_what_changed_reads_in_a_browser(tmp_path: Path):
     """A changed text and a repost against its original, as a reader sees them (screenshots in
     test-artifacts/)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from test_feeds import INTRO, PARAGRAPHS, SITES, publish
 
@@ -118,12 +122,7 @@ def test_what_changed_reads_in_a_browser(tmp_path: Path):
         [sys.executable, "-m", "crawler", "serve", "--db", str(db), "--port", str(port)],
         stderr=subprocess.DEVNULL,
     )
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = chromium(tmp_path)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FAST, comparable_rows, rows, run_crawler
+from conftest import FAST, HOSTILE_SETTINGS, comparable_rows, rows, run_crawler
 from test_scheduler import scheduler_command, slow, wait_for
 
 from crawler.demo.hostile import start_hostile_web
@@ -273,16 +273,6 @@ def test_an_unreachable_broker_is_one_clear_line(tmp_path: Path, sites_file: Pat
         assert "Traceback" not in result.stderr
 
 
-# The bad-input crawl's settings: short timeouts and size limits, so that every failure kind of
-# the hostile site shows within seconds.
-HOSTILE_SETTINGS = [
-    *FAST,
-    "-s", "DOWNLOAD_TIMEOUT=1.5",
-    "-s", "DOWNLOAD_MAXSIZE=1048576",
-    "-s", "RETRY_TIMES=2",
-    "-s", "RETRY_BACKOFF_BASE=0.3",
-    "-s", "ARCHIVE_BLOCKED_LIMIT=10",
-]  # fmt: skip
 # Registry order: the hostile site's job never shares a worker with the job that is killed.
 HOSTILE_ORDER = ["hostile", "refused", "linjiang-news", "qingshan-tz", "yunxi-gov"]
 
