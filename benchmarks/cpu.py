@@ -30,6 +30,7 @@ ARTICLES = int(os.environ.get("CPU_ARTICLES", "250"))
 LIFTED = {
     "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "ROBOTSTXT_OBEY": "True",
     "CONCURRENT_REQUESTS": "64", "CONCURRENT_REQUESTS_PER_DOMAIN": "4", "LOG_LEVEL": "ERROR",
+    "TELNETCONSOLE_ENABLED": "False", "REMOTE_CONTROL_ENABLED": "False",
 }  # fmt: skip
 
 BARE = '''
@@ -42,7 +43,7 @@ SETTINGS = dict(arg.split("=", 1) for arg in sys.argv[3:])
 
 class Bare(scrapy.Spider):
     name = "bare"
-    def start_requests(self):
+    async def start(self):
         for site in SITES:
             yield scrapy.Request(site["start_urls"][0])
     def parse(self, response):

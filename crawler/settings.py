@@ -16,6 +16,9 @@ ROBOTSTXT_OBEY = True
 # One request at a time per host, at least 2 s apart (a site's `download_delay` in sites.toml is
 # its own floor), slower when the server is slow (crawl/throttle.py).
 CONCURRENT_REQUESTS = 8
+# A page yields one or two items: Scrapy starts this many tasks per response to process them,
+# and the default (100) spends more on starting tasks than on the items (benchmarks/cpu.py).
+CONCURRENT_ITEMS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
 # Each wait is the site's floor plus up to this share more, at random: 2–3 s by default.

@@ -14,6 +14,22 @@ COMMON_SHINGLE = 50
 MIN_QUERY = 8
 
 
+_KNOWN_SHINGLES: dict[str, frozenset[int]] = {}
+KNOWN_SHINGLES_KEPT = 512
+
+
+def _shingles_of(content_hash: str, body: str) -> frozenset[int]:
+    """A stored document's shingles, kept while this process runs: the same few documents are
+    the candidates of many new ones (a site's summaries of one template, a family's reposts).
+    Keyed by the content hash, which names the text."""
+    found = _KNOWN_SHINGLES.get(content_hash)
+    if found is None:
+        if len(_KNOWN_SHINGLES) >= KNOWN_SHINGLES_KEPT:
+            _KNOWN_SHINGLES.pop(next(iter(_KNOWN_SHINGLES)))  # the oldest
+        found = _KNOWN_SHINGLES[content_hash] = frozenset(shingles(body))
+    return found
+
+
 def join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
     """Link a new document to the family of the document it most resembles (containment of
     shingles at least FAMILY_CONTAINMENT), or start a family; returns the family id."""
@@ -42,8 +58,9 @@ def join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
         for other, shared in candidates:
             if shared < 2 and len(query) > 2:
                 break
-            family_id, other_body, other_samples = db.execute(
-                "SELECT family_id, body, shingle_samples FROM documents WHERE id = ?", [other]
+            family_id, other_body, other_samples, other_hash = db.execute(
+                "SELECT family_id, body, shingle_samples, content_hash FROM documents WHERE id = ?",
+                [other],
             ).fetchone()
             # The samples estimate the containment; only plausible candidates are compared in
             # full (with a wide margin: few samples make a noisy estimate).
@@ -52,7 +69,7 @@ def join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
                 < FAMILY_CONTAINMENT / 2
             ):
                 continue
-            score = containment(own, shingles(other_body))
+            score = containment(own, _shingles_of(other_hash, other_body))
             if score > best_score:
                 best_family, best_score = family_id, score
         db.execute(

@@ -47,10 +47,15 @@ class Pages:
 
     def _write_page(self, run_id: int | None, page: PageRecord, now: str) -> None:
         row = page.as_row() | {"last_fetched": now, "run_id": run_id}
-        pages = self.db["pages"]
-        # first_seen is set once; every other column says what the latest fetch found.
-        pages.insert(row | {"first_seen": now}, pk="url", ignore=True)
-        pages.update(page.url, row)
+        # One statement: first_seen is set once; every other column says what the latest fetch
+        # found (the columns are the record's fields, so a field added is a column written).
+        columns = list(row)
+        self.db.execute(
+            f"INSERT INTO pages ({', '.join(columns)}, first_seen) "
+            f"VALUES ({', '.join('?' for _ in columns)}, ?) ON CONFLICT (url) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in columns if name != "url"),
+            [*row.values(), now],
+        )
 
     def _record_document(
         self, doc: DocumentRecord, now: str, page: PageRecord | None = None
