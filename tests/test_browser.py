@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,28 +38,36 @@ def chromium(tmp_path: Path):
     return webdriver.Chrome(service=Service(DRIVER), options=options)
 
 
-@pytest.fixture
-def served(crawled: Path):
+@contextmanager
+def serving(db: Path):
+    """`crawler serve` of an archive on a free port, once it answers; its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "serve", "--db", str(crawled), "--port", str(port)],
+        [sys.executable, "-m", "crawler", "serve", "--db", str(db), "--port", str(port)],
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def served(crawled: Path):
+    with serving(crawled) as url:
+        yield url
 
 
 def test_search_box_finds_a_two_character_word(served: str, crawled: Path, tmp_path: Path):
@@ -115,36 +124,20 @@ def test_what_changed_reads_in_a_browser(tmp_path: Path):
         publish(archive, "http://jx.example/1.html", "jx", "南昌市统战工作综述",
                 body.replace("举办活动3场", "举办活动13场"), "2023-01-05")  # fmt: skip
         version = archive.db.execute("SELECT max(rowid) FROM url_versions").fetchone()[0]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "serve", "--db", str(db), "--port", str(port)],
-        stderr=subprocess.DEVNULL,
-    )
-    driver = chromium(tmp_path)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline
-                time.sleep(0.3)
-        ARTIFACTS.mkdir(exist_ok=True)
-        driver.get(f"http://127.0.0.1:{port}/-/diff?version={version}")
-        inserted = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".diff-body ins")]
-        assert "1" in inserted, inserted  # 3场 → 13场: one character added
-        driver.save_screenshot(str(ARTIFACTS / "diff-changed-text.png"))
-        driver.get(f"http://127.0.0.1:{port}/-/diff?family=1")
-        added = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".diff-body ins")]
-        assert "编者按：转载时有删节。" in added
-        left_out = driver.find_elements(By.CSS_SELECTOR, ".diff-body p.deleted")
-        assert left_out and left_out[0].is_displayed()
-        driver.save_screenshot(str(ARTIFACTS / "diff-repost.png"))
-    finally:
-        driver.quit()
-        server.terminate()
-        server.wait(timeout=20)
+    with serving(db) as base:
+        driver = chromium(tmp_path)
+        try:
+            ARTIFACTS.mkdir(exist_ok=True)
+            driver.get(f"{base}/-/diff?version={version}")
+            inserted = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".diff-body ins")]
+            assert "1" in inserted, inserted  # 3场 → 13场: one character added
+            driver.save_screenshot(str(ARTIFACTS / "diff-changed-text.png"))
+            driver.get(f"{base}/-/diff?family=1")
+            added = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".diff-body ins")]
+            assert "编者按：转载时有删节。" in added
+            left_out = driver.find_elements(By.CSS_SELECTOR, ".diff-body p.deleted")
+            assert left_out and left_out[0].is_displayed()
+            driver.save_screenshot(str(ARTIFACTS / "diff-repost.png"))
+        finally:
+            driver.quit()
     assert (ARTIFACTS / "diff-repost.png").stat().st_size > 10_000

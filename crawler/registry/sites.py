@@ -320,13 +320,14 @@ def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
 
 
 def load_watches(path: str | Path) -> list[Watch]:
-    """The registry's [[watch]] tables (crawler/watches.py), checked like its sites."""
-    text = Path(path).read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    """The registry's [[watch]] tables (crawler/watches.py). The registry's sites are checked
+    where it is loaded for them (load_sites, which checks the watches too); here only the site
+    ids the watches name are needed, so the sites are not parsed a second time."""
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     if "watch" not in data:
         return []
-    sites = parse_sites(text, str(path))
-    return parse_watches(data["watch"], _Checker(str(path)), {site.id for site in sites})
+    site_ids = {entry.get("id") for entry in data.get("site", []) if isinstance(entry, dict)}
+    return parse_watches(data["watch"], _Checker(str(path)), site_ids)
 
 
 def _classify_rules(check: _Checker, where: str, table: Any, base: Rules | None) -> Rules | None:
