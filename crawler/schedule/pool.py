@@ -82,6 +82,8 @@ class CrawlPool:
     def submit(self, site_id: str) -> bool:
         """Queue a due site; False (and a line in the log, once per crawl) when it is already
         waiting or being crawled."""
+        if stopping.is_set():  # the service is stopping: no new runs, nothing to say of them
+            return False
         with self._changed:
             if site_id in self.pending:  # waiting to start: this time is that same crawl
                 return False
