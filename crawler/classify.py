@@ -212,6 +212,23 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
     )
 
 
+def title_score(title: str | None, rules: Rules | None = None) -> tuple[float, list[str]]:
+    """The score of the rules on titles alone, and those that fired: how much a name (a link's
+    text, a file's name) reads like a summary's title."""
+    rules = rules or default_rules()
+    title = _CITED.sub("", simplified(title or ""))
+    score = 0.0
+    fired: list[str] = []
+    for rule in rules.rules:
+        if rule.field != "title" or rule.pattern is None:
+            continue
+        matches = rule.pattern.findall(title)
+        if len(matches) >= rule.min_count and not (rule.unless and rule.unless.search(title)):
+            score += rule.weight
+            fired.append(rule.name)
+    return score, fired
+
+
 def _genre_of(title: str, fired: set[str], genres: tuple[Genre, ...]) -> str:
     for genre in genres:
         if (genre.title is None and not genre.rules) or (genre.title and genre.title.search(title)):

@@ -41,6 +41,11 @@ DOWNLOAD_TIMEOUT = 30
 # Articles are tens of kilobytes; anything past this is cut off unread and recorded.
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Linked PDF and Word files (sites.toml's `attachments`) have a limit of their own: a summary of
+# tens of pages printed to PDF with embedded fonts and a few photos runs to 5–20 MB; past 40 MB a
+# file is mostly scans. Each is read in a process of its own, stopped after this many seconds.
+ARCHIVE_ATTACHMENT_MAXSIZE = 40 * 1024 * 1024
+ARCHIVE_ATTACHMENT_TIME_LIMIT = 120.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 # Server trouble is retried; anti-bot answers (403, 412, 429, 521) are not: see

@@ -4,10 +4,12 @@ none stops the crawl of the other pages or sites, and none damages what is archi
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from conftest import FAST, HOSTILE_SETTINGS, rows, run_crawler
 
+from crawler.demo.badfiles import BAD_FILE_KINDS
 from crawler.demo.hostile import (
     ARTICLE,
     ARTICLES,
@@ -39,7 +41,7 @@ def hostile_crawl(hostile, tmp_path: Path):
 def errors_by_case(site: HostileSite, db: Path) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
     for error in rows(db, "SELECT * FROM crawl_errors ORDER BY id"):
-        path = "/" + error["url"].split("/", 3)[-1]
+        path = unquote("/" + error["url"].split("/", 3)[-1])
         found.setdefault(site.cases.get(path, path), []).append(error)
     return found
 
@@ -62,10 +64,11 @@ def test_the_crawl_completes_and_every_bad_page_has_its_reason(hostile_crawl):
         "huge": "too_large",
         "huge_streamed": "too_large",
         "binary": "not_html",
-        "pdf": "not_html",
+        "pdf": "corrupt_file",  # an article URL that answers with a damaged PDF
         "empty": "empty",
         "nav_only": "no_text",
-        "/files/2022年工作总结.pdf": "attachment",
+        "/files/2022年工作总结.pdf": "http_404",  # a summary's attachment, gone
+        **{f"/files/bad/{name}": kind for name, kind in BAD_FILE_KINDS.items()},
     }
     assert {case: [e["kind"] for e in errors.get(case, [])] for case in expected} == {
         case: [kind] for case, kind in expected.items()
@@ -92,8 +95,9 @@ def test_messages_say_what_happened(hostile_crawl):
     assert message["loop"].startswith("gave up after 5 redirects")
     assert "outside site 'hostile'" in message["away"]
     assert "redirect to file:///etc/passwd, which is not an http(s) page" in message["file"]
-    assert "application/pdf" in message["pdf"]
-    assert "2022年统战工作总结" in message["/files/2022年工作总结.pdf"]
+    assert message["pdf"].startswith("damaged PDF")
+    assert "404" in message["/files/2022年工作总结.pdf"]
+    assert "decompression bomb" in message["/files/bad/bomb.docx"]
 
 
 def test_the_good_and_the_damaged_pages_are_archived_correctly(hostile_crawl):

@@ -48,17 +48,23 @@ def test_extract_prints_json_for_a_saved_page():
     assert data["is_summary"] is True and data["reason"].startswith("summary:")
     assert set(data) == {
         "title", "published", "published_from", "source", "body", "encoding", "is_summary",
-        "reason",
+        "reason", "file_type",
     }  # fmt: skip
+    assert data["file_type"] is None  # a web page, not a PDF or Word file
     assert data["published_from"]  # the evidence the date came from, for debugging a page
 
 
 def test_extract_of_a_binary_file_says_so(tmp_path: Path):
-    pdf = tmp_path / "a.html"
+    image = tmp_path / "a.html"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x01binary")
+    result = run_crawler("extract", str(image))
+    assert result.returncode == 2
+    assert "binary data, not an HTML page" in result.stderr
+    pdf = tmp_path / "b.html"  # read by its bytes, not its name
     pdf.write_bytes(b"%PDF-1.4\n\x00\x01binary")
     result = run_crawler("extract", str(pdf))
     assert result.returncode == 2
-    assert "binary data, not an HTML page" in result.stderr
+    assert "not readable (corrupt_file): damaged PDF" in result.stderr
 
 
 def run_demo(folder: Path) -> subprocess.CompletedProcess:

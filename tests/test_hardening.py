@@ -223,7 +223,10 @@ def test_after_the_scheduler_group_is_killed_the_next_start_settles_and_recrawls
     first, second = runs(db)[:2]
     assert first["status"] == "interrupted" and "ended without closing its run" in first["message"]
     assert second["status"] == "ok" and second["exit_code"] == 0
-    assert "crawled now (never crawled, or left unfinished by an earlier scheduler): yunxi-gov" in output
+    assert (
+        "crawled now (never crawled, or left unfinished by an earlier scheduler): yunxi-gov"
+        in output
+    )
 
 
 def test_a_crawl_does_not_outlive_its_scheduler(tmp_path: Path, sample_web):

@@ -30,6 +30,8 @@ class PageRecord:
     warc_offset: int | None = None
     # How the page was reached: link, frame, form (a POSTed list), sitemap, feed.
     via: str | None = None
+    # A document file's type (pdf, docx, doc: crawler/extract/files); None for a web page.
+    file_type: str | None = None
 
     def as_row(self) -> dict:
         """The pages row (without the timestamps and run the writer adds)."""
@@ -109,6 +111,9 @@ class SiteState:
     walked_columns: set[str] = field(default_factory=set)
     # URLs that failed before and are not worth asking for until their retry_after.
     deferred: dict[str, str] = field(default_factory=dict)
+    # Document attachments recorded and not fetched (not likely summaries by their names, or the
+    # site's policy): not recorded again; fetched when the policy or the names' reading changes.
+    recorded_attachments: set[str] = field(default_factory=set)
 
     def as_json(self) -> dict:
         """Plain data, to travel with a crawl job to another machine."""
@@ -117,6 +122,7 @@ class SiteState:
             "list_pages": {url: asdict(page) for url, page in self.list_pages.items()},
             "walked_columns": sorted(self.walked_columns),
             "deferred": dict(self.deferred),
+            "recorded_attachments": sorted(self.recorded_attachments),
         }
 
     @classmethod
@@ -126,6 +132,7 @@ class SiteState:
             {url: ListPageState(**page) for url, page in data.get("list_pages", {}).items()},
             set(data.get("walked_columns", ())),
             dict(data.get("deferred", {})),
+            set(data.get("recorded_attachments", ())),
         )
 
     def unfetched_articles(self) -> list[str]:

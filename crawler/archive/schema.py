@@ -389,3 +389,10 @@ def m016_watches(db: sqlite_utils.Database) -> None:
             id INTEGER PRIMARY KEY, watch TEXT NOT NULL, at TEXT NOT NULL, status TEXT NOT NULL,
             documents INTEGER, changes INTEGER, title TEXT, error TEXT)"""
     )
+
+
+@migrations()
+def m017_document_files(db: sqlite_utils.Database) -> None:
+    # Summaries published as PDF and Word files (crawler/extract/files): a fetched file's type on
+    # its pages row (NULL for web pages); its text goes the way of a page's.
+    db.execute("ALTER TABLE pages ADD COLUMN file_type TEXT")

@@ -34,9 +34,11 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
         ):
             state = states[site]
             # Gone pages are not asked for again either; server errors are retried next time.
-            # Attachments are recorded once, never fetched.
-            if (kind == "article" and status in (200, 404, 410)) or kind == "attachment":
+            # Attachments not fetched (no status) are recorded once; a gone one is not asked for.
+            if kind in ("article", "attachment") and status in (200, 404, 410):
                 state.known_articles.add(url)
+            elif kind == "attachment":
+                state.recorded_attachments.add(url)
             elif kind in ("list", "other") and status == 200:
                 state.list_pages[url] = ListPageState(
                     etag, last_modified, json.loads(links or "[]")

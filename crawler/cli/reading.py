@@ -170,14 +170,30 @@ def _print_archive(db_path: Path) -> None:
     help="The day a saved page was fetched: what 昨天 or 3小时前 under a headline count from "
     "(a URL's own Date header is used when TARGET is a URL).",
 )
-def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> None:
-    """Print what the crawler extracts from a saved page or a URL, as JSON.
+@click.option(
+    "--link-text",
+    help="For a PDF or Word file: the text of the link that led to it (its title when the file "
+    "has no heading).",
+)
+@click.option("--linked-date", help="For a PDF or Word file: the date its list gave (YYYY-MM-DD).")
+def extract(
+    target: str,
+    url: str | None,
+    encoding: str | None,
+    fetched_on,
+    link_text: str | None,
+    linked_date: str | None,
+) -> None:
+    """Print what the crawler extracts from a saved page, a PDF or Word file, or a URL, as JSON.
 
     The same code path as a crawl: decoding, title, date, source, main text, and whether the page
-    is taken as a work summary, with the reason.
+    is taken as a work summary, with the reason. A PDF, DOCX, DOC or WPS file is read as a crawl
+    reads an attachment (in a separate process with limits), whatever its name says.
     """
     from crawler.classify import classify
     from crawler.extract import NotHTML, china_day, extract_page
+    from crawler.extract.files import FILE_TYPES, Unreadable, sniff
+    from crawler.extract.files.isolated import extract_file_isolated
 
     content_type = None
     fetched_on: date | None = fetched_on.date() if fetched_on else None
@@ -189,7 +205,7 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
         request = urllib.request.Request(target, headers={"User-Agent": USER_AGENT})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                body = response.read(8 * 1024 * 1024)
+                body = response.read(40 * 1024 * 1024)
                 content_type = response.headers.get("Content-Type")
                 fetched_on = china_day(response.headers.get("Date"))
         except OSError as exc:
@@ -201,15 +217,20 @@ def extract(target: str, url: str | None, encoding: str | None, fetched_on) -> N
         except OSError as exc:
             raise Refused(f"cannot read {target}: {exc}") from exc
     try:
-        page = extract_page(
-            body,
-            url=url,
-            content_type=content_type,
-            encoding=encoding,
-            fetched_on=fetched_on,
-        )
+        if sniff(body) in FILE_TYPES:
+            page = extract_file_isolated(body, url, link_text, linked_date, fetched_on)
+        else:
+            page = extract_page(
+                body,
+                url=url,
+                content_type=content_type,
+                encoding=encoding,
+                fetched_on=fetched_on,
+            )
     except NotHTML as exc:
         raise Refused(f"{target}: {exc}") from exc
+    except Unreadable as exc:
+        raise Refused(f"{target}: not readable ({exc.kind}): {exc.message}") from exc
     decision = classify(page.title, page.body)
     result = page.as_dict() | {
         "encoding": f"{page.encoding} ({page.encoding_reason})",

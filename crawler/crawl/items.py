@@ -38,6 +38,7 @@ class PageItem:
     warc_file: str | None = None  # where the response is kept (crawler/crawl/warc.py)
     warc_offset: int | None = None
     via: str = "link"  # how it was reached: link, frame, form, sitemap, feed
+    file_type: str | None = None  # pdf, docx, doc: a document file (crawler/extract/files)
     # Set by the pipelines:
     is_summary: bool | None = None
     reason: str | None = None
@@ -58,6 +59,11 @@ class ErrorItem:
     # What the URL was fetched as (article, list, ...): with a status, the URL gets a pages row of
     # this kind, so that a gone article is not asked for again. "attachment" rows are never fetched.
     page_kind: str | None = None
+    # A fetched file that could not be read: its stored copy, so that `crawler reprocess` tries
+    # again with a better reader.
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    file_type: str | None = None
 
 
 @dataclass

@@ -149,6 +149,9 @@ class ArchivePipeline:
                     item.page_kind or "other",
                     item.status,
                     reason=f"{item.kind}: {item.message}",
+                    warc_file=item.warc_file,
+                    warc_offset=item.warc_offset,
+                    file_type=item.file_type,
                 )
             self.archive.record_error(
                 self.run_id,

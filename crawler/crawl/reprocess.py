@@ -13,6 +13,8 @@ from crawler.crawl.items import PageItem, copy_fields
 from crawler.crawl.pipelines import ClassifyPipeline, FingerprintPipeline
 from crawler.crawl.warc import read_response, warc_dir_for
 from crawler.extract import NotHTML, china_day, extract_page
+from crawler.extract.files import FILE_TYPES, Unreadable, sniff
+from crawler.extract.files.isolated import extract_file_isolated
 from crawler.registry.sites import Site, SitesError, load_sites
 
 
@@ -62,14 +64,23 @@ def reprocess(
             site = by_id.get(row["site"])
             try:
                 stored = read_response(folder, row["warc_file"], row["warc_offset"])
-                extracted = extract_page(
-                    stored.body,
-                    row["url"],
-                    stored.content_type,
-                    site.encoding if site else None,
-                    china_day(stored.date),
-                )
-            except (OSError, StopIteration, ValueError, NotHTML):
+                if sniff(stored.body) in FILE_TYPES:  # a PDF or Word file (extract/files)
+                    extracted = extract_file_isolated(
+                        stored.body,
+                        row["url"],
+                        row["title"],  # the name the crawl gave it, for a file with no heading
+                        row["published"],  # the date its list gave
+                        china_day(stored.date),
+                    )
+                else:
+                    extracted = extract_page(
+                        stored.body,
+                        row["url"],
+                        stored.content_type,
+                        site.encoding if site else None,
+                        china_day(stored.date),
+                    )
+            except (OSError, StopIteration, ValueError, NotHTML, Unreadable):
                 summary.unreadable += 1
                 continue
             item = copy_fields(

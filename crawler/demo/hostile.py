@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 
+from crawler.demo.badfiles import bad_files
 from crawler.demo.cms import load_articles
 from crawler.demo.server import Route, SampleSite, SampleWeb, loopback_hosts
 
@@ -108,6 +109,10 @@ class HostileSite(SampleSite):
         links = "".join(
             f'<li><a href="{path}">第{n}篇文章标题</a></li>' for n, path in enumerate(self.cases)
         )
+        for path, text, _day, body, content_type in bad_files("/files/bad/"):
+            self.add(path, body, content_type)
+            links += f'<li><a href="{path}">{text}</a></li>'
+
         self.add(
             "/",
             f'<html><head><meta charset="utf-8"><title>故障测试站</title></head><body><ul>{links}'

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 
 @dataclass
@@ -110,6 +110,8 @@ def _make_handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
             route = site.routes.get(path)
             if route is None:
                 route = site.routes.get(urlsplit(path).path)
+            if route is None:  # a path in Chinese arrives percent-encoded
+                route = site.routes.get(unquote(urlsplit(path).path))
             if callable(route):
                 route = route(method, path, payload)
             if route is None:

@@ -56,6 +56,9 @@ class Extracted:
     encoding: str
     encoding_reason: str
     published_from: str | None = None  # which evidence the date came from
+    file_type: str | None = (
+        None  # pdf, docx, doc for a document file (extract/files); None for HTML
+    )
 
     def as_dict(self) -> dict:
         return asdict(self)

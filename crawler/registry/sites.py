@@ -35,9 +35,21 @@ _OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "ignore_patterns": (list, []),
     "private_network": (bool, False),
     "render": (bool, False),
+    "attachments": (str, "likely"),
 }
+# Which linked PDF and Word files a crawl fetches and reads: those whose link text, file name or
+# column reads like a summary (likely), every one (all), or none (recorded, as before).
+ATTACHMENT_POLICIES = ("likely", "all", "none")
 _REQUIRED = ("id", "name", "region", "start_urls")
-_DEFAULTABLE = {"schedule", "max_requests", "max_depth", "download_delay", "enabled", "render"}
+_DEFAULTABLE = {
+    "schedule",
+    "max_requests",
+    "max_depth",
+    "download_delay",
+    "enabled",
+    "render",
+    "attachments",
+}
 
 
 class SitesError(ValueError):
@@ -65,6 +77,8 @@ class Site:
     # Column pages read in a headless browser (a list that only a browser can fill): needs
     # `pip install 'summary-archive[render]'` and a Chromium (crawler/crawl/render.py).
     render: bool = False
+    # Linked PDF and Word files fetched and read: likely (by their names and column), all, none.
+    attachments: str = "likely"
     # The summary classifier's rules for this site: the defaults changed by sites.toml's
     # [classify] table and the site's own [site.classify]; None for the defaults unchanged.
     rules: Rules | None = None
@@ -206,6 +220,12 @@ class _Checker:
                 raise self.fail(where, key, f"unknown encoding {raw!r}") from None
         if key == "download_delay":
             return float(raw)
+        if key == "attachments" and raw not in ATTACHMENT_POLICIES:
+            raise self.fail(
+                where,
+                key,
+                f"expected one of {', '.join(map(repr, ATTACHMENT_POLICIES))}, got {raw!r}",
+            )
         return raw
 
 

@@ -26,11 +26,14 @@ from crawler.crawl.middlewares import robots_sitemaps
 from crawler.crawl.render import render_meta
 from crawler.crawl.state import CrawlState
 from crawler.discovery.api import api_links, looks_json
+from crawler.discovery.attachments import attachment_links
 from crawler.discovery.indexes import index_kind, index_links
 from crawler.discovery.links import Link, LinkKind, page_number
 from crawler.discovery.reader import classify_url, discover
 from crawler.extract import NotHTML, china_day, extract, looks_binary, read_page
+from crawler.extract.files import FILE_TYPES, sniff
 from crawler.registry.sites import Site, load_sites, select_sites
+from crawler.spiders.attachments import AttachmentReading
 from crawler.spiders.page_fields import (
     blind_list,
     link_rows,
@@ -43,11 +46,9 @@ from crawler.spiders.page_fields import (
 # at least this many Chinese characters of main text.
 ARTICLE_MIN_CJK = 150
 _TEXT_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
-# Linked documents that may hold a summary (the text of a PDF is not archived): recorded once.
-DOCUMENT_ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar)$", re.IGNORECASE)
 
 
-class MunicipalSpider(scrapy.Spider):
+class MunicipalSpider(AttachmentReading, scrapy.Spider):
     name = "municipal"
 
     def __init__(
@@ -107,7 +108,7 @@ class MunicipalSpider(scrapy.Spider):
             "callback": self.parse_page,
             "errback": self.on_error,
             # Articles first: a budget cut should cost list pages, not texts already found.
-            "priority": 10 if kind == "article" else 0,
+            "priority": 10 if kind in ("article", "attachment") else 0,
             "meta": meta,
             # Pages are fetched once per crawl by the check above; the scheduler's filter would
             # also drop the hops of a redirect loop silently instead of letting it be recorded.
@@ -131,7 +132,16 @@ class MunicipalSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
-    def parse_page(self, response: Response) -> Iterator[PageItem | ErrorItem | scrapy.Request]:
+    def parse_page(self, response: Response):
+        """A page's items and requests; a document file's (PDF, Word), read in a process of its
+        own, come asynchronously (spiders/attachments.py)."""
+        if response.status == 200 and (
+            response.meta["kind"] == "attachment" or sniff(response.body) in FILE_TYPES
+        ):
+            return self._read_file(response)
+        return self._page_items(response)
+
+    def _page_items(self, response: Response) -> Iterator[PageItem | ErrorItem | scrapy.Request]:
         try:
             yield from self._read_page(response)
         finally:  # after the requests the page led to were admitted: the site's count is exact
@@ -174,6 +184,10 @@ class MunicipalSpider(scrapy.Spider):
         for url in dict.fromkeys(response.meta.get("api_seen", ())):  # fetched by its scripts
             if site.owns(url):
                 links.append(Link(url, LinkKind.LIST, via="api"))
+        title = page.doc.findtext(".//title")
+        # The files the page links to (an article's text may be its attachment), read before
+        # extraction takes the tree apart.
+        attached = attachment_links(page.doc, response.url) if site.attachments != "none" else []
         if requested != "article":
             links += discover(page.doc, response.url, site, page.decoded.text)
             if requested in ("home", "list") or any(
@@ -182,7 +196,7 @@ class MunicipalSpider(scrapy.Spider):
                 self.crawl_state.count(site.id, "list_pages")
                 note = blind_list(page.doc, links) if requested == "list" else None
                 yield PageItem(kind="list", links=link_rows(links), reason=note, **base)
-                yield from self._follow_list(response, site, hops, links)
+                yield from self._follow_list(response, site, hops, links, title, attached)
                 return
         extracted = extract(page, response.url, china_day(response.headers.get("Date")))
         text = extracted.body
@@ -191,7 +205,7 @@ class MunicipalSpider(scrapy.Spider):
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
         ):
             yield PageItem(kind="other", links=link_rows(links), **base)
-            yield from self._follow_list(response, site, hops, links)
+            yield from self._follow_list(response, site, hops, links, title, attached)
             return
         if not text:
             yield ErrorItem(
@@ -205,6 +219,9 @@ class MunicipalSpider(scrapy.Spider):
             return
         self.crawl_state.count(site.id, "articles")
         yield copy_fields(extracted, PageItem, kind="article", **base)
+        yield from self._attachments(
+            response, site, hops, attached, extracted.title or title, extracted.published
+        )
 
     def _read_index(
         self, response: Response, site: Site, hops: int, index: str
@@ -250,7 +267,13 @@ class MunicipalSpider(scrapy.Spider):
                 yield request
 
     def _follow_list(
-        self, response: Response, site: Site, hops: int, links: list[Link]
+        self,
+        response: Response,
+        site: Site,
+        hops: int,
+        links: list[Link],
+        page_title: str | None = None,
+        attached: list | None = None,
     ) -> Iterator[scrapy.Request | ColumnItem | ErrorItem]:
         """Requests for what a list page leads to: its new articles, other columns within the
         depth limit, and the next page of its column while pages still hold something new.
@@ -270,22 +293,7 @@ class MunicipalSpider(scrapy.Spider):
                 if request is not None:
                     new_articles += 1
                     yield request
-            elif (
-                link.kind is LinkKind.IGNORE
-                and DOCUMENT_ATTACHMENT.search(link.url)
-                and link.url not in state.known_articles
-                and link.url not in self.crawl_state.seen
-            ):
-                self.crawl_state.seen.add(link.url)
-                label = f"'{link.text}' " if link.text else ""
-                yield ErrorItem(
-                    link.url,
-                    site.id,
-                    "attachment",
-                    f"document attachment {label}linked from {response.url}; not fetched, its text "
-                    "is not archived",
-                    page_kind="attachment",
-                )
+        yield from self._attachments(response, site, hops, attached or [], page_title)
         yield from self._follow_navigation(
             [link for link in links if link.kind in (LinkKind.LIST, LinkKind.OTHER)], site, hops
         )

@@ -1,0 +1,130 @@
+"""Makes the sample document files that crawler/demo/attachments.py serves, with the tools that
+make such files in the wild. Run once (the files are committed): needs Debian's chromium with
+fonts-noto-cjk, LibreOffice (soffice), and the test extra's python-docx and reportlab.
+
+    python crawler/demo/files/make.py
+
+- lj-summary-2022.pdf: printed by headless Chromium (embedded CJK subsets with ToUnicode maps, as
+  modern government PDFs are), with Chromium's running header and footer (date, title, file URL,
+  page numbers) on every page.
+- yx-review-2022.pdf: reportlab with the non-embedded Adobe-GB1 font STSong-Light and no ToUnicode
+  map, the shape of PDFs made by older server-side tools.
+- qs-summary-2022.docx: python-docx, a heading and body paragraphs; qs-summary-2022.doc: the same
+  file saved as Word 97-2003 by LibreOffice.
+- lj-plan-2023.docx: a work plan (not a summary), python-docx.
+- encrypted.pdf: yx-review-2022.pdf encrypted by pypdf with a user password.
+- scanned.pdf: reportlab, one page holding only an image (a scan has no text layer).
+"""
+
+from __future__ import annotations
+
+import html
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))
+
+from crawler.demo.cms import load_articles  # noqa: E402
+
+
+def chromium_pdf(article, target: Path) -> None:
+    paragraphs = "".join(
+        f"<p>{html.escape(line)}</p>" for line in article.body.strip().splitlines()
+    )
+    page = (
+        f"<html><head><meta charset='utf-8'><title>{html.escape(article.title)}</title><style>"
+        "body{font-family:'Noto Serif CJK SC';font-size:17pt} h1{font-size:24pt;text-align:center}"
+        "p{text-indent:2em;margin:0 0 4pt 0;line-height:1.6}</style></head>"
+        f"<body><h1>{html.escape(article.title)}</h1>{paragraphs}</body></html>"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "summary.html"
+        source.write_text(page, encoding="utf-8")
+        subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+             f"--print-to-pdf={target}", source.as_uri()],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+
+def reportlab_pdf(article, target: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    title = ParagraphStyle("t", fontName="STSong-Light", fontSize=20, leading=30, alignment=1)
+    body = ParagraphStyle(
+        "b", fontName="STSong-Light", fontSize=14, leading=24, firstLineIndent=28, wordWrap="CJK"
+    )
+    story = [Paragraph(article.title, title)]
+    story += [Paragraph(line, body) for line in article.body.strip().splitlines()]
+    SimpleDocTemplate(str(target), pagesize=A4, title=article.title).build(story)
+
+
+def docx(article, target: Path) -> None:
+    from docx import Document
+
+    document = Document()
+    document.add_heading(article.title, level=1)
+    for line in article.body.strip().splitlines():
+        document.add_paragraph(line)
+    document.core_properties.title = article.title
+    document.save(target)
+
+
+def encrypted(source: Path, target: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(source).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    with open(target, "wb") as stream:
+        writer.write(stream)
+
+
+def scanned(target: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    width, height = 120, 160  # a grey "scan": pixels, no text
+    pixels = bytes((x * 7 + y * 3) % 256 for y in range(height) for x in range(width))
+    header = f"P5 {width} {height} 255\n".encode()
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.open(BytesIO(header + pixels))
+    pdf = canvas.Canvas(str(target), pagesize=A4)
+    pdf.drawImage(ImageReader(image), 50, 300, width=480, height=640)
+    pdf.showPage()
+    pdf.save()
+
+
+def main() -> None:
+    articles = load_articles()
+    chromium_pdf(articles["lj-summary-2022"], HERE / "lj-summary-2022.pdf")
+    reportlab_pdf(articles["yx-review-2022"], HERE / "yx-review-2022.pdf")
+    docx(articles["qs-summary-2022"], HERE / "qs-summary-2022.docx")
+    docx(articles["lj-plan-2023"], HERE / "lj-plan-2023.docx")
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "doc", "--outdir", str(HERE),
+         str(HERE / "qs-summary-2022.docx")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    encrypted(HERE / "yx-review-2022.pdf", HERE / "encrypted.pdf")
+    scanned(HERE / "scanned.pdf")
+    for path in sorted(HERE.glob("*.*")):
+        if path.suffix != ".py":
+            print(f"{path.name}: {path.stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Linked document files (PDF, Word, WPS, spreadsheets, archives): which a link names, and which
+of them are worth fetching as possible summaries.
+
+A site's 信息公开 and 通知公告 columns link hundreds of files: forms, tables, budgets, notices. A
+file is fetched under the site's ``attachments = "likely"`` (the default) only when what names it
+reads like a summary to the summary classifier's own title rules (with the site's changes): the
+link text, else the file's name, else, when both say nothing (附件1.pdf, P020230105512345.pdf),
+the title of the page that links it (an article 2022年工作总结 whose text is its attachment, a
+column named 计划总结). A year and 报告 together also count: 2022年度报告.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from crawler.classify import Rules, default_rules, title_score
+from crawler.discovery.links import Link, LinkKind, normalise_url
+from crawler.extract.dates import parse_date
+
+# Files that may hold a summary: recorded when not fetched.
+DOCUMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)$", re.IGNORECASE)
+# The ones this crawler can read (crawler/extract/files).
+READABLE = re.compile(r"\.(pdf|docx?|wps)$", re.IGNORECASE)
+_NAME_NOISE = re.compile(
+    r"^\s*(附件\s*\d*\s*[:：.、]?|\[?下载\]?|点击下载|下载附件)\s*|\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)\s*$",
+    re.IGNORECASE,
+)
+_YEAR_REPORT = re.compile(r"((19|20)\d\d|年度).{0,20}报告")
+
+
+def file_name(link: Link) -> str:
+    """What names the file: the last part of its path, else a file name in its query
+    (downfile.jsp?filename=…工作总结.pdf)."""
+    parts = urlsplit(link.url)
+    last = unquote(parts.path.rsplit("/", 1)[-1])
+    if DOCUMENT.search(last):
+        return last
+    for value in re.split(r"[&=]", unquote(parts.query)):
+        if DOCUMENT.search(value):
+            return value.rsplit("/", 1)[-1]
+    return last if DOCUMENT.search(link.text or "") else ""
+
+
+def is_document(link: Link) -> bool:
+    return bool(file_name(link) or DOCUMENT.search(link.text or ""))
+
+
+def is_readable(link: Link) -> bool:
+    return bool(READABLE.search(file_name(link)) or READABLE.search(link.text or ""))
+
+
+def _says_something(text: str) -> bool:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") >= 4
+
+
+def naming(link: Link, page_title: str | None) -> tuple[str, str]:
+    """The name the decision reads, and where it comes from."""
+    for name, source in ((link.text, "link text"), (file_name(link), "file name")):
+        cleaned = _NAME_NOISE.sub("", _NAME_NOISE.sub("", name or "")).strip()
+        if _says_something(cleaned):
+            return cleaned, source
+    return (page_title or "").strip(), "title of the linking page"
+
+
+def wanted(
+    link: Link, policy: str, page_title: str | None, rules: Rules | None = None
+) -> tuple[bool, str]:
+    """Whether to fetch a linked file, and why (said in the record of one not fetched)."""
+    if not is_readable(link):
+        return False, "not a PDF or Word file"
+    if policy == "none":
+        return False, 'the site\'s attachments = "none"'
+    if policy == "all":
+        return True, 'the site\'s attachments = "all"'
+    name, source = naming(link, page_title)
+    score, _fired = title_score(name, rules)
+    if score >= (rules or default_rules()).threshold or (score >= 0 and _YEAR_REPORT.search(name)):
+        return True, f"the {source} «{name[:60]}» reads like a summary"
+    return False, f"the {source} «{name[:60]}» does not read like a summary ({score:+g})"
+
+
+def attachment_links(doc, base_url: str) -> list[tuple[Link, str | None]]:
+    """The document files a page links to, each with the date its list row gives (the text of
+    the anchor's row: <li><a>…</a><span>2023-01-10</span></li>), read before extraction changes
+    the tree."""
+    found: dict[str, tuple[Link, str | None]] = {}
+    for anchor in doc.iter("a"):
+        url = normalise_url(anchor.get("href") or "", base_url)
+        if url is None or url in found:
+            continue
+        text = " ".join((anchor.text_content() or "").split())
+        link = Link(url, LinkKind.IGNORE, text)
+        if not is_document(link):
+            continue
+        row = anchor.getparent()
+        around = (row.text_content() or "") if row is not None else ""
+        found[url] = (link, parse_date(around.replace(anchor.text_content() or "", " ")[:200]))
+    return list(found.values())

@@ -1,0 +1,174 @@
+"""Document files (PDF, DOCX, DOC, WPS) to the same :class:`~crawler.extract.Extracted` as a web
+page, so that an attachment goes the page's way: classify → fingerprint → archive, and a file
+whose text is a web copy's is the same document.
+
+The text is made to read like the web copy: NFKC (PDF fonts map to Kangxi radicals such as ⼀ for
+一, and full-width forms), lines that the page width broke joined into paragraphs, page numbers
+and running headers and footers dropped (layout.py), the title line not repeated in the body.
+The title comes from the document's heading, else its metadata, else the link that led to it;
+the date from the page that linked it, else a dated sign-off in the text, else the metadata.
+
+The type is read from the bytes, never from the URL or the Content-Type. Files come from
+strangers: crawls read them in a separate process with a time and memory limit (isolated.py).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from urllib.parse import unquote, urlsplit
+
+from crawler.extract.body import clean_body_lines
+from crawler.extract.dates import CHINESE_DATE, NUMERIC_DATE, parse_date
+from crawler.extract.files.errors import Unreadable
+
+__all__ = ["FILE_TYPES", "Unreadable", "extract_file", "sniff", "title_from_link"]
+
+# What each readable type is called, and its MIME type for the stored copy.
+FILE_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "doc": "application/msword",
+}
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Fonts that draw 一 with the Kangxi radical's glyph print ⼀ (U+2F00); NFKC folds those. The
+# two- and three-em dashes (⸺ ⸻) that CJK fonts use for —— are not folded by NFKC.
+# Nor the CJK Radicals Supplement forms that fonts draw simplified characters with (⺠ for 民,
+# ⻅ for 见): folded to the unified ideographs Unicode names as their equivalents.
+_FOLD = str.maketrans(
+    {"\u2e3a": "——", "\u2e3b": "———"}
+    | dict(
+        zip(
+            "⺃⺅⺆⺊⺎⺏⺐⺒⺓⺔⺕⺖⺘⺙⺛⺝⺟⺠⺣⺨⺩⺪⺬⺹⺺⺼⻁⻂⻃⻄⻅⻆⻈⻉⻋⻌⻍⻏⻐⻑⻓⻔⻖⻗⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳",
+            "乚亻冂卜兀尣尢巳幺彑彐忄扌攵旡月母民灬犭王疋示耂肀月虎衤覀西见角讠贝车辶辶阝钅長长门阝雨青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾齐齿龙龟",
+            strict=True,
+        )
+    )
+)
+_SENTENCE_END = re.compile(r"[。！？；;!?]$")
+_LINK_NOISE = re.compile(
+    r"^\s*(附件\s*\d*\s*[:：.、]?|\[?下载\]?|点击下载|下载附件)\s*|\.(pdf|docx?|wps)\s*$",
+    re.IGNORECASE,
+)
+
+
+def sniff(body: bytes) -> str | None:
+    """The document type the bytes are (pdf, docx, doc), whatever the server said; None for
+    anything else."""
+    head = body[:1024].lstrip()
+    if head.startswith(b"%PDF-") or b"%PDF-" in body[:1024]:
+        return "pdf"
+    if body.startswith(b"PK\x03\x04"):
+        return (
+            "docx" if b"word/" in body[:65536] or b"[Content_Types].xml" in body[:4096] else "zip"
+        )
+    if body.startswith(_OLE2):
+        return "doc"
+    return None
+
+
+def tidy(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_FOLD).strip()
+
+
+def title_from_link(text: str | None, url: str | None = None) -> str | None:
+    """What the link called the file (附件1：…工作总结.pdf → …工作总结), else its file name when
+    that says something (not P020230105512345.pdf)."""
+    for candidate in (text or "", unquote(urlsplit(url or "").path.rsplit("/", 1)[-1])):
+        cleaned = _LINK_NOISE.sub("", _LINK_NOISE.sub("", tidy(candidate))).strip()
+        if sum(1 for ch in cleaned if "\u4e00" <= ch <= "\u9fff") >= 4:
+            return cleaned
+    return None
+
+
+def _read(body: bytes) -> tuple[str, list[str], list[str], dict]:
+    kind = sniff(body)
+    if kind == "pdf":
+        from crawler.extract.files.layout import paragraphs
+        from crawler.extract.files.pdf import read_pdf
+
+        pages, meta = read_pdf(body)
+        if not any(pages):
+            count = meta.get("pages", 0)
+            raise Unreadable(
+                "no_text",
+                f"a PDF of {count} page{'s' if count != 1 else ''} with no text layer "
+                "(scanned images?); OCR is not used",
+            )
+        layout = paragraphs(pages)
+        return kind, layout.title_lines, layout.paragraphs, meta
+    if kind == "docx":
+        from crawler.extract.files.office import read_docx
+
+        return (kind, *read_docx(body))
+    if kind == "doc":
+        from crawler.extract.files.office import read_doc
+
+        return (kind, *read_doc(body, kind))
+    if kind == "zip":
+        raise Unreadable("not_a_document", "a ZIP archive, not a Word document")
+    start = body[:512].lstrip().lower()
+    if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+        raise Unreadable("not_a_document", "an HTML page, not a document file")
+    raise Unreadable("not_a_document", "neither PDF nor Word (DOCX, DOC, WPS) by its first bytes")
+
+
+def _sign_off_date(lines: list[str]) -> str | None:
+    for line in reversed(lines[-4:]):
+        if len(line) <= 30 and (NUMERIC_DATE.search(line) or CHINESE_DATE.search(line)):
+            found = parse_date(line)
+            if found:
+                return found
+    return None
+
+
+def extract_file(
+    body: bytes,
+    url: str | None = None,
+    link_text: str | None = None,
+    linked_date: str | None = None,
+    fetched_on: date | None = None,
+):
+    """Title, date, source and body of a document file, as :func:`crawler.extract.extract` gives
+    them for a page. Raises Unreadable with the reason when the file gives no text."""
+    from crawler.extract import Extracted
+
+    kind, title_lines, lines, meta = _read(body)
+    title_lines = [tidy(line) for line in title_lines]
+    lines = [tidy(line) for line in lines if tidy(line)]
+    if not title_lines and lines and len(lines[0]) <= 60 and not _SENTENCE_END.search(lines[0]):
+        title_lines, lines = [lines[0]], lines[1:]
+    meta_title = tidy(meta.get("title") or "")
+    meta_title = re.sub(r"^Microsoft (Word|PowerPoint) - |\.(docx?|wps|pdf)$", "", meta_title)
+    title = (
+        "".join(title_lines)
+        or (meta_title if sum("\u4e00" <= ch <= "\u9fff" for ch in meta_title) >= 4 else None)
+        or title_from_link(link_text, url)
+    )
+    published, published_from = linked_date, "the linking page" if linked_date else None
+    if published is None and (found := _sign_off_date(lines)):
+        published, published_from = found, "sign-off in the text"
+    if published is None and meta.get("created"):
+        published, published_from = meta["created"], "document metadata"
+    if fetched_on and published and published > fetched_on.isoformat():
+        published, published_from = None, None  # a clock set wrong where the file was made
+    body_lines = clean_body_lines(lines, title)
+    text = "\n".join(body_lines)
+    if not text:
+        raise Unreadable("no_text", f"a {kind.upper()} file with no text beyond its title")
+    pages = meta.get("pages")
+    return Extracted(
+        title=title or None,
+        published=published,
+        source=None,
+        body=text,
+        encoding=kind,
+        encoding_reason=(
+            f"{kind.upper()} file"
+            + (f", {pages} pages" if pages else "")
+            + (f", read by {meta['tool']}" if meta.get("tool") else "")
+        ),
+        published_from=published_from,
+        file_type=kind,
+    )

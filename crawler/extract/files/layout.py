@@ -1,0 +1,139 @@
+"""From positioned lines (a PDF's text lines with their boxes) to paragraphs as the web copy has
+them: page numbers and running headers and footers dropped, the title lines told apart, and
+lines that the page width broke joined again.
+
+A line continues the paragraph above it when the line above reached the right margin and this
+one is not indented, is set in the same size and follows at the usual line pitch. Everything here
+reads geometry and text only, so it serves any fixed-layout source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+# A page number on a line of its own: 3, - 3 -, — 3 —, 第3页, 第 3 页 共 7 页, 3/7, Page 3.
+PAGE_NUMBER = re.compile(
+    r"^[\s\-—–~·.]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4})?(\s*[,，]?\s*共\s*\d{1,4}\s*页)?"
+    r"[\s\-—–~·.]*$|^(page|p\.)\s*\d{1,4}(\s*of\s*\d{1,4})?$",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"\d+")
+_WORD_EDGE = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float  # from the top of the page
+    bottom: float
+    size: float  # the height of its characters
+    page: int
+    page_height: float
+
+
+@dataclass
+class Layout:
+    title_lines: list[str]
+    paragraphs: list[str]
+
+
+def _body_size(lines: list[Line]) -> float:
+    sizes: Counter[float] = Counter()
+    for line in lines:
+        sizes[round(line.size, 1)] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _running(pages: list[list[Line]]) -> set[int]:
+    """ids of the lines that repeat, at the same height, at the top or bottom of most pages
+    (digits aside): running headers and footers, such as a title, a date or a file name printed
+    on every page. Body text does not come back at the same place page after page."""
+    if len(pages) < 2:
+        return set()
+    where: dict[tuple[str, int], list[Line]] = {}
+    for lines in pages:
+        for line in {id(line): line for line in lines[:3] + lines[-3:]}.values():
+            key = (_DIGITS.sub("#", line.text.replace(" ", "")), round(line.top / 6))
+            where.setdefault(key, []).append(line)
+    dropped: set[int] = set()
+    for found in where.values():
+        if len({line.page for line in found}) >= max(2, (len(pages) + 1) // 2):
+            dropped |= {id(line) for line in found}
+    return dropped
+
+
+def _furniture(pages: list[list[Line]], size: float) -> set[int]:
+    """Page numbers at a page's top or bottom, running headers and footers, and small print in
+    the margins (a printer's date and address lines)."""
+    dropped = _running(pages)
+    for lines in pages:
+        for position, line in enumerate(lines):
+            at_edge = position < 2 or position >= len(lines) - 2
+            if at_edge and PAGE_NUMBER.match(line.text):
+                dropped.add(id(line))
+            margin = line.top < 0.08 * line.page_height or line.bottom > 0.92 * line.page_height
+            if margin and size and line.size < 0.8 * size:
+                dropped.add(id(line))
+    return dropped
+
+
+def _joined(left: str, right: str) -> str:
+    """Two pieces of one paragraph: Chinese runs on with no space, Latin words get one."""
+    if left and right and _WORD_EDGE.match(left[-1]) and _WORD_EDGE.match(right[0]):
+        return f"{left} {right}"
+    return left + right
+
+
+def paragraphs(pages: list[list[Line]]) -> Layout:
+    """The title lines (larger than the body, at the top of the first page) and the body's
+    paragraphs, from the lines of each page in reading order."""
+    every = [line for lines in pages for line in lines]
+    size = _body_size(every)
+    dropped = _furniture(pages, size)
+    kept = [line for line in every if id(line) not in dropped and line.text.strip()]
+    if not kept:
+        return Layout([], [])
+    body_lines = [line for line in kept if abs(line.size - size) <= 0.15 * size] or kept
+    left = Counter(round(line.x0) for line in body_lines).most_common(1)[0][0]
+    ends = sorted(line.x1 for line in body_lines)
+    right = ends[int(0.9 * (len(ends) - 1))]
+    pitches = sorted(
+        b.top - a.top
+        for a, b in zip(body_lines, body_lines[1:], strict=False)
+        if a.page == b.page and b.top > a.top
+    )
+    pitch = pitches[len(pitches) // 2] if pitches else size * 1.5
+
+    title: list[str] = []
+    start = 0
+    first_page = kept[0].page
+    while (
+        start < len(kept)
+        and kept[start].page == first_page
+        and kept[start].size > 1.15 * size
+        and len(title) < 4
+    ):
+        title.append(kept[start].text.strip())
+        start += 1
+
+    found: list[str] = []
+    previous: Line | None = None
+    for line in kept[start:]:
+        text = line.text.strip()
+        new = (
+            previous is None
+            or previous.x1 < right - 1.5 * line.size  # the line above ended short
+            or line.x0 > left + 0.8 * line.size  # indented, or centred
+            or abs(line.size - previous.size) > 0.15 * size
+            or (line.page == previous.page and line.top - previous.top > 1.6 * pitch)
+        )
+        if new or not found:
+            found.append(text)
+        else:
+            found[-1] = _joined(found[-1], text)
+        previous = line
+    return Layout(title, found)

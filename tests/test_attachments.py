@@ -1,0 +1,244 @@
+"""Summaries published as PDF and Word files: fetched by their names, read like pages, archived as
+one document with the web copies of the same text; bad files recorded with their reasons."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import FAST, rows, run_crawler
+
+from crawler.demo.attachments import build_attachment_web
+from crawler.demo.badfiles import BAD_FILE_KINDS, bad_files, file
+from crawler.demo.cms import load_articles
+from crawler.demo.hostile import page
+from crawler.extract import extract_page
+from crawler.extract.files import Unreadable, extract_file, sniff, tidy
+from crawler.extract.files.isolated import extract_file_isolated
+from crawler.fingerprint import content_hash
+
+ARTICLES = load_articles()
+# Old Word files are read by Debian's antiword or catdoc (.ci/run installs them).
+WORD_TOOLS = bool(shutil.which("antiword") or shutil.which("catdoc"))
+
+
+@pytest.fixture
+def attachment_web(tmp_path: Path):
+    web, registry = build_attachment_web()
+    sites = tmp_path / "sites.toml"
+    sites.write_text(registry, encoding="utf-8")
+    yield web, sites
+    web.stop()
+
+
+def crawl(sites: Path, db: Path, *extra: str):
+    result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST, *extra)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_path):
+    web, sites = attachment_web
+    db = tmp_path / "archive.db"
+    crawl(sites, db)
+    documents = rows(db, "SELECT id, title, content_hash FROM documents ORDER BY id")
+    assert sorted(d["title"] for d in documents) == sorted(
+        ARTICLES[key].title for key in ("lj-summary-2022", "qs-summary-2022", "yx-review-2022")
+    )
+    copies = {
+        d["title"]: sorted(
+            (s["site"], s["url"].rsplit(".", 1)[-1])
+            for s in rows(db, "SELECT site, url FROM sightings WHERE document_id = ?", (d["id"],))
+        )
+        for d in documents
+    }
+    assert copies == {
+        ARTICLES["lj-summary-2022"].title: [("hexi-news", "html"), ("shiqiao-gov", "pdf")],
+        ARTICLES["qs-summary-2022"].title: [
+            ("hexi-news", "html"), *([("shiqiao-gov", "doc")] if WORD_TOOLS else []),
+            ("shiqiao-gov", "docx"),
+        ],
+        ARTICLES["yx-review-2022"].title: [("hexi-news", "html"), ("shiqiao-gov", "pdf")],
+    }  # fmt: skip
+    files = {
+        p["url"].rsplit("/", 1)[-1]: p
+        for p in rows(db, "SELECT * FROM pages WHERE file_type IS NOT NULL AND is_summary = 1")
+    }
+    assert {name: p["file_type"] for name, p in files.items()} == {
+        "P020230216512345.pdf": "pdf",
+        "%E9%9D%92%E5%B1%B1%E5%8E%BF%E5%A7%94%E7%BB%9F%E6%88%98%E9%83%A82022%E5%B9%B4%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93.docx": "docx",
+        **({"P020230110000001.doc": "doc"} if WORD_TOOLS else {}),
+        "P020230120000003.pdf": "pdf",
+    }
+    if not WORD_TOOLS:  # recorded with the reason and the remedy, kept for `crawler reprocess`
+        doc = rows(db, "SELECT kind, message FROM crawl_errors WHERE url LIKE '%.doc'")
+        assert doc[0]["kind"] == "unreadable_format" and "antiword" in doc[0]["message"]
+    # The date is the list's, not the file's metadata (Chromium printed it today).
+    assert files["P020230216512345.pdf"]["published"] == "2023-02-16"
+    assert files["P020230216512345.pdf"]["warc_file"]  # the file is kept as fetched
+
+
+def test_a_work_plan_and_a_spreadsheet_are_recorded_not_fetched(attachment_web, tmp_path):
+    web, sites = attachment_web
+    db = tmp_path / "archive.db"
+    crawl(sites, db)
+    county = web["shiqiao-gov"]
+    requested = county.paths_requested()
+    assert "/xxgk/P020230228000002.docx" not in requested  # 2023年全市统一战线工作要点
+    assert "/xxgk/统计表.xls" not in requested
+    recorded = {
+        e["url"].rsplit("/", 1)[-1]: e["message"]
+        for e in rows(db, "SELECT url, message FROM crawl_errors WHERE kind = 'attachment'")
+    }
+    assert "does not read like a summary" in recorded["P020230228000002.docx"]
+    assert "not a PDF or Word file" in recorded["%E7%BB%9F%E8%AE%A1%E8%A1%A8.xls"]
+    # A second crawl fetches no file again and records nothing twice.
+    crawl(sites, db)
+    again = county.paths_requested()[len(requested) :]
+    assert again and not [p for p in again if p.rsplit(".", 1)[-1] in ("pdf", "doc", "docx", "wps")]
+    assert len(rows(db, "SELECT 1 FROM crawl_errors WHERE kind = 'attachment'")) == 2
+
+
+def test_every_bad_file_has_its_reason_and_the_crawl_goes_on(attachment_web, tmp_path):
+    _web, sites = attachment_web
+    db = tmp_path / "archive.db"
+    crawl(sites, db)
+    found = {
+        e["url"].rsplit("/", 1)[-1]: e["kind"]
+        for e in rows(db, "SELECT url, kind FROM crawl_errors WHERE url LIKE '%/bad/%'")
+    }
+    assert found == BAD_FILE_KINDS
+    assert rows(db, "SELECT status FROM crawl_runs") == [{"status": "ok"}]
+    assert len(rows(db, "SELECT 1 FROM documents")) == 3
+
+
+def test_the_policy_decides_which_files_are_fetched(attachment_web, tmp_path):
+    web, sites = attachment_web
+    text = sites.read_text(encoding="utf-8")
+    county = web["shiqiao-gov"]
+    sites.write_text(
+        text.replace('name = "石桥县人民政府"', 'name = "石桥县人民政府"\nattachments = "none"')
+    )
+    crawl(sites, tmp_path / "none.db")
+    assert not [
+        p for p in county.paths_requested() if p.rsplit(".", 1)[-1] in ("pdf", "docx", "doc")
+    ]
+    sites.write_text(
+        text.replace('name = "石桥县人民政府"', 'name = "石桥县人民政府"\nattachments = "all"')
+    )
+    crawl(sites, tmp_path / "all.db")
+    plan = rows(
+        tmp_path / "all.db",
+        "SELECT is_summary, reason FROM pages WHERE url LIKE '%P020230228000002.docx'",
+    )
+    assert plan and plan[0]["is_summary"] == 0  # read, and not taken for a summary
+    sites.write_text(
+        text.replace('name = "石桥县人民政府"', 'name = "石桥县人民政府"\nattachments = "some"')
+    )
+    result = run_crawler("crawl", "--sites", str(sites), "--db", str(tmp_path / "x.db"))
+    assert result.returncode != 0
+    assert "attachments" in result.stderr and "'likely'" in result.stderr
+
+
+def test_reprocess_reads_the_stored_files_again_and_changes_nothing(attachment_web, tmp_path):
+    _web, sites = attachment_web
+    db = tmp_path / "archive.db"
+    crawl(sites, db)
+    before = rows(db, "SELECT url, content_hash, title, published, reason FROM pages ORDER BY url")
+    result = run_crawler("reprocess", "--db", str(db), "--sites", str(sites))
+    assert result.returncode == 0, result.stderr
+    # 3 web pages, 4 files that read, 5 stored files that do not (the bomb, the page served as
+    # a PDF and the others are kept as fetched)
+    assert (
+        "0 new summaries, 0 no longer summaries, 0 texts changed" in result.stdout + result.stderr
+    )
+    stored = rows(db, "SELECT COUNT(*) AS n FROM pages WHERE file_type IS NOT NULL")[0]["n"]
+    assert stored >= 4 + 4
+    assert (
+        rows(db, "SELECT url, content_hash, title, published, reason FROM pages ORDER BY url")
+        == before
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("lj-summary-2022.pdf", "lj-summary-2022"),  # Chromium: embedded fonts, running header
+        ("yx-review-2022.pdf", "yx-review-2022"),  # non-embedded Adobe-GB1 font, no ToUnicode
+        ("qs-summary-2022.docx", "qs-summary-2022"),
+        pytest.param(
+            "qs-summary-2022.doc",
+            "qs-summary-2022",
+            marks=pytest.mark.skipif(
+                not WORD_TOOLS,
+                reason="needs Debian's antiword or catdoc (apt-get install antiword)",
+            ),
+        ),
+    ],
+)
+def test_a_file_reads_like_its_web_copy(name, key):
+    article = ARTICLES[key]
+    web = extract_page(page(article.title, article.body).encode("utf-8"))
+    got = extract_file(file(name))
+    assert got.title == article.title
+    assert content_hash(got.body) == content_hash(web.body)
+    assert article.title not in got.body  # the heading is not repeated in the body
+    assert "file://" not in got.body and "/2\n" not in got.body + "\n"  # Chromium's header, footer
+
+
+def test_text_is_folded_to_what_the_web_copy_has():
+    # Kangxi radicals (⼀ ⼯) and CJK radical forms (⺠ ⻅) that PDF fonts map to, the two-em dash
+    assert tidy("统⼀战线⼯作 ⺠族 意⻅ 砥砺奋进⸺综述") == "统一战线工作 民族 意见 砥砺奋进——综述"
+
+
+def test_the_type_is_read_from_the_bytes():
+    assert sniff(file("lj-summary-2022.pdf")) == "pdf"
+    assert sniff(file("qs-summary-2022.docx")) == "docx"
+    assert sniff(file("qs-summary-2022.doc")) == "doc"
+    assert sniff(b"<html><body>not found</body></html>") is None
+    for path, _text, _day, body, _type in bad_files("/"):
+        with pytest.raises(Unreadable) as caught:
+            extract_file(body)
+        assert caught.value.kind == BAD_FILE_KINDS[path[1:]], path
+
+
+def test_a_reader_past_its_limits_is_stopped_and_said_so():
+    body = file("lj-summary-2022.pdf")
+    with pytest.raises(Unreadable) as caught:
+        extract_file_isolated(body, time_limit=0.05)
+    assert caught.value.kind == "read_timeout"
+    with pytest.raises(Unreadable) as caught:
+        extract_file_isolated(body, memory_limit=40 * 1024**2)
+    assert caught.value.kind == "file_too_large"
+    assert "memory" in caught.value.message
+    assert extract_file_isolated(body) == extract_file(body)
+
+
+def test_crawler_extract_reads_a_file_as_a_crawl_would(tmp_path):
+    target = tmp_path / "summary.pdf"
+    target.write_bytes(file("lj-summary-2022.pdf"))
+    result = run_crawler("extract", str(target), "--linked-date", "2023-02-16")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["file_type"] == "pdf" and found["is_summary"] is True
+    assert (
+        found["published"] == "2023-02-16" and found["title"] == ARTICLES["lj-summary-2022"].title
+    )
+    broken = tmp_path / "summary.docx"
+    broken.write_bytes(file("qs-summary-2022.docx")[:5000])
+    result = run_crawler("extract", str(broken))
+    assert result.returncode != 0
+    assert "corrupt_file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_archive_of_an_older_version_gains_the_file_type_column(tmp_path):
+    from crawler.archive import Archive
+
+    db = tmp_path / "archive.db"
+    with Archive(db):
+        pass
+    columns = {row[1] for row in sqlite3.connect(db).execute("PRAGMA table_info(pages)")}
+    assert "file_type" in columns
