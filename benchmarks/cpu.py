@@ -33,7 +33,7 @@ LIFTED = {
     "TELNETCONSOLE_ENABLED": "False", "REMOTE_CONTROL_ENABLED": "False",
 }  # fmt: skip
 
-BARE = '''
+BARE = """
 import re, sys, tomllib, scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
@@ -64,7 +64,7 @@ class Crawl(scrapy.spiders.CrawlSpider):
 process = CrawlerProcess(SETTINGS)
 process.crawl(Bare if sys.argv[2] == "bare" else Crawl)
 process.start()
-'''
+"""
 
 
 def run(command: list[str]) -> tuple[float, float]:
@@ -103,7 +103,9 @@ def main() -> None:
                 rows.append((name, wall, cpu))
             floor = rows[0][1]
             print(f"{SITES} sites x {ARTICLES} articles (about {pages} pages); politeness lifted")
-            print(f"{'tool':34} {'wall':>7} {'pages/s':>8} {'CPU ms/page':>11} {'x bare pages/s':>14}")
+            print(
+                f"{'tool':34} {'wall':>7} {'pages/s':>8} {'CPU ms/page':>11} {'x bare pages/s':>14}"
+            )
             for name, wall, cpu in rows:
                 print(f"{name:34} {wall:>6.1f}s {pages / wall:>8.0f} {cpu / pages * 1000:>11.2f} "
                       f"{floor / wall:>14.2f}")  # fmt: skip
