@@ -168,6 +168,8 @@ def test_reprocess_reads_the_stored_files_again_and_changes_nothing(attachment_w
     [
         ("lj-summary-2022.pdf", "lj-summary-2022"),  # Chromium: embedded fonts, running header
         ("yx-review-2022.pdf", "yx-review-2022"),  # non-embedded Adobe-GB1 font, no ToUnicode
+        # LibreOffice, laid out as an official document: running header, 「— N —」, signature
+        ("qs-summary-2022-gongwen.pdf", "qs-summary-2022"),
         ("qs-summary-2022.docx", "qs-summary-2022"),
         pytest.param(
             "qs-summary-2022.doc",
@@ -184,6 +186,7 @@ def test_a_file_reads_like_its_web_copy(name, key):
     web = extract_page(page(article.title, article.body).encode("utf-8"))
     got = extract_file(file(name))
     assert got.title == article.title
+    assert got.body == web.body  # paragraph for paragraph, punctuation as typed
     assert content_hash(got.body) == content_hash(web.body)
     assert article.title not in got.body  # the heading is not repeated in the body
     assert "file://" not in got.body and "/2\n" not in got.body + "\n"  # Chromium's header, footer
@@ -192,6 +195,8 @@ def test_a_file_reads_like_its_web_copy(name, key):
 def test_text_is_folded_to_what_the_web_copy_has():
     # Kangxi radicals (⼀ ⼯) and CJK radical forms (⺠ ⻅) that PDF fonts map to, the two-em dash
     assert tidy("统⼀战线⼯作 ⺠族 意⻅ 砥砺奋进⸺综述") == "统一战线工作 民族 意见 砥砺奋进——综述"
+    # the gap a word processor sets between Chinese and digits is no space in the text
+    assert tidy("青山县 2022 年工作总结，增长 15% 以上") == "青山县2022年工作总结，增长15%以上"
 
 
 def test_the_type_is_read_from_the_bytes():
@@ -242,3 +247,83 @@ def test_an_archive_of_an_older_version_gains_the_file_type_column(tmp_path):
         pass
     columns = {row[1] for row in sqlite3.connect(db).execute("PRAGMA table_info(pages)")}
     assert "file_type" in columns
+
+
+def test_datasette_shows_the_file_type_and_serves_the_stored_file(attachment_web, tmp_path):
+    import asyncio
+    from urllib.parse import quote
+
+    from datasette.app import Datasette
+
+    from crawler.datasette.serve import metadata_for
+
+    _web, sites = attachment_web
+    db = tmp_path / "archive.db"
+    crawl(sites, db)
+    pdf = rows(db, "SELECT url, document_id FROM sightings WHERE url LIKE '%P020230216512345.pdf'")[
+        0
+    ]
+
+    async def fetch(*paths: str):
+        datasette = Datasette([str(db)], metadata=metadata_for(db))
+        return [await datasette.client.get(path) for path in paths]
+
+    stored, sightings, missing = asyncio.run(
+        fetch(
+            "/-/stored?url=" + quote(pdf["url"], safe=""),
+            f"/archive/sightings?document_id={pdf['document_id']}",
+            "/-/stored?url=" + quote("http://127.0.0.9/none.pdf", safe=""),
+        )
+    )
+    assert stored.status_code == 200
+    assert stored.headers["content-type"] == "application/pdf"
+    assert stored.content == file("lj-summary-2022.pdf")  # as fetched, byte for byte
+    assert sightings.status_code == 200
+    assert "PDF · <a href=" in sightings.text and "存档副本 · stored copy" in sightings.text
+    assert sightings.text.count("存档副本") == 1  # the web copy has none
+    assert missing.status_code == 404
+
+
+def test_files_are_found_however_a_page_links_them():
+    import lxml.html
+
+    from crawler.discovery.attachments import attachment_links, wanted
+
+    doc = lxml.html.fromstring(
+        "<html><body><ul>"
+        '<li><a href="/a/P020230105.pdf" title="石桥县2022年工作总结.pdf">下载</a> <span>2023-01-05</span></li>'
+        '<li><a href="/a/P020230106.pdf">附件2</a><span>2023-01-06</span></li></ul>'
+        '<table><tr><td><a href="/b/plan.docx">2023年工作计划</a></td><td>2023-02-01</td></tr></table>'
+        '<iframe src="/pdfjs/web/viewer.html?file=/uploads/2023/abc.pdf"></iframe>'
+        '<a href="/module/download/downfile.jsp?classid=0&amp;filename=2022%E5%B9%B4%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93.docx">附件</a>'
+        + "正文"
+        * 100
+        + '<a href="/c/report.html">2022年工作总结</a><a href="/d/table.xls">统计表</a>'
+        "</body></html>"
+    )
+    found = {
+        link.url.split("/", 3)[-1]: (link, day)
+        for link, day in attachment_links(doc, "http://x.gov.cn/art/1.html")
+    }
+    assert set(found) == {
+        "a/P020230105.pdf", "a/P020230106.pdf", "b/plan.docx", "uploads/2023/abc.pdf",
+        "module/download/downfile.jsp?classid=0&filename=2022%E5%B9%B4%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93.docx",
+        "d/table.xls",
+    }  # fmt: skip
+    decide = {
+        name: wanted(link, "likely", "关于印发2023年工作要点的通知")[0]
+        for name, (link, _) in found.items()
+    }
+    assert decide == {
+        "a/P020230105.pdf": True,  # its title attribute names it
+        "a/P020230106.pdf": False,  # says nothing; the page is a notice of a plan
+        "b/plan.docx": False,
+        "uploads/2023/abc.pdf": False,
+        "module/download/downfile.jsp?classid=0&filename=2022%E5%B9%B4%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93.docx": True,
+        "d/table.xls": False,
+    }  # fmt: skip
+    # the date of a file's list row, table row included; none from a long text around a link
+    assert found["a/P020230105.pdf"][1] == "2023-01-05"
+    assert found["b/plan.docx"][1] == "2023-02-01"
+    assert found["uploads/2023/abc.pdf"][1] is None
+    assert wanted(found["uploads/2023/abc.pdf"][0], "likely", "石桥县2022年工作总结")[0]

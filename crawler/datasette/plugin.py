@@ -11,13 +11,18 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from crawler.datasette.stored import stored_copy_path
 from crawler.search import FTS_TABLE, fts_query, passage
 
 
 # Labels for the fields of a document page, which is laid out as a reading page rather than a
 # one-row table.
 @hookimpl
-def render_cell(value, column, table, database, datasette):
+def render_cell(value, column, table, database, datasette, row):
+    if table in ("pages", "sightings", "url_versions") and column == "file_type" and value:
+        return _stored_link(datasette, row["url"], value)
+    if table in ("sightings", "url_versions") and column == "url" and isinstance(value, str):
+        return _url_with_file(datasette, database, value)
     if table != "documents":
         return None
     if column == "body" and isinstance(value, str):
@@ -32,6 +37,29 @@ def render_cell(value, column, table, database, datasette):
     if column == "family_similarity" and value is None:
         return Markup("<small>— 家族中最早的文本 · the family's first text</small>")
     return None
+
+
+def _stored_link(datasette, url: str, file_type: str) -> Markup:
+    href = stored_copy_path(datasette, url)
+    return Markup(
+        f'{escape(file_type.upper())} · <a href="{escape(href)}">存档副本 · stored copy</a>'
+    )
+
+
+def _url_with_file(datasette, database: str, url: str):
+    """A sighting's address and, for a PDF or Word copy, its type and the stored file."""
+
+    async def render():
+        rows = await datasette.get_database(database).execute(
+            "SELECT file_type FROM pages WHERE url = ? AND warc_file IS NOT NULL", [url]
+        )
+        row = rows.first()
+        link = f'<a href="{escape(url)}">{escape(url)}</a>'
+        if row is not None and row["file_type"]:
+            link += " · " + _stored_link(datasette, url, row["file_type"])
+        return Markup(link)
+
+    return render
 
 
 def _site_link(datasette, database: str, site_id: str):
@@ -118,8 +146,9 @@ async def _charts(datasette, request):
 @hookimpl
 def register_routes():
     from crawler.datasette.diff import diff_page
+    from crawler.datasette.stored import stored_page
 
-    return [(r"^/-/charts$", _charts), (r"^/-/diff$", diff_page)]
+    return [(r"^/-/charts$", _charts), (r"^/-/diff$", diff_page), (r"^/-/stored$", stored_page)]
 
 
 @hookimpl

@@ -42,6 +42,28 @@ def file_name(link: Link) -> str:
     return last if DOCUMENT.search(link.text or "") else ""
 
 
+def _row_date(anchor) -> str | None:
+    """The date beside a link in its list row (an <li>, a table row, a short line), if any."""
+    row = anchor.getparent()
+    if row is not None and row.tag == "td":
+        row = row.getparent()
+    if row is None:
+        return None
+    around = (row.text_content() or "").replace(anchor.text_content() or "", " ")
+    return parse_date(around) if len(around.strip()) <= 80 else None
+
+
+def _viewed_file(url: str) -> str | None:
+    """The file a PDF viewer page shows (pdfjs/web/viewer.html?file=/uploads/….pdf)."""
+    parts = urlsplit(url)
+    if DOCUMENT.search(parts.path):
+        return None
+    for key, _, value in (pair.partition("=") for pair in parts.query.split("&")):
+        if key.lower() in ("file", "url", "src") and READABLE.search(unquote(value)):
+            return normalise_url(unquote(value), url)
+    return None
+
+
 def is_document(link: Link) -> bool:
     return bool(file_name(link) or DOCUMENT.search(link.text or ""))
 
@@ -85,15 +107,18 @@ def attachment_links(doc, base_url: str) -> list[tuple[Link, str | None]]:
     the anchor's row: <li><a>…</a><span>2023-01-10</span></li>), read before extraction changes
     the tree."""
     found: dict[str, tuple[Link, str | None]] = {}
-    for anchor in doc.iter("a"):
-        url = normalise_url(anchor.get("href") or "", base_url)
+    for anchor in doc.iter("a", "iframe", "embed", "object"):
+        # a link, or a file shown in the page (an <iframe> of a PDF viewer: viewer.html?file=…)
+        target = anchor.get("href") or anchor.get("src") or anchor.get("data") or ""
+        url = normalise_url(target, base_url)
         if url is None or url in found:
             continue
-        text = " ".join((anchor.text_content() or "").split())
-        link = Link(url, LinkKind.IGNORE, text)
+        text = " ".join((anchor.text_content() or "").split()) if anchor.tag == "a" else ""
+        if not _says_something(text) and _says_something(anchor.get("title") or ""):
+            text = anchor.get("title").strip()  # <a title="…工作总结.pdf">下载</a>
+        viewed = _viewed_file(url)
+        link = Link(viewed or url, LinkKind.IGNORE, text)
         if not is_document(link):
             continue
-        row = anchor.getparent()
-        around = (row.text_content() or "") if row is not None else ""
-        found[url] = (link, parse_date(around.replace(anchor.text_content() or "", " ")[:200]))
+        found[link.url] = (link, _row_date(anchor))
     return list(found.values())

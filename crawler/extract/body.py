@@ -36,6 +36,9 @@ TAIL_MARKER = re.compile(
     r"^(相关阅读|相关新闻|相关链接|相关文章|相关报道|此前报道|延伸阅读|推荐阅读|热点新闻|热门文章|猜你喜欢|"
     r"往期回顾|往期推荐|点击进入专题|上一篇|下一篇)\s*[:：]?"
 )
+_ISSUER = re.compile(
+    r"[\u4e00-\u9fff（）()]{2,24}(部|局|委|委员会|政府|办公室|办|厅|院|会|处|室|中心|组|所|站|队)"
+)
 _DATE_ONLY = re.compile(r"^[^\u4e00-\u9fff]{0,4}$")
 
 
@@ -62,12 +65,19 @@ def clean_body_lines(lines: list[str], title: str | None = None) -> list[str]:
         kept.append(line)
     # A sign-off at the very end (a short line with an office name and a date, or just a date)
     # differs between reposts of the same text; it is metadata, not body.
+    dated = False
     while (
         kept
         and len(kept[-1]) <= 30
         and (NUMERIC_DATE.search(kept[-1]) or CHINESE_DATE.search(kept[-1]))
     ):
         kept.pop()
+        dated = True
+    # The issuing body above the date of a document's sign-off (中共九江市委统战部 / 2023年1月5日),
+    # one or two lines of names only.
+    for _ in range(2):
+        if dated and kept and _ISSUER.fullmatch(kept[-1]):
+            kept.pop()
     while kept and re.fullmatch(
         r"[（(【\[]?\s*(责任编辑|编辑|来源|审核)?.{0,12}[)）】\]]", kept[-1]
     ):

@@ -12,6 +12,10 @@ fonts-noto-cjk, LibreOffice (soffice), and the test extra's python-docx and repo
 - qs-summary-2022.docx: python-docx, a heading and body paragraphs; qs-summary-2022.doc: the same
   file saved as Word 97-2003 by LibreOffice.
 - lj-plan-2023.docx: a work plan (not a summary), python-docx.
+- qs-summary-2022-gongwen.pdf: the same summary laid out as an official document (公文) in
+  python-docx (a running header with the issuing body, 「— N —」 page numbers in the footer, a
+  centred title, indented paragraphs, the signature and date at the end) and printed to PDF by
+  LibreOffice, as Word and WPS users publish them.
 - encrypted.pdf: yx-review-2022.pdf encrypted by pypdf with a user password.
 - scanned.pdf: reportlab, one page holding only an image (a scan has no text layer).
 """
@@ -78,6 +82,53 @@ def docx(article, target: Path) -> None:
     document.save(target)
 
 
+def gongwen(article, target: Path) -> None:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    document = Document()
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(18)
+    normal.font.name = "Noto Serif CJK SC"
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Serif CJK SC")
+    section = document.sections[0]
+    header = section.header.paragraphs[0]
+    header.text = "中共青山县委统战部"
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("— ")
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        run = footer.add_run()
+        if kind:
+            mark = OxmlElement("w:fldChar")
+            mark.set(qn("w:fldCharType"), kind)
+        else:
+            mark = OxmlElement("w:instrText")
+            mark.text = text
+        run._r.append(mark)
+    footer.add_run(" —")
+    title = document.add_paragraph(article.title)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.runs[0].font.size = Pt(24)
+    for line in article.body.strip().splitlines():
+        document.add_paragraph(line).paragraph_format.first_line_indent = Pt(36)
+    year, month, day = article.published.split("-")
+    for line in ("中共青山县委统战部", f"{year}年{int(month)}月{int(day)}日"):
+        document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / (target.stem + ".docx")
+        document.save(source)
+        subprocess.run(
+            ["soffice", "--headless", "--convert-to", "pdf", "--outdir", folder, str(source)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        target.write_bytes((Path(folder) / (target.stem + ".pdf")).read_bytes())
+
+
 def encrypted(source: Path, target: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 
@@ -119,6 +170,7 @@ def main() -> None:
          str(HERE / "qs-summary-2022.docx")],
         check=True, capture_output=True,
     )  # fmt: skip
+    gongwen(articles["qs-summary-2022"], HERE / "qs-summary-2022-gongwen.pdf")
     encrypted(HERE / "yx-review-2022.pdf", HERE / "encrypted.pdf")
     scanned(HERE / "scanned.pdf")
     for path in sorted(HERE.glob("*.*")):

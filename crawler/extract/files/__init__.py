@@ -2,8 +2,8 @@
 page, so that an attachment goes the page's way: classify → fingerprint → archive, and a file
 whose text is a web copy's is the same document.
 
-The text is made to read like the web copy: NFKC (PDF fonts map to Kangxi radicals such as ⼀ for
-一, and full-width forms), lines that the page width broke joined into paragraphs, page numbers
+The text is made to read like the web copy: NFKC on what fonts put there and no author typed
+(Kangxi radicals such as ⼀ for 一, compatibility ideographs, ligatures), lines that the page width broke joined into paragraphs, page numbers
 and running headers and footers dropped (layout.py), the title line not repeated in the body.
 The title comes from the document's heading, else its metadata, else the link that led to it;
 the date from the page that linked it, else a dated sign-off in the text, else the metadata.
@@ -68,8 +68,23 @@ def sniff(body: bytes) -> str | None:
     return None
 
 
+# Word processors set a gap between Chinese and Latin letters or digits (2022 年), which text
+# extraction reads as a space; the web copy has none.
+_CJK_GAP = re.compile(
+    r"(?<=[\u4e00-\u9fff])[ \t]+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%])[ \t]+(?=[\u4e00-\u9fff])"
+)
+
+
+# What NFKC folds that fonts put in a PDF's text and no author typed: Kangxi radicals, CJK
+# compatibility ideographs, Latin ligatures (ﬁ). Full-width punctuation (，：) is what the author
+# typed and stays, as on the web copy.
+_COMPATIBILITY = re.compile("[\u2f00-\u2fdf\uf900-\ufaff\ufb00-\ufb06\U0002f800-\U0002fa1f]")
+
+
 def tidy(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_FOLD).strip()
+    """A line of a file's text as the web copy would have it."""
+    folded = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return _CJK_GAP.sub("", folded.translate(_FOLD)).strip()
 
 
 def title_from_link(text: str | None, url: str | None = None) -> str | None:

@@ -21,6 +21,8 @@ PAGE_NUMBER = re.compile(
 )
 _DIGITS = re.compile(r"\d+")
 _WORD_EDGE = re.compile(r"[A-Za-z0-9]")
+# How a paragraph's last line ends: a sentence closed, a quotation or bracket closed, a colon.
+_CLOSING = re.compile(r"[。！？!?；;：:」』”）)】]$")
 
 
 @dataclass
@@ -120,16 +122,24 @@ def paragraphs(pages: list[list[Line]]) -> Layout:
         title.append(kept[start].text.strip())
         start += 1
 
+    # Chinese paragraphs mostly begin two characters in; where they do, a line that ends short
+    # without closing a sentence was cut there by line-breaking rules (no 、 or 。 may begin a
+    # line, a number keeps its unit), and the paragraph goes on.
+    indents = sum(
+        1 for line in body_lines if left + 0.8 * line.size < line.x0 < left + 3.5 * line.size
+    )
+    indented = indents >= 2
     found: list[str] = []
     previous: Line | None = None
     for line in kept[start:]:
         text = line.text.strip()
+        short = previous is not None and previous.x1 < right - 1.5 * line.size
         new = (
             previous is None
-            or previous.x1 < right - 1.5 * line.size  # the line above ended short
             or line.x0 > left + 0.8 * line.size  # indented, or centred
+            or (short and (not indented or _CLOSING.search(previous.text.rstrip())))
             or abs(line.size - previous.size) > 0.15 * size
-            or (line.page == previous.page and line.top - previous.top > 1.6 * pitch)
+            or (line.page == previous.page and line.top - previous.top > 1.4 * pitch)
         )
         if new or not found:
             found.append(text)
