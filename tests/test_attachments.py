@@ -7,6 +7,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import FAST, rows, run_crawler
@@ -327,3 +328,25 @@ def test_files_are_found_however_a_page_links_them():
     assert found["b/plan.docx"][1] == "2023-02-01"
     assert found["uploads/2023/abc.pdf"][1] is None
     assert wanted(found["uploads/2023/abc.pdf"][0], "likely", "石桥县2022年工作总结")[0]
+
+
+def test_check_site_lists_file_summaries_and_why_other_files_were_left(attachment_web):
+    web, _sites = attachment_web
+    report = run_crawler("check-site", *FAST, web["shiqiao-gov"].base_url + "/")
+    assert report.returncode == 0, report.stderr
+    out = report.stdout
+    assert "P020230216512345.pdf" in out.split("other articles")[0]  # among the summaries
+    left = out.split("linked documents, not fetched")[1]
+    assert "P020230228000002.docx" in left and "does not read like a summary" in left
+    assert "not a PDF or Word file" in left
+
+
+def test_the_name_a_server_gives_a_file_is_read_in_any_encoding():
+    from crawler.spiders.attachments import disposition_name
+
+    name = "2022年工作总结.pdf"
+    assert disposition_name(b"attachment; filename*=UTF-8''" + quote(name).encode()) == name
+    assert disposition_name(f'attachment; filename="{name}"'.encode("gbk")) == name
+    assert disposition_name(f"attachment; filename={name}".encode()) == name
+    assert disposition_name(b"attachment; filename=" + quote(name).encode()) == name
+    assert disposition_name(b"inline") is None and disposition_name(None) is None

@@ -135,7 +135,11 @@ class Reads:
             )
         )
 
-    def attachment_urls(self) -> list[str]:
+    def attachment_urls(self) -> list[tuple[str, str]]:
+        """Linked files recorded and not fetched, with why (the site's policy, their names)."""
         return [
-            row[0] for row in self.db.execute("SELECT url FROM pages WHERE kind = 'attachment'")
+            (url, (reason or "").rpartition("not fetched: ")[2] or (reason or ""))
+            for url, reason in self.db.execute(
+                "SELECT url, reason FROM pages WHERE kind = 'attachment' AND status IS NULL"
+            )
         ]

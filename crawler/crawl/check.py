@@ -46,7 +46,7 @@ class SiteReport:
     others: list[dict] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     failed: list[dict] = field(default_factory=list)  # the first failed pages: url, kind, message
-    attachments: list[str] = field(default_factory=list)
+    attachments: list[tuple[str, str]] = field(default_factory=list)  # not fetched: url, why
     max_requests: int | None = None
     cut: int = 0  # links not followed: the request budget was spent
     depth_cut: int = 0  # links not followed: deeper than max_depth
@@ -87,7 +87,7 @@ class SiteReport:
             lines.append(f"  … and {len(self.others) - 15} more")
         if self.attachments:
             lines += ["", f"linked documents, not fetched ({len(self.attachments)}):"]
-            lines += [f"  {url}" for url in self.attachments[:10]]
+            lines += [f"  {url}  ({why})" for url, why in self.attachments[:10]]
         if self.cut:
             lines += [
                 "",

@@ -26,6 +26,8 @@ _NAME_NOISE = re.compile(
     r"^\s*(附件\s*\d*\s*[:：.、]?|\[?下载\]?|点击下载|下载附件)\s*|\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)\s*$",
     re.IGNORECASE,
 )
+# A document's extension anywhere in a string (an address, a query, a link's title or text).
+_MAY_BE_FILE = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)\b", re.IGNORECASE)
 _YEAR_REPORT = re.compile(r"((19|20)\d\d|年度).{0,20}报告")
 
 
@@ -110,6 +112,11 @@ def attachment_links(doc, base_url: str) -> list[tuple[Link, str | None]]:
     for anchor in doc.iter("a", "iframe", "embed", "object"):
         # a link, or a file shown in the page (an <iframe> of a PDF viewer: viewer.html?file=…)
         target = anchor.get("href") or anchor.get("src") or anchor.get("data") or ""
+        if not (_MAY_BE_FILE.search(target) or _MAY_BE_FILE.search(anchor.get("title") or "")):
+            # most links of a page: no file named in the address or the title (checked before
+            # the cost of resolving it); a link text naming one is checked below
+            if anchor.tag != "a" or not _MAY_BE_FILE.search(anchor.text_content() or ""):
+                continue
         url = normalise_url(target, base_url)
         if url is None or url in found:
             continue

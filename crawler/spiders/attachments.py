@@ -13,7 +13,9 @@ not_a_document, unreadable_format, read_timeout), and its stored copy is kept fo
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import unquote
 
 from scrapy.http import Response
 from w3lib.url import safe_url_string
@@ -91,7 +93,7 @@ class AttachmentReading:
                 extract_file_isolated,
                 response.body,
                 response.url,
-                response.meta.get("link_text"),
+                _name(response),
                 response.meta.get("linked_date"),
                 china_day(response.headers.get("Date")),
                 self.settings.getfloat("ARCHIVE_ATTACHMENT_TIME_LIMIT"),
@@ -115,3 +117,34 @@ class AttachmentReading:
         return [
             copy_fields(extracted, PageItem, kind="article", **base, encoding=extracted.encoding)
         ]
+
+
+def _name(response: Response) -> str | None:
+    """What the file is called: the link's text, else the name the server gives it
+    (Content-Disposition: filename*=UTF-8''…, or a filename in UTF-8, GBK or percent-encoded)."""
+    text = response.meta.get("link_text") or ""
+    if sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") >= 4:
+        return text
+    return disposition_name(response.headers.get(b"Content-Disposition")) or text or None
+
+
+def disposition_name(header: bytes | None) -> str | None:
+    if not header:
+        return None
+    extended = re.search(rb"filename\*\s*=\s*([\w-]+)'[^']*'([^;]+)", header, re.IGNORECASE)
+    if extended:
+        charset = extended.group(1).decode("ascii", "replace")
+        try:
+            return unquote(extended.group(2).decode("ascii", "replace"), encoding=charset).strip()
+        except LookupError:
+            return None
+    plain = re.search(rb'filename\s*=\s*"?([^";]+)"?', header, re.IGNORECASE)
+    if not plain:
+        return None
+    raw = plain.group(1).strip()
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return unquote(raw.decode(codec))
+        except UnicodeDecodeError:
+            continue
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import sys
 from datetime import date
 
@@ -11,6 +12,9 @@ from crawler.extract.files import Unreadable, extract_file
 
 def main() -> int:
     hints = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    if hints.get("memory_limit"):
+        limit = int(hints["memory_limit"])
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     fetched_on = hints.get("fetched_on")
     try:
         extracted = extract_file(

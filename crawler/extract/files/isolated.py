@@ -3,13 +3,13 @@ PDF with a pathological content stream, a decompression bomb) costs that process
 
 The child is ``python -m crawler.extract.files``: the file's bytes on stdin, what the crawl knows
 of it as JSON in argv, the Extracted fields (or the reason it is unreadable) as JSON on stdout.
-Its address space is capped (RLIMIT_AS) and it is killed after a time limit.
+Its address space is capped (RLIMIT_AS, set by the child before it reads) and it is killed
+after a time limit.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 from datetime import date
@@ -20,13 +20,6 @@ TIME_LIMIT = 120.0  # seconds: a 20 MB, 300-page PDF reads in well under this (b
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for the reading process
 # What a reader past its memory limit says as it dies (Python, the loader, C++ libraries).
 _OUT_OF_MEMORY = ("MemoryError", "failed to map segment", "Cannot allocate memory", "bad_alloc")
-
-
-def _limit_memory(limit: int):
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return apply
 
 
 def extract_file_isolated(
@@ -46,6 +39,9 @@ def extract_file_isolated(
         "link_text": link_text,
         "linked_date": linked_date,
         "fetched_on": fetched_on.isoformat() if fetched_on else None,
+        # set by the child on itself, first thing (a preexec_fn is not safe beside the crawl's
+        # threads)
+        "memory_limit": memory_limit,
     }
     try:
         done = subprocess.run(
@@ -53,7 +49,6 @@ def extract_file_isolated(
             input=body,
             capture_output=True,
             timeout=time_limit,
-            preexec_fn=_limit_memory(memory_limit),
             check=False,
         )
     except subprocess.TimeoutExpired as exc:

@@ -19,8 +19,11 @@ from lxml import etree
 from crawler.extract.files.errors import Unreadable
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 # The text of a long report is a few megabytes of XML; a part that inflates past this is a bomb.
 MAX_PART_BYTES = 64 * 1024 * 1024
+# What antiword prints for a picture.
+_PLACEHOLDER = re.compile(r"\[(pic|image|picture)\]", re.IGNORECASE)
 _HEADING_STYLE = re.compile(r"^(title|heading\s*1|heading1|1|标题|标题\s*1)$", re.IGNORECASE)
 
 
@@ -75,6 +78,9 @@ def read_docx(body: bytes) -> tuple[list[str], list[str], dict]:
         root = etree.fromstring(document, parser)
     except etree.XMLSyntaxError as exc:
         raise Unreadable("corrupt_file", f"damaged DOCX (word/document.xml): {exc}") from exc
+    # A text box is written twice, for new and old Word (mc:Choice, mc:Fallback): read once.
+    for fallback in root.iter(MC + "Fallback"):
+        fallback.clear()
     title: list[str] = []
     paragraphs: list[str] = []
     for paragraph in root.iter(W + "p"):
@@ -127,7 +133,11 @@ def read_doc(body: bytes, kind: str) -> tuple[list[str], list[str], dict]:
             continue
         text = done.stdout.decode("utf-8", "replace")
         if done.returncode == 0 and text.strip():
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            lines = [
+                line.strip()
+                for line in text.splitlines()
+                if line.strip() and not _PLACEHOLDER.fullmatch(line.strip())
+            ]
             return [], lines, {"tool": tool}
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
         tried.append(f"{tool}: {reason[-1] if reason else 'no text'}")

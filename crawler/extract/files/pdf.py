@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 
 from crawler.extract.files.errors import Unreadable
 from crawler.extract.files.layout import Line
@@ -36,6 +37,25 @@ def _lines_of(container, page: int, height: float, found: list[Line]) -> None:
             )
         elif hasattr(item, "__iter__"):
             _lines_of(item, page, height, found)
+
+
+def _rows(found: list[Line]) -> list[Line]:
+    """The page's lines top to bottom, the pieces of one printed line (set apart by justified
+    spacing or a change of font) joined left to right."""
+    found.sort(key=lambda line: (round(line.top), line.x0))
+    rows: list[Line] = []
+    for line in found:
+        last = rows[-1] if rows else None
+        if (
+            last is not None
+            and abs(line.top - last.top) < 0.4 * max(line.size, last.size)
+            and line.x0 >= last.x1 - 0.5
+        ):
+            gap = " " if line.x0 - last.x1 > 1.5 * line.size else ""
+            rows[-1] = replace(last, text=last.text + gap + line.text, x1=line.x1)
+        else:
+            rows.append(line)
+    return rows
 
 
 def _pdf_date(value) -> str | None:
@@ -94,8 +114,7 @@ def read_pdf(body: bytes) -> tuple[list[list[Line]], dict]:
             layout: LTPage = device.get_result()
             found: list[Line] = []
             _lines_of(layout, number, layout.height, found)
-            found.sort(key=lambda line: (round(line.top), line.x0))
-            pages.append(found)
+            pages.append(_rows(found))
     except (PDFSyntaxError, PSException) as exc:
         if not pages:
             raise Unreadable("corrupt_file", f"damaged PDF: {exc}") from exc
