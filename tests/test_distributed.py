@@ -4,6 +4,7 @@ the one a crawl on one machine builds from the same sample web."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import socket
@@ -519,3 +520,51 @@ def test_the_writer_tells_the_watches_what_a_job_brought(tmp_path: Path, sample_
     assert len(receiver.received) == 1
     titles = [r["title"] for r in rows(db, "SELECT title FROM documents")]
     assert titles and all(title in receiver.received[0]["message"] for title in titles)
+
+
+def test_results_wait_on_the_workers_while_redis_holds_its_budget(
+    tmp_path: Path, sample_web, sites_file: Path, single_machine: Path, broker: str
+):
+    """With the writer down, Redis holds at most --result-budget of results (here: room for one);
+    the others wait on the workers' disks, the scheduler says so, and every result is written
+    once the writer comes."""
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    db = tmp_path / "archive.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    workers = [
+        start("worker", "--broker", broker, "--work-dir", str(tmp_path / f"w{n}"),
+              "--result-budget", "0.001", log=logs / f"worker{n}.out")
+        for n in range(2)
+    ]  # fmt: skip
+    scheduler = subprocess.Popen(
+        [*scheduler_command(sites_file, db, *FAST), "--broker", broker, "--sites-per-crawl", "1",
+         "--max-parallel", "3", "--once"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    writer = None
+    try:
+        in_redis, held, deadline = 0, 0, time.monotonic() + 120
+        while time.monotonic() < deadline and not (in_redis == 1 and held == 2):
+            results = client.keys("summary-archive:result:*")
+            assert len(results) <= 1, results  # never more than the budget's room
+            in_redis = len(results)
+            statuses = [client.get(key) for key in client.keys("summary-archive:status:*")]
+            held = sum(1 for s in statuses if s and json.loads(s)["phase"] == "held")
+            time.sleep(0.2)
+        assert (in_redis, held) == (1, 2), "one result in Redis, two held on the workers"
+        writer = start("writer", "--broker", broker, "--db", str(db), log=logs / "writer.out")
+        out, err = scheduler.communicate(timeout=240)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+        stop(*workers, *([writer] if writer else []))
+    assert scheduler.returncode == 0, err
+    assert "waits here for room in Redis" in "".join(
+        (logs / f"worker{n}.out").read_text() for n in range(2)
+    )
+    assert archive_contents(db) == archive_contents(single_machine)
+    assert client.hlen("summary-archive:results-pending") == 0  # the room is given back
+    assert not client.keys("summary-archive:result:*")

@@ -42,8 +42,18 @@ dead_after_option = click.option(
     help="Folder for the crawls' journals and WARC files until they are sent (default: a "
     "folder in the system's temporary folder).",
 )
+@click.option(
+    "--result-budget",
+    default=256.0,
+    show_default=True,
+    type=float,
+    help="Megabytes of crawl results that may wait in Redis for the writer, all workers "
+    "together (give every worker the same); a result past it waits on this machine's disk.",
+)
 @dead_after_option
-def worker(broker_url: str, threads: int, work_dir: str | None, dead_after: float) -> None:
+def worker(
+    broker_url: str, threads: int, work_dir: str | None, result_budget: float, dead_after: float
+) -> None:
     """Crawl the jobs the scheduler sends (`scheduler.py --broker`) and send back the results.
 
     Needs no shared disk and no archive. SIGTERM stops it: running crawls are stopped and their
@@ -54,8 +64,11 @@ def worker(broker_url: str, threads: int, work_dir: str | None, dead_after: floa
 
     if threads < 1:
         raise click.BadParameter("must be at least 1", param_hint="--threads")
+    if result_budget <= 0:
+        raise click.BadParameter("must be more than 0 (megabytes)", param_hint="--result-budget")
     try:
-        sys.exit(run_worker(broker_url, threads, work_dir, dead_after))
+        budget = int(result_budget * 1024**2)
+        sys.exit(run_worker(broker_url, threads, work_dir, dead_after, budget))
     except BrokerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

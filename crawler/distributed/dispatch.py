@@ -82,6 +82,7 @@ class Dispatcher:
             # a worker crawls it: its time limit, and a dead worker's job moving to another
             "crawling": crawl.time_limit + crawl.grace + 4 * self.dead_after,
             "sent": self.result_wait,  # crawled: the writer should write it within this
+            "held": self.result_wait,  # crawled, kept on the worker until Redis has room
         }
         phase, phase_status, phase_since, reported = "queued", None, started, started
         while True:
@@ -132,6 +133,12 @@ class Dispatcher:
         worker = json.loads(status)["worker"]
         if phase == "crawling":
             return f"job {job_id} has been crawling on worker {worker} for {took:.0f} s"
+        if phase == "held":
+            return (
+                f"job {job_id} was crawled by {worker}; its result has waited {took:.0f} s there "
+                "for room in Redis, which holds as many results as the workers' --result-budget "
+                f"(is `crawler writer --broker {self.url} --db {crawl.db_path}` running?)"
+            )
         return (
             f"job {job_id} was crawled by {worker}; its result has waited {took:.0f} s for the "
             f"writer (is `crawler writer --broker {self.url} --db {crawl.db_path}` running?)"

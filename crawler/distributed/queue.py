@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import dramatiq
 import redis
@@ -16,7 +17,13 @@ PREFIX = "summary-archive"
 CRAWL_QUEUE = "crawl"
 RESULTS_QUEUE = "results"
 DEFAULT_DEAD_AFTER = 60.0  # seconds without a heartbeat after which a worker's jobs go elsewhere
-RESULT_TTL = 7 * 24 * 3600  # a result blob waits this long for the writer
+RESULT_TTL = 7 * 24 * 3600  # a result waits this long for the writer
+# Results travel through Redis in chunks of this size, and at most RESULT_BUDGET bytes of them wait
+# there at once: a worker whose result would pass the budget keeps it on its disk until the writer
+# has taken enough (a writer that is down, or slower than the workers, costs the workers' disks,
+# not Redis's memory). One result larger than the budget goes alone.
+RESULT_CHUNK = 4 * 1024 * 1024
+RESULT_BUDGET = 256 * 1024 * 1024
 # The crawl keeps its own time limit (--time-limit); Dramatiq's is only a last resort.
 ACTOR_TIME_LIMIT_MS = 7 * 24 * 3600 * 1000
 
@@ -80,6 +87,85 @@ def site_key(site_id: str) -> str:
 
 def result_key(job_id: str) -> str:
     return f"{PREFIX}:result:{job_id}"
+
+
+def pending_key() -> str:
+    """A hash of the results waiting in Redis for the writer: job id → bytes."""
+    return f"{PREFIX}:results-pending"
+
+
+def reserved_key(job_id: str) -> str:
+    """Room in the budget taken by a result being sent."""
+    return f"{PREFIX}:result-reserved:{job_id}"
+
+
+# Take room for a result when the results waiting (those still in Redis or being sent) leave
+# enough of the budget, or when none wait; -1 when taken, else the bytes waiting. Atomic, so that
+# workers sending at once cannot pass the budget together.
+_RESERVE = """
+local total = 0
+local entries = redis.call('hgetall', KEYS[1])
+for i = 1, #entries, 2 do
+  local job = entries[i]
+  if redis.call('exists', ARGV[4] .. job) == 1 or redis.call('exists', ARGV[5] .. job) == 1 then
+    total = total + tonumber(entries[i + 1])
+  else
+    redis.call('hdel', KEYS[1], job)
+  end
+end
+if total == 0 or total + tonumber(ARGV[2]) <= tonumber(ARGV[3]) then
+  redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('set', ARGV[5] .. ARGV[1], '1', 'EX', 3600)
+  return -1
+end
+return total
+"""
+
+
+def reserve_room(client: redis.Redis, job_id: str, size: int, budget: int) -> int | None:
+    """Take ``size`` bytes of the results budget for a job: None when taken, else the bytes of
+    results waiting now."""
+    reserve = client.register_script(_RESERVE)
+    waiting = reserve(
+        keys=[pending_key()],
+        args=[job_id, size, budget, result_key(""), reserved_key("")],
+    )
+    return None if int(waiting) < 0 else int(waiting)
+
+
+def put_result(client: redis.Redis, job_id: str, path: Path) -> str:
+    """Send a result file to Redis in chunks (a list) once room is taken for it; its key."""
+    key = result_key(job_id)
+    client.delete(key)
+    with path.open("rb") as stream:
+        while chunk := stream.read(RESULT_CHUNK):
+            client.rpush(key, chunk)
+    client.expire(key, RESULT_TTL)
+    client.hset(pending_key(), job_id, path.stat().st_size)
+    client.delete(reserved_key(job_id))
+    return key
+
+
+def fetch_result(client: redis.Redis, key: str, target: Path) -> bool:
+    """Write a result from Redis to ``target``, a chunk at a time; False when it is not there.
+    (A result sent by an older worker is one string.)"""
+    kind = client.type(key)
+    kind = kind.decode() if isinstance(kind, bytes) else kind
+    if kind == "none":
+        return False
+    with target.open("wb") as out:
+        if kind == "string":
+            out.write(client.get(key) or b"")
+            return True
+        for index in range(client.llen(key)):
+            out.write(client.lindex(key, index) or b"")
+    return True
+
+
+def drop_result(client: redis.Redis, job_id: str) -> None:
+    """The writer has the result: its chunks and its room in the budget are freed."""
+    client.delete(result_key(job_id), reserved_key(job_id))
+    client.hdel(pending_key(), job_id)
 
 
 def state_key(job_id: str) -> str:

@@ -4,7 +4,6 @@ brings the sites' state, the registry is in Redis, and the result goes back thro
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -25,11 +24,13 @@ from crawler.crawl.runner import PARENT_ENV, crawl_command
 from crawler.crawl.warc import recover_open_files
 from crawler.distributed.queue import (
     CRAWL_QUEUE,
+    RESULT_BUDGET,
     RESULT_TTL,
     declare,
     make_broker,
+    put_result,
     registry_key,
-    result_key,
+    reserve_room,
     state_key,
     status_key,
     worker_name,
@@ -49,6 +50,7 @@ class WorkerContext:
     crawls: dict[str, subprocess.Popen]
     lock: threading.Lock
     paused: threading.Event  # the worker takes no more jobs: handing one back is safe
+    result_budget: int = RESULT_BUDGET  # bytes of results that may wait in Redis at once
 
 
 _context: WorkerContext | None = None
@@ -103,8 +105,9 @@ def crawl_job(job: dict) -> None:
         _hand_back(context, job, "the worker stopped its crawl")
         return
     recover_open_files(folder / "warc")
-    key = result_key(job_id)
-    client.set(key, _pack(folder), ex=RESULT_TTL)
+    packed = _pack(folder)
+    _wait_for_room(context, client, job_id, packed.stat().st_size)
+    key = put_result(client, job_id, packed)
     context.actors.ingest.send(
         {
             "job_id": job_id, "site_ids": site_ids, "registry": job["registry"],
@@ -134,20 +137,43 @@ def _status(client, job_id: str, phase: str, worker: str) -> None:
     )
 
 
-def _pack(folder: Path) -> bytes:
-    """The journal, the crawl's log and its WARC files, as one gzipped tar."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+def _wait_for_room(context: WorkerContext, client, job_id: str, size: int) -> None:
+    """Hold a result on this machine until the results waiting in Redis leave room for it in
+    the budget (a stopping worker sends it at once: there are at most as many as its threads)."""
+    said = False
+    while not context.stopping.is_set():
+        waiting = reserve_room(client, job_id, size, context.result_budget)
+        if waiting is None:
+            return
+        if not said:
+            logger.info(
+                "job %s: its result (%.1f MB) waits here for room in Redis: %.1f MB of results "
+                "wait for the writer (budget %.0f MB)",
+                job_id, size / 1e6, waiting / 1e6, context.result_budget / 1e6,
+            )  # fmt: skip
+            _status(client, job_id, "held", context.name)
+            said = True
+        context.stopping.wait(2.0)
+
+
+def _pack(folder: Path) -> Path:
+    """The journal, the crawl's log and its WARC files, as one gzipped tar on disk."""
+    target = folder / "result.tar.gz"
+    with tarfile.open(target, mode="w:gz") as tar:
         for name in ("journal.jsonl", "crawl.log", "crawl.out"):
             if (folder / name).exists():
                 tar.add(folder / name, arcname=name)
         for path in sorted((folder / "warc").glob("*.warc.gz")):
             tar.add(path, arcname=f"warc/{path.name}")
-    return buffer.getvalue()
+    return target
 
 
 def run_worker(
-    broker_url: str, threads: int, work_dir: str | None, dead_after: float
+    broker_url: str,
+    threads: int,
+    work_dir: str | None,
+    dead_after: float,
+    result_budget: int = RESULT_BUDGET,
 ) -> int:  # pragma: no cover - run as a process by the tests
     """Serve crawl jobs until SIGTERM/SIGINT; the exit code."""
     global _context
@@ -158,7 +184,15 @@ def run_worker(
     folder.mkdir(parents=True, exist_ok=True)
     stopping = threading.Event()
     _context = WorkerContext(
-        broker, actors, folder, worker_name(), stopping, {}, threading.Lock(), threading.Event()
+        broker,
+        actors,
+        folder,
+        worker_name(),
+        stopping,
+        {},
+        threading.Lock(),
+        threading.Event(),
+        result_budget,
     )
     worker = dramatiq.Worker(broker, queues={CRAWL_QUEUE}, worker_threads=threads)
     # A job is minutes of crawling: a worker takes only what it crawls now, so that a job waits

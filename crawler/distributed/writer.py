@@ -12,7 +12,6 @@ writer --replay FOLDER` writes it once the cause is fixed.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import shutil
@@ -34,6 +33,8 @@ from crawler.distributed.queue import (
     attempts_key,
     declare,
     done_key,
+    drop_result,
+    fetch_result,
     make_broker,
     registry_key,
     release_sites,
@@ -64,14 +65,14 @@ _context: WriterContext | None = None
 
 
 def write_result(
-    db_path: Path, blob: bytes, job: dict, registry_text: bytes | None, warc_dir: Path,
+    db_path: Path, packed: Path, job: dict, registry_text: bytes | None, warc_dir: Path,
     log_dir: Path,
 ) -> tuple[int, str]:  # fmt: skip
     """Write one job's result (the worker's tar.gz) into the archive: WARC files, the log, then
     the journal's replay in one transaction. Returns (run id, status)."""
     job_id = job["job_id"]
     with tempfile.TemporaryDirectory(prefix="ingest-") as folder:
-        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
+        with tarfile.open(packed, mode="r:gz") as tar:
             tar.extractall(folder, filter="data")
         folder = Path(folder)
         warc_dir.mkdir(parents=True, exist_ok=True)
@@ -112,26 +113,35 @@ def ingest_result(result: dict) -> None:
     if context is None:
         raise RuntimeError("results are ingested by `crawler writer`")
     client = context.broker.client
+    with tempfile.TemporaryDirectory(prefix="result-") as folder:
+        packed = Path(folder) / "result.tar.gz"
+        if not fetch_result(client, result["result_key"], packed):
+            _lost(context, client, result)
+            return
+        _write(context, client, result, packed)
+
+
+def _lost(context: WriterContext, client, result: dict) -> None:
+    """A result that is not in Redis: written before (said again), kept aside before, or lost."""
     job_id = result["job_id"]
-    blob = client.get(result["result_key"])
-    if blob is None:
-        with Archive(context.db_path) as archive:
-            known = archive.job_run(job_id)
-            failed = archive.failed_job(job_id)
-        if known is not None:
-            _done(client, result, {"run_id": known["id"], "status": known["status"]})
-            return  # ingested before; said again
-        if failed is not None:
-            return  # kept aside before
-        logger.error(
-            "job %s: its result is not in Redis (expired or lost); nothing to write", job_id
-        )
-        _done(client, result, {"run_id": None, "status": "failed", "error": "result lost"})
-        return
+    with Archive(context.db_path) as archive:
+        known = archive.job_run(job_id)
+        failed = archive.failed_job(job_id)
+    if known is not None:
+        _done(client, result, {"run_id": known["id"], "status": known["status"]})
+        return  # ingested before; said again
+    if failed is not None:
+        return  # kept aside before
+    logger.error("job %s: its result is not in Redis (expired or lost); nothing to write", job_id)
+    _done(client, result, {"run_id": None, "status": "failed", "error": "result lost"})
+
+
+def _write(context: WriterContext, client, result: dict, packed: Path) -> None:
+    job_id = result["job_id"]
     registry_text = client.get(registry_key(result["registry"]))
     try:
         run_id, status = write_result(
-            context.db_path, blob, result, registry_text, context.warc_dir, context.log_dir
+            context.db_path, packed, result, registry_text, context.warc_dir, context.log_dir
         )
     except Exception as exc:  # noqa: BLE001 - whatever it is, the result is kept, not lost
         error = f"{type(exc).__name__}: {exc}"
@@ -144,7 +154,7 @@ def ingest_result(result: dict) -> None:
                 job_id, tries, context.tries, error, pause,
             )  # fmt: skip
             raise Retry(error, delay=int(pause * 1000)) from exc
-        kept = keep_aside(context.db_path, blob, result, registry_text)
+        kept = keep_aside(context.db_path, packed, result, registry_text)
         with Archive(context.db_path) as archive:
             archive.record_failed_job(result, tries, error, str(kept))
         logger.error(
@@ -154,10 +164,12 @@ def ingest_result(result: dict) -> None:
         )  # fmt: skip
         _done(client, result, {"run_id": None, "status": "failed", "error": error,
                                "kept": str(kept)})  # fmt: skip
-        client.delete(result["result_key"], attempts_key(job_id))
+        drop_result(client, job_id)
+        client.delete(attempts_key(job_id))
         return
     _done(client, result, {"run_id": run_id, "status": status})
-    client.delete(result["result_key"], attempts_key(job_id))
+    drop_result(client, job_id)
+    client.delete(attempts_key(job_id))
     logger.info("job %s: run %s %s from %s", job_id, run_id, status, result["worker"])
     if registry_text is not None:  # the watches of the registry the job was crawled with
         with tempfile.TemporaryDirectory(prefix="watches-") as folder:
@@ -166,12 +178,12 @@ def ingest_result(result: dict) -> None:
             tell_watches(registry, context.db_path)
 
 
-def keep_aside(db_path: Path, blob: bytes, job: dict, registry_text: bytes | None) -> Path:
+def keep_aside(db_path: Path, packed: Path, job: dict, registry_text: bytes | None) -> Path:
     """A result the writer could not write, on disk beside the archive: the worker's tar.gz, the
     job's message and the registry it was crawled with."""
     folder = db_path.parent / FAILED_FOLDER / job["job_id"]
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "result.tar.gz").write_bytes(blob)
+    shutil.copyfile(packed, folder / "result.tar.gz")
     (folder / "job.json").write_text(json.dumps(job, ensure_ascii=False, indent=1), "utf-8")
     if registry_text is not None:
         (folder / "sites.toml").write_bytes(registry_text)
@@ -184,7 +196,7 @@ def replay_kept(folder: Path, db_path: Path, warc_dir: Path, log_dir: Path) -> t
     registry = folder / "sites.toml"
     run_id, status = write_result(
         db_path,
-        (folder / "result.tar.gz").read_bytes(),
+        folder / "result.tar.gz",
         job,
         registry.read_bytes() if registry.exists() else None,
         warc_dir,
