@@ -7,6 +7,7 @@ all of that agrees, so the reposts count as one document with many sightings.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -17,6 +18,7 @@ _WHITESPACE = re.compile(r"\s+", re.UNICODE)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
+@functools.lru_cache(maxsize=16)  # a new document's body is normalised for its hash and shingles
 def normalise(text: str) -> str:
     """Return the hashing form of ``text``.
 

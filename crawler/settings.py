@@ -62,6 +62,8 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# Scrapy's own lines, without a DEBUG record per page and per item below LOG_LEVEL DEBUG.
+LOG_FORMATTER = "crawler.crawl.middlewares.QuietLogFormatter"
 
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -82,6 +84,15 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.RedirectLimitMiddleware": 600,
     # Next to the downloader: it sees each response as it came, before decompression.
     "crawler.crawl.warc.WarcMiddleware": 950,
+}
+
+# Every request and item a page yields passes each spider middleware's wrapper: the ones whose
+# work the spider does itself are left out (benchmarks/cpu.py). The spider keeps its own depth
+# (hops, a site's max_depth) and refuses URLs longer than URLLENGTH_LIMIT itself.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
 # One concern per pipeline, in this order.

@@ -234,3 +234,26 @@ def test_a_malformed_registry_leaves_the_archive_untouched(
     assert result.returncode == 2
     assert str(sites) in result.stderr and expected in result.stderr
     assert {path.name: path.read_bytes() for path in db.parent.glob("archive.db*")} == before
+
+
+def test_an_overlong_url_is_not_asked_for(tmp_path: Path):
+    """A trap's ever-growing URLs (or a broken link) past URLLENGTH_LIMIT are left alone: the
+    spider refuses them itself (Scrapy's UrlLengthMiddleware is off: benchmarks/cpu.py)."""
+    site = SampleSite("longurl", "长网址站", "测试市", loopback_hosts(1)[0])
+    long_path = "/news/" + "a" * 300 + ".html"
+    site.add(
+        "/",
+        '<html><head><meta charset="utf-8"></head><body>'
+        f'<a href="{long_path}">很长的链接</a><a href="/news/short.html">短链接</a></body></html>',
+    )
+    site.add("/news/short.html", page("短链接", "正文。"))
+    with SampleWeb([site]).start():
+        sites = tmp_path / "sites.toml"
+        sites.write_text(site_block(site), encoding="utf-8")
+        result = run_crawler(
+            "crawl", "--sites", str(sites), "--db", str(tmp_path / "a.db"), *FAST,
+            "-s", "URLLENGTH_LIMIT=200",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "/news/short.html" in site.paths_requested()
+        assert long_path not in site.paths_requested()

@@ -3,12 +3,16 @@ corrected figure are separate documents (each with its own hash) linked by famil
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlite_utils
 
 from crawler.archive.core import utcnow
 from crawler.fingerprint import FAMILY_CONTAINMENT, containment, samples, shingles
 
 MAX_SAMPLES = 2000
+# Candidates compared shingle by shingle, at most: the best estimates by samples.
+FULL_COMPARISONS = 3
 # A sampled shingle in more documents than this is too common to find reposts by.
 COMMON_SHINGLE = 50
 MIN_QUERY = 8
@@ -18,22 +22,33 @@ _KNOWN_SHINGLES: dict[str, frozenset[int]] = {}
 KNOWN_SHINGLES_KEPT = 512
 
 
-def _shingles_of(content_hash: str, body: str) -> frozenset[int]:
+def _shingles_of(
+    content_hash: str, body: Callable[[], str], known: frozenset[int] | None = None
+) -> frozenset[int]:
     """A stored document's shingles, kept while this process runs: the same few documents are
     the candidates of many new ones (a site's summaries of one template, a family's reposts).
-    Keyed by the content hash, which names the text."""
+    Keyed by the content hash, which names the text; its body is read only when not kept."""
     found = _KNOWN_SHINGLES.get(content_hash)
     if found is None:
         if len(_KNOWN_SHINGLES) >= KNOWN_SHINGLES_KEPT:
             _KNOWN_SHINGLES.pop(next(iter(_KNOWN_SHINGLES)))  # the oldest
-        found = _KNOWN_SHINGLES[content_hash] = frozenset(shingles(body))
+        found = _KNOWN_SHINGLES[content_hash] = known or frozenset(shingles(body()))
     return found
 
 
-def join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
+def _body(db: sqlite_utils.Database, doc_id: int) -> str:
+    return db.execute("SELECT body FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
+
+
+def join_family(
+    db: sqlite_utils.Database, doc_id: int, body: str, content_hash: str | None = None
+) -> int:
     """Link a new document to the family of the document it most resembles (containment of
-    shingles at least FAMILY_CONTAINMENT), or start a family; returns the family id."""
-    own = shingles(body)
+    shingles at least FAMILY_CONTAINMENT), or start a family; returns the family id. With its
+    ``content_hash``, its shingles are kept for the documents that come after it."""
+    own = frozenset(shingles(body))
+    if content_hash is not None:
+        _shingles_of(content_hash, lambda: body, own)
     # At most MAX_SAMPLES, the smallest hashes: the same choice for the same text, and few
     # enough for SQLite's limit on bound variables even for a book-length page.
     kept = sorted(samples(own))[:MAX_SAMPLES]
@@ -55,21 +70,31 @@ def join_family(db: sqlite_utils.Database, doc_id: int, body: str) -> int:
                 GROUP BY s.document_id ORDER BY shared DESC LIMIT 20""",
             [*query, doc_id],
         ).fetchall()
+        facts = (
+            {
+                row[0]: row[1:]
+                for row in db.execute(
+                    "SELECT id, family_id, shingle_samples, content_hash FROM documents WHERE id IN "
+                    f"({', '.join('?' for _ in candidates)})",
+                    [other for other, _shared in candidates],
+                )
+            }
+            if candidates
+            else {}
+        )
+        # The samples estimate the containment; the plausible candidates (with a wide margin: few
+        # samples make a noisy estimate) are compared in full, the best estimates first, and no
+        # more than FULL_COMPARISONS of them (a template's hundred copies are all plausible).
+        ranked = []
         for other, shared in candidates:
             if shared < 2 and len(query) > 2:
                 break
-            family_id, other_body, other_samples, other_hash = db.execute(
-                "SELECT family_id, body, shingle_samples, content_hash FROM documents WHERE id = ?",
-                [other],
-            ).fetchone()
-            # The samples estimate the containment; only plausible candidates are compared in
-            # full (with a wide margin: few samples make a noisy estimate).
-            if (
-                shared / max(1, min(len(query), other_samples or len(query)))
-                < FAMILY_CONTAINMENT / 2
-            ):
-                continue
-            score = containment(own, _shingles_of(other_hash, other_body))
+            family_id, other_samples, other_hash = facts[other]
+            estimate = shared / max(1, min(len(query), other_samples or len(query)))
+            if estimate >= FAMILY_CONTAINMENT / 2:
+                ranked.append((-estimate, other, family_id, other_hash))
+        for _estimate, other, family_id, other_hash in sorted(ranked)[:FULL_COMPARISONS]:
+            score = containment(own, _shingles_of(other_hash, lambda o=other: _body(db, o)))
             if score > best_score:
                 best_family, best_score = family_id, score
         db.execute(

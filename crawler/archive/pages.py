@@ -76,7 +76,7 @@ class Pages:
             outcome.document_id = documents.last_pk
             outcome.new_document = True
             index_document(self.db, outcome.document_id, doc.title, doc.body)
-            join_family(self.db, outcome.document_id, doc.body)
+            join_family(self.db, outcome.document_id, doc.body, doc.content_hash)
         # Every text seen at the URL is kept, with the stored copy that showed it last; the
         # sighting points at the latest text.
         warc_file, warc_offset = (page.warc_file, page.warc_offset) if page else (None, None)

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.cli.base import cli, db_option, warc_dir_option
-from crawler.distributed.queue import DEFAULT_DEAD_AFTER
-from crawler.distributed.writer import DEFAULT_TRIES
+from crawler.distributed.defaults import DEFAULT_DEAD_AFTER, DEFAULT_TRIES
 
 broker_option = click.option(
     "--broker",

@@ -37,6 +37,7 @@ class GeneratedSite:
     host: str
     port: int
     articles: int
+    summary_every: int = SUMMARY_EVERY  # every n-th article is a summary
 
     @property
     def id(self) -> str:
@@ -51,7 +52,7 @@ class GeneratedSite:
         return f"http://{self.host}:{self.port}"
 
     def is_summary(self, number: int) -> bool:
-        return number % SUMMARY_EVERY == 0
+        return number % self.summary_every == 0
 
     def summaries(self) -> int:
         return sum(1 for number in range(self.articles) if self.is_summary(number))
@@ -99,13 +100,13 @@ class GeneratedSite:
 
     def _title(self, number: int) -> str:
         if self.is_summary(number):
-            template = _summaries()[number // SUMMARY_EVERY % len(_summaries())]
+            template = _summaries()[number // self.summary_every % len(_summaries())]
             return f"{self.place}{template.title}（{number}）"
         return f"{self.place}{_news()[number % len(_news())].title.removeprefix('某地')}"
 
     def _article(self, number: int) -> bytes:
         if self.is_summary(number):
-            template = _summaries()[number // SUMMARY_EVERY % len(_summaries())]
+            template = _summaries()[number // self.summary_every % len(_summaries())]
             paragraphs = [f"（{self.place}，第{number}篇）", *template.paragraphs]
             paragraphs = [p.replace("临江", self.place) for p in paragraphs]
         else:

@@ -13,10 +13,11 @@ import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 
+from crawler.distributed.defaults import DEFAULT_DEAD_AFTER
+
 PREFIX = "summary-archive"
 CRAWL_QUEUE = "crawl"
 RESULTS_QUEUE = "results"
-DEFAULT_DEAD_AFTER = 60.0  # seconds without a heartbeat after which a worker's jobs go elsewhere
 RESULT_TTL = 7 * 24 * 3600  # a result waits this long for the writer
 # Results travel through Redis in chunks of this size, and at most RESULT_BUDGET bytes of them wait
 # there at once: a worker whose result would pass the budget keeps it on its disk until the writer

@@ -28,6 +28,7 @@ from dramatiq.errors import Retry
 from crawler.archive import Archive
 from crawler.archive.journal import replay
 from crawler.crawl.runner import EXIT_INTERRUPTED
+from crawler.distributed.defaults import DEFAULT_TRIES
 from crawler.distributed.queue import (
     RESULTS_QUEUE,
     attempts_key,
@@ -44,7 +45,6 @@ from crawler.watches import tell_watches
 
 logger = logging.getLogger("crawler.writer")
 
-DEFAULT_TRIES = 5
 FIRST_PAUSE_S = 2.0  # before the second try; doubled for each try after it, at most MAX_PAUSE_S
 MAX_PAUSE_S = 120.0
 FAILED_FOLDER = "failed-jobs"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -46,16 +47,22 @@ _META_OTHER_DATE_NAMES = ("dateupdate", "lastmodified", "article:modified_time",
 def china_day(http_date: bytes | str | None = None) -> date:
     """The day in China (UTC+8) at an HTTP Date header's moment, or now: what a page that says
     昨天 counts from."""
-    moment = None
-    if http_date:
-        if isinstance(http_date, bytes):
-            http_date = http_date.decode("latin-1")
-        try:
-            moment = email.utils.parsedate_to_datetime(http_date)
-        except (TypeError, ValueError):
-            moment = None
-    if moment is None or moment.tzinfo is None:
-        moment = datetime.now(UTC)
+    day = _china_day_of(http_date) if http_date else None
+    return day or (datetime.now(UTC) + timedelta(hours=8)).date()
+
+
+@functools.lru_cache(maxsize=64)
+def _china_day_of(http_date: bytes | str) -> date | None:
+    """china_day of a Date header (every page of a second brings the same one); None when it
+    is no date."""
+    if isinstance(http_date, bytes):
+        http_date = http_date.decode("latin-1")
+    try:
+        moment = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
     return (moment.astimezone(UTC) + timedelta(hours=8)).date()
 
 

@@ -7,6 +7,7 @@ is reported with the file, the site and the key, before anything is crawled.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import tomllib
@@ -94,9 +95,7 @@ class Site:
     def may_use_private_addresses(self) -> bool:
         """True when the site itself lives on a private, loopback or link-local address: it says
         so (private_network = true) or a start URL names such an address."""
-        return self.private_network or any(
-            is_private_address(urlsplit(url).hostname or "") for url in self.start_urls
-        )
+        return self.private_network or _private_start(self.start_urls)
 
     def as_row(self) -> dict[str, Any]:
         return {
@@ -108,6 +107,11 @@ class Site:
             "schedule": self.schedule,
             "enabled": int(self.enabled),
         }
+
+
+@functools.lru_cache(maxsize=4096)
+def _private_start(start_urls: tuple[str, ...]) -> bool:
+    return any(is_private_address(urlsplit(url).hostname or "") for url in start_urls)
 
 
 def host_in_domains(host: str, domains: tuple[str, ...]) -> bool:
@@ -130,6 +134,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
 def is_private_address(host: str) -> bool:
     """True for an IP address that is not on the public internet (private, loopback, link-local,
     reserved, ...); False for host names and public addresses."""

@@ -62,6 +62,7 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         or the Site objects already read and chosen (``crawler crawl``)."""
         super().__init__(*args, **kwargs)
         self.crawl_state: CrawlState | None = None  # set in from_crawler
+        self.url_limit = 2083
         if isinstance(sites, list):
             self.sites: list[Site] = sites
             return
@@ -76,6 +77,7 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> MunicipalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.crawl_state = CrawlState.of(crawler)
+        spider.url_limit = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
         spider.crawl_state.open(spider.sites)
         return spider
 
@@ -90,6 +92,9 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
     ) -> scrapy.Request | None:
         """A request for a page the crawl state admits (see CrawlState.admit), or None."""
         url = link.url if isinstance(link, Link) else link
+        if len(url) > self.url_limit:  # a trap's ever-growing URLs, or a broken link
+            self.crawl_state.count(site.id, "url_too_long")
+            return None
         formdata = link.formdata if isinstance(link, Link) else None
         if isinstance(link, Link) and link.via != "link":
             meta.setdefault("via", link.via)
