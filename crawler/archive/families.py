@@ -4,6 +4,7 @@ corrected figure are separate documents (each with its own hash) linked by famil
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlite_utils
 
@@ -40,12 +41,23 @@ def _body(db: sqlite_utils.Database, doc_id: int) -> str:
     return db.execute("SELECT body FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
 
 
-def join_family(
-    db: sqlite_utils.Database, doc_id: int, body: str, content_hash: str | None = None
-) -> int:
-    """Link a new document to the family of the document it most resembles (containment of
-    shingles at least FAMILY_CONTAINMENT), or start a family; returns the family id. With its
-    ``content_hash``, its shingles are kept for the documents that come after it."""
+@dataclass
+class FamilyMatch:
+    """Where a new text belongs: the family of the stored document it most resembles (None: a
+    family of its own) and how much of it that document holds; its sampled shingles."""
+
+    family_id: int | None
+    similarity: float | None
+    samples: list[int]
+
+
+def find_family(
+    db: sqlite_utils.Database, body: str, content_hash: str | None = None
+) -> FamilyMatch:
+    """The family of the stored document a new text most resembles (containment of shingles at
+    least FAMILY_CONTAINMENT). Reads only: the document is written with its family in one
+    statement (then :func:`record_family`). With its ``content_hash``, the text's shingles are
+    kept for the documents that come after it."""
     own = frozenset(shingles(body))
     if content_hash is not None:
         _shingles_of(content_hash, lambda: body, own)
@@ -66,9 +78,8 @@ def join_family(
         candidates = db.execute(
             f"""SELECT s.document_id, COUNT(*) AS shared
                 FROM document_shingles s WHERE s.hash IN ({", ".join("?" for _ in query)})
-                AND s.document_id != ?
                 GROUP BY s.document_id ORDER BY shared DESC LIMIT 20""",
-            [*query, doc_id],
+            query,
         ).fetchall()
         facts = (
             {
@@ -89,6 +100,8 @@ def join_family(
         for other, shared in candidates:
             if shared < 2 and len(query) > 2:
                 break
+            if other not in facts or facts[other][2] == content_hash:
+                continue  # the text itself, stored again (a migration joins stored documents)
             family_id, other_samples, other_hash = facts[other]
             estimate = shared / max(1, min(len(query), other_samples or len(query)))
             if estimate >= FAMILY_CONTAINMENT / 2:
@@ -97,6 +110,19 @@ def join_family(
             score = containment(own, _shingles_of(other_hash, lambda o=other: _body(db, o)))
             if score > best_score:
                 best_family, best_score = family_id, score
+    if best_family is None or best_score < FAMILY_CONTAINMENT:
+        return FamilyMatch(None, None, kept)
+    return FamilyMatch(best_family, round(best_score, 3), kept)
+
+
+def new_family(db: sqlite_utils.Database) -> int:
+    return db.execute("INSERT INTO document_families (updated) VALUES (?)", [utcnow()]).lastrowid
+
+
+def record_family(db: sqlite_utils.Database, doc_id: int, family_id: int, kept: list[int]) -> None:
+    """A new document's sampled shingles (what later texts find it by), and its family's first
+    publication and counts."""
+    if kept:
         db.execute(
             "INSERT INTO shingle_counts (hash, documents) VALUES "
             + ", ".join("(?, 1)" for _ in kept)
@@ -108,17 +134,22 @@ def join_family(
             + ", ".join("(?, ?)" for _ in kept),
             [value for pair in ((h, doc_id) for h in kept) for value in pair],
         )
-    if best_family is None or best_score < FAMILY_CONTAINMENT:
-        best_family = db.execute(
-            "INSERT INTO document_families (updated) VALUES (?)", [utcnow()]
-        ).lastrowid
-        best_score = None
+    refresh_family(db, family_id)
+
+
+def join_family(
+    db: sqlite_utils.Database, doc_id: int, body: str, content_hash: str | None = None
+) -> int:
+    """Link a stored document without a family to the family of the document it most resembles,
+    or start a family; returns the family id (the migration that brought families uses it)."""
+    match = find_family(db, body, content_hash)
+    family_id = match.family_id or new_family(db)
     db.execute(
         "UPDATE documents SET family_id = ?, family_similarity = ?, shingle_samples = ? WHERE id = ?",
-        [best_family, None if best_score is None else round(best_score, 3), len(kept), doc_id],
+        [family_id, match.similarity, len(match.samples), doc_id],
     )
-    refresh_family(db, best_family)
-    return best_family
+    record_family(db, doc_id, family_id, match.samples)
+    return family_id
 
 
 def refresh_family(db: sqlite_utils.Database, family_id: int | None) -> None:

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from crawler.archive.core import utcnow
-from crawler.archive.families import join_family, refresh_family
+from crawler.archive.families import find_family, new_family, record_family, refresh_family
 from crawler.archive.records import DocumentRecord, PageOutcome, PageRecord
 from crawler.archive.schema import index_all, index_document, unindex_document
 from crawler.search import FTS_TABLE
@@ -71,12 +71,24 @@ class Pages:
             )
             self._keep_origin(outcome.document_id, doc)
         else:
-            documents = self.db["documents"]
-            documents.insert(doc.as_row() | {"first_seen": now, "last_seen": now})
-            outcome.document_id = documents.last_pk
+            # The document's row is written once, with its family (a row holds the whole text:
+            # a second statement to set the family would write it all again).
+            match = find_family(self.db, doc.body, doc.content_hash)
+            family_id = match.family_id or new_family(self.db)
+            row = doc.as_row() | {
+                "first_seen": now,
+                "last_seen": now,
+                "family_id": family_id,
+                "family_similarity": match.similarity,
+                "shingle_samples": len(match.samples),
+            }
+            outcome.document_id = self.db.execute(
+                f"INSERT INTO documents ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                list(row.values()),
+            ).lastrowid
             outcome.new_document = True
             index_document(self.db, outcome.document_id, doc.title, doc.body)
-            join_family(self.db, outcome.document_id, doc.body, doc.content_hash)
+            record_family(self.db, outcome.document_id, family_id, match.samples)
         # Every text seen at the URL is kept, with the stored copy that showed it last; the
         # sighting points at the latest text.
         warc_file, warc_offset = (page.warc_file, page.warc_offset) if page else (None, None)
