@@ -7,7 +7,9 @@ DIST_SITES_PER_JOB sites (default 25), all in flight at once. Prints the wall ti
 pages/s, the writer's CPU per page, whether every summary reached the archive, and Redis's peak
 memory. Then once more with 4 workers and a writer that starts DIST_WRITER_DELAY seconds late
 (default 60: the results pile up), with the workers' default --result-budget and with
-DIST_BUDGET_MB (default 16): Redis's peak memory is bounded by the budget, not by the crawl.
+DIST_BUDGET_MB (default 16); and, quickly, eight synthetic 20 MB results sent while the writer is
+5 s late, with no budget and with 64 MB: Redis's peak memory is bounded by the budget, not by the
+crawl.
 """
 
 from __future__ import annotations
@@ -150,6 +152,8 @@ def main() -> None:
     )
     for workers in counts:
         show(measure(workers, sites, per_job, threads))
+    print("Redis's share of results (the workers' and the writer's own code, synthetic results):")
+    budget_figures()
     delay = float(os.environ.get("DIST_WRITER_DELAY", "60"))
     budget = int(os.environ.get("DIST_BUDGET_MB", "16"))
     if delay:
@@ -173,3 +177,83 @@ def show(row: dict) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def budget_figures(results: int = 8, size_mb: int = 20, budget_mb: int = 64) -> None:
+    """Redis's peak memory while `results` workers send a result of `size_mb` each and the writer
+    comes 5 s late, with no budget to speak of and with `budget_mb` (the workers' and the writer's
+    own code: reserve_room, put_result, fetch_result, drop_result)."""
+    import threading as threads
+
+    from crawler.distributed.queue import (
+        drop_result,
+        fetch_result,
+        pending_key,
+    )
+
+    for budget in (10 * 1024**3, budget_mb * 1024**2):
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            port = _free_port()
+            server = subprocess.Popen(
+                [_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(folder)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                client = _wait_for_redis(port)
+                files = []
+                for n in range(results):
+                    path = folder / f"result-{n}.tar.gz"
+                    path.write_bytes(os.urandom(size_mb * 1024**2))
+                    files.append(path)
+
+                senders = [
+                    threads.Thread(target=_send, args=(client, f"job{n}", path, budget))
+                    for n, path in enumerate(files)
+                ]
+                for sender in senders:
+                    sender.start()
+                time.sleep(5)  # the writer comes late
+                written = 0
+                while written < results:
+                    for job in list(client.hkeys(pending_key())):
+                        job = job.decode()
+                        if client.exists(f"summary-archive:result:{job}"):
+                            fetch_result(client, f"summary-archive:result:{job}", folder / "in")
+                            drop_result(client, job)
+                            written += 1
+                    time.sleep(0.1)
+                for sender in senders:
+                    sender.join()
+                peak = client.info("memory")["used_memory_peak"] / 1e6
+            finally:
+                server.terminate()
+                server.wait(10)
+        label = "no budget" if budget > 1024**3 else f"--result-budget {budget_mb}"
+        print(
+            f"  {results} results of {size_mb} MB, writer 5 s late, {label}: "
+            f"Redis peak {peak:.0f} MB"
+        )
+
+
+def _send(client, job_id: str, path: Path, budget: int) -> None:
+    """A worker's side: wait for room, then send."""
+    from crawler.distributed.queue import put_result, reserve_room
+
+    while reserve_room(client, job_id, path.stat().st_size, budget) is not None:
+        time.sleep(0.2)
+    put_result(client, job_id, path)
+
+
+def _wait_for_redis(port: int):
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client = redis_client.Redis(port=port)
+            client.ping()
+            return client
+        except redis_client.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
