@@ -205,6 +205,8 @@ def test_the_type_is_read_from_the_bytes():
     assert sniff(file("qs-summary-2022.docx")) == "docx"
     assert sniff(file("qs-summary-2022.doc")) == "doc"
     assert sniff(b"<html><body>not found</body></html>") is None
+    assert sniff(b"\r\n%PDF-1.7\n") == "pdf"  # a few bytes before the header, as readers allow
+    assert sniff(b"<html><p>%PDF-1.4 is a version of the format</p></html>") is None
     for path, _text, _day, body, _type in bad_files("/"):
         with pytest.raises(Unreadable) as caught:
             extract_file(body)

@@ -56,8 +56,10 @@ _LINK_NOISE = re.compile(
 def sniff(body: bytes) -> str | None:
     """The document type the bytes are (pdf, docx, doc), whatever the server said; None for
     anything else."""
-    head = body[:1024].lstrip()
-    if head.startswith(b"%PDF-") or b"%PDF-" in body[:1024]:
+    # A PDF may have a few bytes before its header (readers look in the first kilobyte); a web
+    # page that quotes "%PDF-" is not one.
+    start = body.find(b"%PDF-", 0, 1024)
+    if start == 0 or (start > 0 and b"<" not in body[:start]):
         return "pdf"
     if body.startswith(b"PK\x03\x04"):
         return (
