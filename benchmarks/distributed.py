@@ -47,6 +47,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _start_redis(folder: Path) -> tuple[subprocess.Popen, int]:
+    """A redis-server of its own on a free port, keeping nothing on disk."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return server, port
+
+
 def _crawler(*args: str, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -60,12 +71,7 @@ def measure(
 ) -> dict:  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        port = _free_port()
-        redis = subprocess.Popen(
-            [_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        redis, port = _start_redis(folder)
         url = f"redis://127.0.0.1:{port}/0"
         registry, db = folder / "sites.toml", folder / "archive.db"
         web = subprocess.Popen(
@@ -194,12 +200,7 @@ def budget_figures(results: int = 8, size_mb: int = 20, budget_mb: int = 64) -> 
     for budget in (10 * 1024**3, budget_mb * 1024**2):
         with tempfile.TemporaryDirectory() as folder:
             folder = Path(folder)
-            port = _free_port()
-            server = subprocess.Popen(
-                [_redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", str(folder)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+            server, port = _start_redis(folder)
             try:
                 client = _wait_for_redis(port)
                 files = []

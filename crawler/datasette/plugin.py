@@ -21,8 +21,9 @@ from crawler.search import FTS_TABLE, fts_query, passage
 def render_cell(value, column, table, database, datasette, row):
     if table in ("pages", "sightings", "url_versions") and column == "file_type" and value:
         return _stored_link(datasette, row["url"], value)
-    if table in ("sightings", "url_versions") and column == "url" and isinstance(value, str):
-        return _url_with_file(datasette, database, value)
+    is_address = isinstance(value, str) and value.startswith(("http://", "https://"))
+    if table in ("documents", "sightings", "url_versions") and column == "url" and is_address:
+        return _url_cell(datasette, database, value)
     if table != "documents":
         return None
     if column == "body" and isinstance(value, str):
@@ -32,8 +33,6 @@ def render_cell(value, column, table, database, datasette, row):
         return _site_link(datasette, database, value)
     if column == "family_id" and isinstance(value, int):  # the family, linked to its members
         return _family_link(datasette, database, value)
-    if column == "url" and isinstance(value, str) and value.startswith(("http://", "https://")):
-        return _url_with_versions(datasette, database, value)
     if column == "family_similarity" and value is None:
         return Markup("<small>— 家族中最早的文本 · the family's first text</small>")
     return None
@@ -44,22 +43,6 @@ def _stored_link(datasette, url: str, file_type: str) -> Markup:
     return Markup(
         f'{escape(file_type.upper())} · <a href="{escape(href)}">存档副本 · stored copy</a>'
     )
-
-
-def _url_with_file(datasette, database: str, url: str):
-    """A sighting's address and, for a PDF or Word copy, its type and the stored file."""
-
-    async def render():
-        rows = await datasette.get_database(database).execute(
-            "SELECT file_type FROM pages WHERE url = ? AND warc_file IS NOT NULL", [url]
-        )
-        row = rows.first()
-        link = f'<a href="{escape(url)}">{escape(url)}</a>'
-        if row is not None and row["file_type"]:
-            link += " · " + _stored_link(datasette, url, row["file_type"])
-        return Markup(link)
-
-    return render
 
 
 def _site_link(datasette, database: str, site_id: str):
@@ -76,18 +59,25 @@ def _site_link(datasette, database: str, site_id: str):
     return render
 
 
-def _url_with_versions(datasette, database: str, url: str):
-    """The page's address, and where its text changed after publication, a link to the changes."""
+def _url_cell(datasette, database: str, url: str):
+    """A page's address; where its text changed after publication, a link to the changes; for
+    a PDF or Word copy, its type and the stored file."""
 
     async def render():
         rows = await datasette.get_database(database).execute(
-            "SELECT COUNT(*) AS n FROM url_versions WHERE url = ?", [url]
+            """SELECT (SELECT COUNT(*) FROM url_versions WHERE url = :url) AS versions,
+                      (SELECT file_type FROM pages WHERE url = :url AND warc_file IS NOT NULL)
+                          AS file_type""",
+            {"url": url},
         )
+        found = rows.first()
         link = f'<a href="{escape(url)}">{escape(url)}</a>'
-        versions = rows.first()["n"] if rows.first() else 0
+        versions = found["versions"] if found else 0
         if versions > 1:
             changes = datasette.urls.path("/-/diff?" + urlencode({"url": url}))
             link += f' · <a href="{escape(changes)}">{versions} 个版本，看改动 · {versions} versions: what changed</a>'
+        if found and found["file_type"]:
+            link += " · " + _stored_link(datasette, url, found["file_type"])
         return Markup(link)
 
     return render
