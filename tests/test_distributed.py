@@ -74,6 +74,18 @@ def stop(*processes: subprocess.Popen) -> None:
             process.kill()
 
 
+def every_log(logs: Path, work: Path) -> str:
+    """What each process of a distributed test said, and each crawl it ran, for a failure's
+    message."""
+    said = [
+        f"== {log.name}\n{log.read_text(errors='replace')[-6000:]}"
+        for log in sorted(logs.iterdir())
+    ]
+    for log in sorted(work.glob("w*/**/crawl.log")):
+        said.append(f"== {log.relative_to(work)}\n{log.read_text(errors='replace')[-3000:]}")
+    return "\n".join(said)
+
+
 def archive_contents(db: Path) -> tuple[set, set]:
     documents = {r["content_hash"] for r in rows(db, "SELECT content_hash FROM documents")}
     sightings = {
@@ -311,19 +323,23 @@ def test_a_failing_web_through_workers_is_archived_row_by_row_as_on_one_machine(
     dead_after = ["--dead-after", "4"]
     writer = start("writer", "--broker", broker, "--db", str(db), *dead_after,
                    log=logs / "writer.out")  # fmt: skip
+    # as many workers as jobs: the yunxi-gov job starts at once, not behind another crawl
     workers = [
         start("worker", "--broker", broker, "--work-dir", str(tmp_path / f"w{n}"), "--threads",
               "1", *dead_after, log=logs / f"worker{n}.out")
-        for n in range(2)
+        for n in range(3)
     ]  # fmt: skip
-    scheduler = subprocess.Popen(
-        [*scheduler_command(sites, db, *HOSTILE_SETTINGS), "--broker", broker, *dead_after,
-         *batches],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    scheduler_log = logs / "scheduler.out"
+    with scheduler_log.open("ab") as out:
+        scheduler = subprocess.Popen(
+            [*scheduler_command(sites, db, *HOSTILE_SETTINGS), "--broker", broker, *dead_after,
+             *batches],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         # the worker that crawls yunxi-gov is killed, with its crawl, in the middle of it
-        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 120)
+        started = wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 240)
+        assert started, every_log(logs, tmp_path)
         killed = next(
             w for n, w in enumerate(workers)
             if "crawling yunxi-gov" in (logs / f"worker{n}.out").read_text()
@@ -334,13 +350,13 @@ def test_a_failing_web_through_workers_is_archived_row_by_row_as_on_one_machine(
             start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w9"), *dead_after,
                   log=logs / "worker9.out")
         )  # fmt: skip
-        output, _ = scheduler.communicate(timeout=300)
+        scheduler.wait(timeout=300)
     finally:
         if scheduler.poll() is None:
             scheduler.kill()
         stop(*workers, writer)
     writer_log = (logs / "writer.out").read_text()
-    assert scheduler.returncode == 0, output + writer_log
+    assert scheduler.returncode == 0, every_log(logs, tmp_path)
     assert "ERROR" not in writer_log, writer_log
     # the killed worker's job was crawled again, once, by another worker
     crawled = [
