@@ -193,6 +193,13 @@ def test_a_file_reads_like_its_web_copy(name, key):
     assert "file://" not in got.body and "/2\n" not in got.body + "\n"  # Chromium's header, footer
 
 
+def test_an_official_documents_issuer_is_its_source():
+    got = extract_file(file("qs-summary-2022-gongwen.pdf"))
+    assert got.source == "中共青山县委统战部"  # the name above the closing date
+    assert "中共青山县委统战部" not in got.body.splitlines()[-1]  # and out of the text
+    assert extract_file(file("qs-summary-2022.docx")).source is None  # no sign-off: none
+
+
 def test_text_is_folded_to_what_the_web_copy_has():
     # Kangxi radicals (⼀ ⼯) and CJK radical forms (⺠ ⻅) that PDF fonts map to, the two-em dash
     assert tidy("统⼀战线⼯作 ⺠族 意⻅ 砥砺奋进⸺综述") == "统一战线工作 民族 意见 砥砺奋进——综述"

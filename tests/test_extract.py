@@ -72,6 +72,29 @@ def test_news_page_with_editor_note_keeps_the_note_and_drops_the_furniture():
         assert word not in page.body
 
 
+def test_a_page_that_names_no_source_is_its_sign_offs_issuer():
+    paragraphs = "".join(
+        f"<p>{text}</p>"
+        for text in (
+            "2022年，全县统一战线坚持稳中求进，各项工作取得新成效，凝聚人心汇聚力量。",
+            "一是强化政治引领。组织党外代表人士学习二十次，开展调研十二次，形成报告九篇。",
+            "2023年，全县统一战线将继续努力，为全面建设社会主义现代化贡献力量。",
+            "中共青山县委统战部",
+            "2023年1月10日",
+        )
+    )
+    html = f"<html><body><h1>2022年统战工作总结</h1><div class='article'>{paragraphs}</div></body></html>"
+    page = extract_page(html.encode("utf-8"))
+    assert page.source == "中共青山县委统战部"
+    assert page.body.splitlines()[-1].startswith("2023年，全县统一战线将继续努力")
+    # an issuer beside the date on one line
+    one_line = html.replace("中共青山县委统战部</p><p>", "中共青山县委统战部 ")
+    assert extract_page(one_line.encode("utf-8")).source == "中共青山县委统战部"
+    # a source the page names is kept
+    named = html.replace("<h1>", "<div>来源：青山日报</div><h1>")
+    assert extract_page(named.encode("utf-8")).source == "青山日报"
+
+
 def test_table_layout_page_without_charset_or_title_tag():
     page = extract_page((PAGES / "table-layout-gbk.html").read_bytes())
     assert page.encoding == "gb18030"

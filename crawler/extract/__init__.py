@@ -14,7 +14,7 @@ from datetime import date
 
 import lxml.html
 
-from crawler.extract.body import clean_body_lines
+from crawler.extract.body import body_and_issuer, clean_body_lines
 from crawler.extract.content import content_blocks
 from crawler.extract.dates import china_day, date_from_url, extract_date, parse_date
 from crawler.extract.decode import Decoded, charset_from_content_type, decode_html
@@ -92,11 +92,13 @@ def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = No
     published, published_from = extract_date(
         doc, head_lines, full_lines, url, title, scripts, raw_lines, fetched_on
     )
+    body, issuer = body_and_issuer(raw_lines, title)
     return Extracted(
         title=title,
         published=published,
-        source=extract_source(doc, head_lines, full_lines),
-        body="\n".join(clean_body_lines(raw_lines, title)),
+        # a page that names no source is its sign-off's issuer's (县委统战部 / 2023年1月5日)
+        source=extract_source(doc, head_lines, full_lines) or issuer,
+        body="\n".join(body),
         encoding=page.decoded.encoding,
         encoding_reason=page.decoded.reason,
         published_from=published_from,

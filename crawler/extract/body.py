@@ -45,6 +45,12 @@ _DATE_ONLY = re.compile(r"^[^\u4e00-\u9fff]{0,4}$")
 def clean_body_lines(lines: list[str], title: str | None = None) -> list[str]:
     """Drop furniture lines (editor, source, print/close, share, ICP, hotlines, paging) from the
     article text, and cut at related-article lists and 上一篇/下一篇."""
+    return body_and_issuer(lines, title)[0]
+
+
+def body_and_issuer(lines: list[str], title: str | None = None) -> tuple[list[str], str | None]:
+    """The body's lines as :func:`clean_body_lines` gives them, and the issuing body its sign-off
+    names (see :func:`sign_off_issuer`)."""
     kept: list[str] = []
     lines = without_leading_title(lines, title)
     for line in lines:
@@ -63,23 +69,43 @@ def clean_body_lines(lines: list[str], title: str | None = None) -> list[str]:
         if _DATE_ONLY.match(line) or line in {"|", "｜", ">", "»"}:
             continue
         kept.append(line)
-    # A sign-off at the very end (a short line with an office name and a date, or just a date)
-    # differs between reposts of the same text; it is metadata, not body.
-    dated = False
-    while (
-        kept
-        and len(kept[-1]) <= 30
-        and (NUMERIC_DATE.search(kept[-1]) or CHINESE_DATE.search(kept[-1]))
-    ):
-        kept.pop()
-        dated = True
-    # The issuing body above the date of a document's sign-off (中共九江市委统战部 / 2023年1月5日),
-    # one or two lines of names only.
-    for _ in range(2):
-        if dated and kept and _ISSUER.fullmatch(kept[-1]):
-            kept.pop()
+    # A sign-off at the very end differs between reposts of the same text; it is metadata.
+    issuer = sign_off_issuer(kept)
+    kept = kept[: len(kept) - _sign_off_length(kept)]
     while kept and re.fullmatch(
         r"[（(【\[]?\s*(责任编辑|编辑|来源|审核)?.{0,12}[)）】\]]", kept[-1]
     ):
         kept.pop()
-    return kept
+    return kept, issuer
+
+
+def _dated(line: str) -> bool:
+    return len(line) <= 30 and bool(NUMERIC_DATE.search(line) or CHINESE_DATE.search(line))
+
+
+def _sign_off_length(lines: list[str]) -> int:
+    """How many of the last lines are a sign-off: short lines with a date (an office name and a
+    date, or just a date), and above them one or two lines naming the issuing body
+    (中共九江市委统战部 / 2023年1月5日)."""
+    count = 0
+    while count < len(lines) and _dated(lines[-1 - count]):
+        count += 1
+    if count:
+        for _ in range(2):
+            if count < len(lines) and _ISSUER.fullmatch(lines[-1 - count]):
+                count += 1
+    return count
+
+
+def sign_off_issuer(lines: list[str]) -> str | None:
+    """The issuing body a text signs off with (its lines above the closing date, or an office
+    name beside the date on one line), the source of a document that names none elsewhere."""
+    count = _sign_off_length(lines)
+    names = [line for line in lines[len(lines) - count :] if _ISSUER.fullmatch(line)]
+    if not names:
+        for line in lines[len(lines) - count :]:
+            found = _ISSUER.match(line)
+            if found and _dated(line[found.end() :].strip()):
+                names.append(found.group(0))
+                break
+    return "".join(names) or None

@@ -19,7 +19,7 @@ import unicodedata
 from datetime import date
 from urllib.parse import unquote, urlsplit
 
-from crawler.extract.body import clean_body_lines
+from crawler.extract.body import body_and_issuer
 from crawler.extract.dates import CHINESE_DATE, NUMERIC_DATE, parse_date
 from crawler.extract.files.errors import Unreadable
 
@@ -170,7 +170,7 @@ def extract_file(
         published, published_from = meta["created"], "document metadata"
     if fetched_on and published and published > fetched_on.isoformat():
         published, published_from = None, None  # a clock set wrong where the file was made
-    body_lines = clean_body_lines(lines, title)
+    body_lines, issuer = body_and_issuer(lines, title)
     text = "\n".join(body_lines)
     if not text:
         raise Unreadable("no_text", f"a {kind.upper()} file with no text beyond its title")
@@ -178,7 +178,7 @@ def extract_file(
     return Extracted(
         title=title or None,
         published=published,
-        source=None,
+        source=issuer,
         body=text,
         encoding=kind,
         encoding_reason=(
