@@ -60,7 +60,7 @@ def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_
         ARTICLES["lj-summary-2022"].title: [("hexi-news", "html"), ("shiqiao-gov", "pdf")],
         ARTICLES["qs-summary-2022"].title: [
             ("hexi-news", "html"), *([("shiqiao-gov", "doc")] if WORD_TOOLS else []),
-            ("shiqiao-gov", "docx"),
+            ("shiqiao-gov", "docx"), ("shiqiao-gov", "pdf"),
         ],
         ARTICLES["yx-review-2022"].title: [("hexi-news", "html"), ("shiqiao-gov", "pdf")],
     }  # fmt: skip
@@ -73,6 +73,7 @@ def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_
         "%E9%9D%92%E5%B1%B1%E5%8E%BF%E5%A7%94%E7%BB%9F%E6%88%98%E9%83%A82022%E5%B9%B4%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93.docx": "docx",
         **({"P020230110000001.doc": "doc"} if WORD_TOOLS else {}),
         "P020230120000003.pdf": "pdf",
+        "P020230125000004.pdf": "pdf",
     }
     if not WORD_TOOLS:  # recorded with the reason and the remedy, kept for `crawler reprocess`
         doc = rows(db, "SELECT kind, message FROM crawl_errors WHERE url LIKE '%.doc'")
@@ -80,6 +81,12 @@ def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_
     # The date is the list's, not the file's metadata (Chromium printed it today).
     assert files["P020230216512345.pdf"]["published"] == "2023-02-16"
     assert files["P020230216512345.pdf"]["warc_file"]  # the file is kept as fetched
+    # A file on a detail page with no list row: the page's date (发布日期), not the sign-off's; the
+    # issuer of its sign-off is its source.
+    detail = rows(
+        db, "SELECT published, source FROM sightings WHERE url LIKE '%P020230125000004.pdf'"
+    )
+    assert detail == [{"published": "2023-01-25", "source": "中共青山县委统战部"}]
 
 
 def test_a_work_plan_and_a_spreadsheet_are_recorded_not_fetched(attachment_web, tmp_path):

@@ -50,6 +50,18 @@ def build_attachment_web() -> tuple[SampleWeb, str]:
     rows.append(
         f'<li><a href="/xxgk/art_2023_7.html">{review.title}</a><span>2023-01-20</span></li>'
     )
+    # A 信息公开 detail page (index number, issuer, date in a table) whose text is its attachment,
+    # reached from the home page, not from a dated list row: the page's date is the file's.
+    county.add(
+        "/zwgk/detail_88.html",
+        "<html><head><meta charset='utf-8'><title>关于2022年工作情况的报告</title></head><body>"
+        "<table class='xxgk'><tr><td>索引号：</td><td>11360000/2023-00012</td><td>发布机构：</td>"
+        "<td>青山县委统战部</td></tr><tr><td>发布日期：</td><td>2023-01-25</td></tr></table>"
+        "<h1>关于2022年工作情况的报告</h1><div class='content'><p>附件：<a href="
+        "'/zwgk/P020230125000004.pdf'>青山县委统战部2022年工作情况报告.pdf</a></p></div>"
+        "</body></html>",
+    )
+    county.add("/zwgk/P020230125000004.pdf", file("qs-summary-2022-gongwen.pdf"), PDF)
     county.add(
         "/xxgk/index.html",
         "<html><head><meta charset='utf-8'><title>政府信息公开_石桥县人民政府</title></head><body>"
@@ -58,7 +70,8 @@ def build_attachment_web() -> tuple[SampleWeb, str]:
     county.add(
         "/",
         "<html><head><meta charset='utf-8'><title>石桥县人民政府</title></head><body>"
-        "<a href='/xxgk/index.html'>政府信息公开</a></body></html>",
+        "<a href='/xxgk/index.html'>政府信息公开</a>"
+        "<a href='/zwgk/detail_88.html'>关于2022年工作情况的报告</a></body></html>",
     )
     copies = ("lj-summary-2022", "qs-summary-2022", "yx-review-2022")
     items = []

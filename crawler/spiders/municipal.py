@@ -210,7 +210,10 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
         ):
             yield PageItem(kind="other", links=link_rows(links), **base)
-            yield from self._follow_list(response, site, hops, links, title, attached)
+            # a 信息公开 detail page whose text is its attachment: the page's date is the file's
+            yield from self._follow_list(
+                response, site, hops, links, title, attached, extracted.published
+            )
             return
         if not text:
             yield ErrorItem(
@@ -279,6 +282,7 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         links: list[Link],
         page_title: str | None = None,
         attached: list | None = None,
+        page_date: str | None = None,
     ) -> Iterator[scrapy.Request | ColumnItem | ErrorItem]:
         """Requests for what a list page leads to: its new articles, other columns within the
         depth limit, and the next page of its column while pages still hold something new.
@@ -298,7 +302,7 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
                 if request is not None:
                     new_articles += 1
                     yield request
-        yield from self._attachments(response, site, hops, attached or [], page_title)
+        yield from self._attachments(response, site, hops, attached or [], page_title, page_date)
         yield from self._follow_navigation(
             [link for link in links if link.kind in (LinkKind.LIST, LinkKind.OTHER)], site, hops
         )
