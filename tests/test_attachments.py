@@ -207,6 +207,23 @@ def test_an_official_documents_issuer_is_its_source():
     assert extract_file(file("qs-summary-2022.docx")).source is None  # no sign-off: none
 
 
+def test_text_whose_fonts_say_nothing_of_its_characters_is_not_taken_for_text():
+    from crawler.extract.files import GARBLED_SHARE, garbled_share
+
+    chinese = [
+        "2022年，全县统一战线凝心聚力（同比增长15%），“五好”场所·示范点×3，气温−5°C。",
+        "Qīngshān（青山）县委统战部：党外代表人士学习二十次。",
+    ]
+    assert garbled_share(chinese) < GARBLED_SHARE  # pinyin and the signs Chinese texts use
+    assert garbled_share(["(cid:3)(cid:4)(cid:5) (cid:10)(cid:11)"]) == 1.0
+    assert garbled_share(["—'‚(cid:141)ıC(cid:176)˙&C’(cid:130)"]) > GARBLED_SHARE  # a fallback encoding
+    # one bullet from a symbol font in a readable text is no reason to refuse it
+    assert garbled_share(["(cid:3)" + chinese[0]]) < GARBLED_SHARE
+    with pytest.raises(Unreadable) as caught:
+        extract_file(file("nomap.pdf"))  # every glyph a CID: the maps were taken out
+    assert caught.value.kind == "garbled_text" and "ToUnicode" in caught.value.message
+
+
 def test_text_is_folded_to_what_the_web_copy_has():
     # Kangxi radicals (⼀ ⼯) and CJK radical forms (⺠ ⻅) that PDF fonts map to, the two-em dash
     assert tidy("统⼀战线⼯作 ⺠族 意⻅ 砥砺奋进⸺综述") == "统一战线工作 民族 意见 砥砺奋进——综述"

@@ -49,6 +49,7 @@ def bad_files(folder: str) -> list[tuple[str, str, str, bytes, str]]:
         (folder + "page.pdf", "2022年度工作总结（网页）", "2023-01-04", lying, PDF),
         (folder + "bomb.docx", "2022年度工作总结（压缩炸弹）", "2023-01-04", bomb(), DOCX),
         (folder + "old.wps", "2022年度工作总结（WPS）", "2023-01-04", ole2_garbage, "application/kswps"),
+        (folder + "nomap.pdf", "2022年度工作总结（无字符映射）", "2023-01-04", file("nomap.pdf"), PDF),
     ]  # fmt: skip
 
 
@@ -60,4 +61,5 @@ BAD_FILE_KINDS = {
     "page.pdf": "not_a_document",
     "bomb.docx": "file_too_large",
     "old.wps": "unreadable_format",
+    "nomap.pdf": "garbled_text",
 }

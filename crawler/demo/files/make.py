@@ -18,6 +18,9 @@ fonts-noto-cjk, LibreOffice (soffice), and the test extra's python-docx and repo
   LibreOffice, as Word and WPS users publish them.
 - encrypted.pdf: yx-review-2022.pdf encrypted by pypdf with a user password.
 - scanned.pdf: reportlab, one page holding only an image (a scan has no text layer).
+- nomap.pdf: qs-summary-2022-gongwen.pdf with its fonts' ToUnicode maps taken out by pypdf: embedded CJK
+  subsets that say nothing of what their glyphs mean, as some typesetting tools and PDF printers
+  write them (the text layer is there; its characters are not).
 """
 
 from __future__ import annotations
@@ -140,6 +143,18 @@ def encrypted(source: Path, target: Path) -> None:
         writer.write(stream)
 
 
+def without_unicode_maps(source: Path, target: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(source))
+    for page in writer.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font.get_object().pop(NameObject("/ToUnicode"), None)
+    with open(target, "wb") as stream:
+        writer.write(stream)
+
+
 def scanned(target: Path) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
@@ -173,6 +188,7 @@ def main() -> None:
     gongwen(articles["qs-summary-2022"], HERE / "qs-summary-2022-gongwen.pdf")
     encrypted(HERE / "yx-review-2022.pdf", HERE / "encrypted.pdf")
     scanned(HERE / "scanned.pdf")
+    without_unicode_maps(HERE / "qs-summary-2022-gongwen.pdf", HERE / "nomap.pdf")
     for path in sorted(HERE.glob("*.*")):
         if path.suffix != ".py":
             print(f"{path.name}: {path.stat().st_size:,} bytes")

@@ -47,6 +47,17 @@ _FOLD = str.maketrans(
     )
 )
 _SENTENCE_END = re.compile(r"[。！？；;!?]$")
+# A glyph whose font gives no Unicode for it: pdfminer writes its CID. Embedded CJK font subsets
+# without a ToUnicode map (some typesetting and PDF-printer tools make them) give nothing else.
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
+# Characters no Chinese text is made of, which such fonts give through a fallback encoding:
+# private use, replacement, controls, and Latin-1/Latin Extended letters and spacing modifiers
+# (the signs Chinese texts do use, · × ÷ ° ± §, are not counted).
+_ODD = re.compile(
+    "[\ue000-\uf8ff\ufffd\x00-\x08\x0b-\x1f\x80-\xa6\xa8-\xaf\xb2-\xb6\xb8-\xd6\xd8-\xf6\xf8-\u02ff]"
+)
+# Past this share of unmapped and odd characters a file's text is not read (garbled_text).
+GARBLED_SHARE = 0.05
 _LINK_NOISE = re.compile(
     r"^\s*(附件\s*\d*\s*[:：.、]?|\[?下载\]?|点击下载|下载附件)\s*|\.(pdf|docx?|wps)\s*$",
     re.IGNORECASE,
@@ -131,6 +142,16 @@ def _read(body: bytes) -> tuple[str, list[str], list[str], dict]:
     raise Unreadable("not_a_document", "neither PDF nor Word (DOCX, DOC, WPS) by its first bytes")
 
 
+def garbled_share(lines: list[str]) -> float:
+    """The share of a text's characters that are glyphs without Unicode (each ``(cid:N)`` counts
+    as one) or characters no Chinese text is made of; whitespace not counted."""
+    text = "".join("".join(line.split()) for line in lines)
+    unmapped = len(_UNMAPPED.findall(text))
+    rest = _UNMAPPED.sub("", text)
+    total = unmapped + len(rest)
+    return (unmapped + len(_ODD.findall(rest))) / total if total else 0.0
+
+
 def _sign_off_date(lines: list[str]) -> str | None:
     for line in reversed(lines[-4:]):
         if len(line) <= 30 and (NUMERIC_DATE.search(line) or CHINESE_DATE.search(line)):
@@ -152,6 +173,17 @@ def extract_file(
     from crawler.extract import Extracted
 
     kind, title_lines, lines, meta = _read(body)
+    garbled = garbled_share(title_lines + lines)
+    if garbled >= GARBLED_SHARE:
+        raise Unreadable(
+            "garbled_text",
+            f"{garbled:.0%} of the {kind.upper()} file's characters have no Unicode meaning "
+            "(fonts without a ToUnicode map): its text cannot be read; OCR is not used",
+        )
+    # A few unmapped glyphs (a bullet from a symbol font) are no text; a title with them is no
+    # title (the link's text is).
+    title_lines = [line for line in title_lines if not _UNMAPPED.search(line)]
+    lines = [_UNMAPPED.sub("", line) for line in lines]
     title_lines = [tidy(line) for line in title_lines]
     lines = [tidy(line) for line in lines if tidy(line)]
     if not title_lines and lines and len(lines[0]) <= 60 and not _SENTENCE_END.search(lines[0]):
