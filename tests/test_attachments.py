@@ -178,6 +178,9 @@ def test_reprocess_reads_the_stored_files_again_and_changes_nothing(attachment_w
         ("yx-review-2022.pdf", "yx-review-2022"),  # non-embedded Adobe-GB1 font, no ToUnicode
         # LibreOffice, laid out as an official document: running header, 「— N —」, signature
         ("qs-summary-2022-gongwen.pdf", "qs-summary-2022"),
+        # the whole 红头文件: 标志 over two lines, 文号, 主送机关, 附注, 版记
+        ("qs-summary-2022-hongtou.pdf", "qs-summary-2022"),
+        ("qs-summary-2022-hongtou.docx", "qs-summary-2022"),
         ("qs-summary-2022.docx", "qs-summary-2022"),
         pytest.param(
             "qs-summary-2022.doc",
@@ -201,9 +204,11 @@ def test_a_file_reads_like_its_web_copy(name, key):
 
 
 def test_an_official_documents_issuer_is_its_source():
-    got = extract_file(file("qs-summary-2022-gongwen.pdf"))
-    assert got.source == "中共青山县委统战部"  # the name above the closing date
-    assert "中共青山县委统战部" not in got.body.splitlines()[-1]  # and out of the text
+    for name in ("qs-summary-2022-gongwen.pdf", "qs-summary-2022-hongtou.pdf"):
+        got = extract_file(file(name))
+        assert got.source == "中共青山县委统战部", name  # the name above the closing date
+        assert "中共青山县委统战部" not in got.body.splitlines()[-1], name  # and out of the text
+        assert got.published == "2023-01-10", name  # 成文日期, not the 印发 date below it
     assert extract_file(file("qs-summary-2022.docx")).source is None  # no sign-off: none
 
 
@@ -216,7 +221,9 @@ def test_text_whose_fonts_say_nothing_of_its_characters_is_not_taken_for_text():
     ]
     assert garbled_share(chinese) < GARBLED_SHARE  # pinyin and the signs Chinese texts use
     assert garbled_share(["(cid:3)(cid:4)(cid:5) (cid:10)(cid:11)"]) == 1.0
-    assert garbled_share(["—'‚(cid:141)ıC(cid:176)˙&C’(cid:130)"]) > GARBLED_SHARE  # a fallback encoding
+    assert (
+        garbled_share(["—'‚(cid:141)ıC(cid:176)˙&C’(cid:130)"]) > GARBLED_SHARE
+    )  # a fallback encoding
     # one bullet from a symbol font in a readable text is no reason to refuse it
     assert garbled_share(["(cid:3)" + chinese[0]]) < GARBLED_SHARE
     with pytest.raises(Unreadable) as caught:

@@ -7,6 +7,7 @@ from conftest import placed_articles
 
 from crawler.demo.sites import build_sample_web
 from crawler.extract import NotHTML, date_from_url, extract_page, parse_date
+from crawler.extract.gongwen import is_addressees
 from crawler.fingerprint import content_hash
 
 PAGES = Path(__file__).parent / "pages"
@@ -52,10 +53,11 @@ def test_sample_article_pages_extract_to_their_texts(site_id, path, route, artic
         assert word not in page.body, f"page furniture {word!r} left in the body"
     if article.kind != "notice":  # a notice's closing date line is dropped as a sign-off
         assert content_hash(page.body) == content_hash(article.body)
+    # as is a notice's 主送机关 line (各街道党工委，区直各单位：) above its text
+    first = next(line for line in article.paragraphs if not is_addressees(line))
     assert (
-        page.body.splitlines()[0]
-        == article.paragraphs[0].translate(str.maketrans("，：；（）！？", ",:;()!?"))
-        or page.body.splitlines()[0] == article.paragraphs[0]
+        page.body.splitlines()[0] == first.translate(str.maketrans("，：；（）！？", ",:;()!?"))
+        or page.body.splitlines()[0] == first
     )
 
 
@@ -93,6 +95,33 @@ def test_a_page_that_names_no_source_is_its_sign_offs_issuer():
     # a source the page names is kept
     named = html.replace("<h1>", "<div>来源：青山日报</div><h1>")
     assert extract_page(named.encode("utf-8")).source == "青山日报"
+
+
+def test_a_page_with_a_whole_official_document_has_the_text_a_repost_has():
+    from crawler.demo.cms import load_articles
+
+    article = load_articles()["qs-summary-2022"]
+    repost = extract_page(page_html(article.title, article.body.strip().splitlines()))
+    whole = [
+        "中共青山县委统战部文件", "青统发〔2023〕3号", article.title, "各乡镇党委，县直各单位：",
+        *article.body.strip().splitlines(),
+        "中共青山县委统战部", "2023年1月10日", "（此件公开发布）", "抄送：市委统战部。",
+        "中共青山县委统战部办公室 2023年1月10日印发",
+    ]  # fmt: skip
+    copy = extract_page(page_html(article.title, whole))
+    assert copy.body == repost.body  # 版头, 主送机关, sign-off, 附注 and 版记 are not the text
+    assert copy.source == "中共青山县委统战部"
+    # a salutation is the text's own
+    speech = extract_page(page_html("在全县统战工作会议上的讲话", ["同志们：", *whole[4:8]]))
+    assert speech.body.startswith("同志们：")
+
+
+def page_html(title: str, lines: list[str]) -> bytes:
+    paragraphs = "".join(f"<p>{line}</p>" for line in lines)
+    return (
+        f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+        f"<h1>{title}</h1><div class='content'>{paragraphs}</div></body></html>"
+    ).encode()
 
 
 def test_table_layout_page_without_charset_or_title_tag():

@@ -51,7 +51,8 @@ def build_attachment_web() -> tuple[SampleWeb, str]:
         f'<li><a href="/xxgk/art_2023_7.html">{review.title}</a><span>2023-01-20</span></li>'
     )
     # A 信息公开 detail page (index number, issuer, date in a table) whose text is its attachment,
-    # reached from the home page, not from a dated list row: the page's date is the file's.
+    # reached from the home page, not from a dated list row: the page's date is the file's. The
+    # file is the whole 红头文件 (letterhead, 文号, 主送机关, 版记): the same document as the web copy.
     county.add(
         "/zwgk/detail_88.html",
         "<html><head><meta charset='utf-8'><title>关于2022年工作情况的报告</title></head><body>"
@@ -61,7 +62,7 @@ def build_attachment_web() -> tuple[SampleWeb, str]:
         "'/zwgk/P020230125000004.pdf'>青山县委统战部2022年工作情况报告.pdf</a></p></div>"
         "</body></html>",
     )
-    county.add("/zwgk/P020230125000004.pdf", file("qs-summary-2022-gongwen.pdf"), PDF)
+    county.add("/zwgk/P020230125000004.pdf", file("qs-summary-2022-hongtou.pdf"), PDF)
     county.add(
         "/xxgk/index.html",
         "<html><head><meta charset='utf-8'><title>政府信息公开_石桥县人民政府</title></head><body>"

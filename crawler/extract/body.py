@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from crawler.extract.dates import CHINESE_DATE, NUMERIC_DATE
+from crawler.extract.gongwen import is_addressees, is_letterhead, is_record_line
 from crawler.extract.page import clean_text, without_leading_title
 
 # Lines that are furniture wherever they stand in the content box.
@@ -68,7 +69,11 @@ def body_and_issuer(lines: list[str], title: str | None = None) -> tuple[list[st
             continue
         if _DATE_ONLY.match(line) or line in {"|", "｜", ">", "»"}:
             continue
+        if not kept and (is_letterhead(line) or is_addressees(line)):
+            continue  # an official document's 版头 (文号 and all), its 主送机关
         kept.append(line)
+    while kept and is_record_line(kept[-1]):  # its 版记 and 附注 (抄送, 印发, 此件公开发布)
+        kept.pop()
     # A sign-off at the very end differs between reposts of the same text; it is metadata.
     issuer = sign_off_issuer(kept)
     kept = kept[: len(kept) - _sign_off_length(kept)]

@@ -16,6 +16,9 @@ fonts-noto-cjk, LibreOffice (soffice), and the test extra's python-docx and repo
   python-docx (a running header with the issuing body, 「— N —」 page numbers in the footer, a
   centred title, indented paragraphs, the signature and date at the end) and printed to PDF by
   LibreOffice, as Word and WPS users publish them.
+- qs-summary-2022-hongtou.pdf and .docx: the same, as the whole official document (红头文件): the
+  red 发文机关标志 (run over two lines), the 文号, the 主送机关, and under the sign-off the 附注
+  and 版记 (抄送, 印发), none of which a repost on a news site has.
 - encrypted.pdf: yx-review-2022.pdf encrypted by pypdf with a user password.
 - scanned.pdf: reportlab, one page holding only an image (a scan has no text layer).
 - nomap.pdf: qs-summary-2022-gongwen.pdf with its fonts' ToUnicode maps taken out by pypdf: embedded CJK
@@ -85,12 +88,14 @@ def docx(article, target: Path) -> None:
     document.save(target)
 
 
-def gongwen(article, target: Path) -> None:
+def gongwen(article, target: Path, letterhead: bool = False) -> None:
+    """``letterhead``: the whole official document, with its 版头 (the red 发文机关标志, too long
+    for one line at 40 pt, and the 文号), 主送机关, 附注 and 版记; the Word file is kept too."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Pt, RGBColor
 
     document = Document()
     normal = document.styles["Normal"]
@@ -114,17 +119,31 @@ def gongwen(article, target: Path) -> None:
             mark.text = text
         run._r.append(mark)
     footer.add_run(" —")
+    if letterhead:
+        mark = document.add_paragraph("中共青山县委统战部文件")
+        mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        mark.runs[0].font.size = Pt(40)
+        mark.runs[0].font.color.rgb = RGBColor(0xE0, 0, 0)
+        document.add_paragraph("青统发〔2023〕3号").alignment = WD_ALIGN_PARAGRAPH.CENTER
     title = document.add_paragraph(article.title)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.runs[0].font.size = Pt(24)
+    if letterhead:
+        document.add_paragraph("各乡镇党委，县直各单位：")
     for line in article.body.strip().splitlines():
         document.add_paragraph(line).paragraph_format.first_line_indent = Pt(36)
     year, month, day = article.published.split("-")
     for line in ("中共青山县委统战部", f"{year}年{int(month)}月{int(day)}日"):
         document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if letterhead:
+        for line in ("（此件公开发布）", "抄送：市委统战部。",
+                     f"中共青山县委统战部办公室　　　　{year}年{int(month)}月{int(day)}日印发"):  # fmt: skip
+            document.add_paragraph(line).runs[0].font.size = Pt(14)
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / (target.stem + ".docx")
         document.save(source)
+        if letterhead:
+            target.with_suffix(".docx").write_bytes(source.read_bytes())
         subprocess.run(
             ["soffice", "--headless", "--convert-to", "pdf", "--outdir", folder, str(source)],
             check=True, capture_output=True,
@@ -186,6 +205,7 @@ def main() -> None:
         check=True, capture_output=True,
     )  # fmt: skip
     gongwen(articles["qs-summary-2022"], HERE / "qs-summary-2022-gongwen.pdf")
+    gongwen(articles["qs-summary-2022"], HERE / "qs-summary-2022-hongtou.pdf", letterhead=True)
     encrypted(HERE / "yx-review-2022.pdf", HERE / "encrypted.pdf")
     scanned(HERE / "scanned.pdf")
     without_unicode_maps(HERE / "qs-summary-2022-gongwen.pdf", HERE / "nomap.pdf")

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from crawler.extract.body import body_and_issuer
 from crawler.extract.dates import CHINESE_DATE, NUMERIC_DATE, parse_date
 from crawler.extract.files.errors import Unreadable
+from crawler.extract.gongwen import is_letterhead
 
 __all__ = ["FILE_TYPES", "Unreadable", "extract_file", "sniff", "title_from_link"]
 
@@ -184,8 +185,11 @@ def extract_file(
     # title (the link's text is).
     title_lines = [line for line in title_lines if not _UNMAPPED.search(line)]
     lines = [_UNMAPPED.sub("", line) for line in lines]
-    title_lines = [tidy(line) for line in title_lines]
+    # an official document's 版头 (中共青山县委统战部文件, 青统发〔2023〕3号) is not its title
+    title_lines = [tidy(line) for line in title_lines if not is_letterhead(tidy(line))]
     lines = [tidy(line) for line in lines if tidy(line)]
+    while lines and is_letterhead(lines[0]):
+        lines = lines[1:]
     if not title_lines and lines and len(lines[0]) <= 60 and not _SENTENCE_END.search(lines[0]):
         title_lines, lines = [lines[0]], lines[1:]
     meta_title = tidy(meta.get("title") or "")

@@ -13,6 +13,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from crawler.extract.gongwen import is_letterhead
+
 # A page number on a line of its own: 3, - 3 -, — 3 —, 第3页, 第 3 页 共 7 页, 3/7, Page 3.
 PAGE_NUMBER = re.compile(
     r"^[\s\-—–~·.]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4})?(\s*[,，]?\s*共\s*\d{1,4}\s*页)?"
@@ -90,6 +92,33 @@ def _joined(left: str, right: str) -> str:
     return left + right
 
 
+def _letterhead_end(kept: list[Line]) -> int:
+    """Where an official document's 版头 (its large red 发文机关标志, its 文号) ends above the
+    title: 0 when it has none. A 标志 too long for the line runs on over two or three lines."""
+    start = 0
+    while start < len(kept) - 1 and kept[start].page == kept[0].page:
+        run = start + 1
+        while (
+            run < len(kept)
+            and run - start < 3
+            and kept[run].page == kept[start].page
+            and abs(kept[run].size - kept[start].size) <= 0.05 * kept[start].size
+        ):
+            run += 1
+        stop = next(
+            (
+                stop
+                for stop in range(run, start, -1)
+                if is_letterhead("".join(line.text for line in kept[start:stop]))
+            ),
+            None,
+        )
+        if stop is None or stop >= len(kept):
+            return start
+        start = stop
+    return start
+
+
 def paragraphs(pages: list[list[Line]]) -> Layout:
     """The title lines (larger than the body, at the top of the first page) and the body's
     paragraphs, from the lines of each page in reading order."""
@@ -113,6 +142,7 @@ def paragraphs(pages: list[list[Line]]) -> Layout:
     title: list[str] = []
     start = 0
     first_page = kept[0].page
+    start = _letterhead_end(kept)
     while (
         start < len(kept)
         and kept[start].page == first_page
