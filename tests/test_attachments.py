@@ -340,6 +340,11 @@ def test_files_are_found_however_a_page_links_them():
         + "正文"
         * 100
         + '<a href="/c/report.html">2022年工作总结</a><a href="/d/table.xls">统计表</a>'
+        # files left to scripts: quoted in a javascript: address or an onclick, or in data-url
+        "<a href=\"javascript:openFile('/e/2022总结.pdf')\">2022年度工作总结</a>"
+        "<a href='#' onclick=\"window.open('/f/review.docx?v=2');return false\">工作回顾</a>"
+        '<a href="javascript:void(0)" data-url="/g/P0202301.wps">附件</a>'
+        "<a href=\"javascript:show('/news/1.html')\">新闻</a>"
         "</body></html>"
     )
     found = {
@@ -349,7 +354,7 @@ def test_files_are_found_however_a_page_links_them():
     assert set(found) == {
         "a/P020230105.pdf", "a/P020230106.pdf", "b/plan.docx", "uploads/2023/abc.pdf",
         "module/download/downfile.jsp?classid=0&filename=2022%E5%B9%B4%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93.docx",
-        "d/table.xls",
+        "d/table.xls", "e/2022总结.pdf", "f/review.docx?v=2", "g/P0202301.wps",
     }  # fmt: skip
     decide = {
         name: wanted(link, "likely", "关于印发2023年工作要点的通知")[0]
@@ -362,6 +367,9 @@ def test_files_are_found_however_a_page_links_them():
         "uploads/2023/abc.pdf": False,
         "module/download/downfile.jsp?classid=0&filename=2022%E5%B9%B4%E5%B7%A5%E4%BD%9C%E6%80%BB%E7%BB%93.docx": True,
         "d/table.xls": False,
+        "e/2022总结.pdf": True,
+        "f/review.docx?v=2": True,  # 工作回顾
+        "g/P0202301.wps": False,
     }  # fmt: skip
     # the date of a file's list row, table row included; none from a long text around a link
     assert found["a/P020230105.pdf"][1] == "2023-01-05"

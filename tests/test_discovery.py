@@ -28,6 +28,19 @@ def test_trs_paging_written_by_javascript():
     assert "http://www.example.gov.cn/tzyw/index.html" not in found, "page 0 is the page being read"
 
 
+def test_links_left_to_scripts_are_followed_where_they_name_an_address():
+    html = """<ul>
+    <li><a href="javascript:void(0)" onclick="window.open('/art/2023/3/1/art_1_2.html')">2022年工作总结</a></li>
+    <li><a href="#" data-url="./202303/t20230302_3.html">2022年统战工作综述</a></li>
+    <li><a href="javascript:;" onclick="location.href='list_2.html'">下一页</a></li>
+    <li><a href="javascript:openDetail('12345')">一个站点自己的写法</a></li></ul>"""
+    found = links_of(html, "http://www.example.gov.cn/tzyw/list.html")
+    assert found["http://www.example.gov.cn/art/2023/3/1/art_1_2.html"] is LinkKind.ARTICLE
+    assert found["http://www.example.gov.cn/tzyw/202303/t20230302_3.html"] is LinkKind.ARTICLE
+    assert found["http://www.example.gov.cn/tzyw/list_2.html"] is LinkKind.PAGE
+    assert not [url for url in found if "12345" in url]  # no address named: nothing to follow
+
+
 def test_trs_anchor_title_attribute_gives_the_full_title():
     html = '<a href="./202303/t20230301_1.html" title="完整的标题在这里">完整的...</a>'
     link = discover(parse_html(html), "http://www.example.gov.cn/tzyw/", SITE, html)[0]

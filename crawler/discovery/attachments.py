@@ -15,7 +15,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from crawler.classify import Rules, default_rules, title_score
-from crawler.discovery.links import Link, LinkKind, normalise_url
+from crawler.discovery.links import Link, LinkKind, normalise_url, script_target
 from crawler.extract.dates import parse_date
 
 # Files that may hold a summary: recorded when not fetched.
@@ -112,6 +112,8 @@ def attachment_links(doc, base_url: str) -> list[tuple[Link, str | None]]:
     for anchor in doc.iter("a", "iframe", "embed", "object"):
         # a link, or a file shown in the page (an <iframe> of a PDF viewer: viewer.html?file=…)
         target = anchor.get("href") or anchor.get("src") or anchor.get("data") or ""
+        if anchor.tag == "a":  # a file left to the page's scripts (javascript:, data-url)
+            target = script_target(anchor) or target
         if not (_MAY_BE_FILE.search(target) or _MAY_BE_FILE.search(anchor.get("title") or "")):
             # most links of a page: no file named in the address or the title (checked before
             # the cost of resolving it); a link text naming one is checked below

@@ -73,3 +73,31 @@ def index_aliases(url: str) -> set[str]:
         if match:
             aliases.add(base[: match.start() + 1])
     return aliases
+
+
+# An address a link leaves to its scripts: href="javascript:openFile('/u/2023/总结.pdf')",
+# onclick="window.open('/art/2023/1/5/art_1_2.html')", location.href='…', or a data- attribute.
+_SCRIPT_ADDRESS = re.compile(
+    r"""["']((?:https?://|\.{0,2}/)[^"'\s<>]+"""
+    r"""|[^"'\s<>]+?\.(?:s?html?|jsp|aspx?|php|pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)(?:\?[^"'\s<>]*)?)["']""",
+    re.IGNORECASE,
+)
+_DATA_ATTRIBUTES = ("data-url", "data-href", "data-link", "data-file", "data-path", "data-download")
+
+
+def script_target(element) -> str | None:
+    """Where a link whose address is a script (javascript:, #, none) leads: a data- attribute,
+    else the first quoted address in its javascript: href or its onclick; None when it names
+    none (openDetail(12345) is a site's own scheme)."""
+    href = (element.get("href") or "").strip()
+    if href and not href.startswith("#") and not href.lower().startswith("javascript:"):
+        return None
+    for attribute in _DATA_ATTRIBUTES:
+        value = (element.get(attribute) or "").strip()
+        if value and not value.lower().startswith("javascript:"):
+            return value
+    for value in (href, element.get("onclick") or ""):
+        found = _SCRIPT_ADDRESS.search(value)
+        if found:
+            return found.group(1)
+    return None

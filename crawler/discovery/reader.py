@@ -24,6 +24,7 @@ from crawler.discovery.links import (
     LinkKind,
     index_aliases,
     normalise_url,
+    script_target,
 )
 from crawler.registry.sites import Site
 
@@ -73,7 +74,7 @@ def anchors(doc: lxml.html.HtmlElement, base: str) -> list[tuple[str, str]]:
     """(absolute URL, text) for every anchor, the title attribute preferred over text cut with ..."""
     found = []
     for element in doc.iter("a", "area"):
-        url = normalise_url(element.get("href", ""), base)
+        url = normalise_url(script_target(element) or element.get("href", ""), base)
         if url is None:
             continue
         text = re.sub(r"\s+", " ", element.text_content()).strip()
