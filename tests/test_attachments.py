@@ -182,6 +182,8 @@ def test_reprocess_reads_the_stored_files_again_and_changes_nothing(attachment_w
         ("qs-summary-2022-hongtou.pdf", "qs-summary-2022"),
         ("qs-summary-2022-hongtou.docx", "qs-summary-2022"),
         ("qs-summary-2022.docx", "qs-summary-2022"),
+        # headings numbered by Word's automatic numbering (一、 not in the text runs)
+        ("qs-summary-2022-numbered.docx", "qs-summary-2022"),
         pytest.param(
             "qs-summary-2022.doc",
             "qs-summary-2022",
@@ -229,6 +231,53 @@ def test_text_whose_fonts_say_nothing_of_its_characters_is_not_taken_for_text():
     with pytest.raises(Unreadable) as caught:
         extract_file(file("nomap.pdf"))  # every glyph a CID: the maps were taken out
     assert caught.value.kind == "garbled_text" and "ToUnicode" in caught.value.message
+
+
+def test_automatic_numbers_are_drawn_as_word_draws_them():
+    from lxml import etree
+
+    from crawler.extract.files.numbering import Numbering, format_number
+
+    assert [format_number(n, "chineseCounting") for n in (1, 10, 11, 20, 105, 110)] == [
+        "一", "十", "十一", "二十", "一百零五", "一百一十",
+    ]  # fmt: skip
+    assert format_number(13, "chineseLegalSimplified") == "壹拾叁"
+    assert format_number(3, "ideographTraditional") == "丙"
+    assert format_number(2, "decimalEnclosedCircle") == "②"
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering = f"""<w:numbering {ns}>
+      <w:abstractNum w:abstractNumId="1">
+        <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>
+        <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>
+        <w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:isLgl/><w:lvlText w:val="%1.%2.%3"/></w:lvl>
+      </w:abstractNum>
+      <w:abstractNum w:abstractNumId="2"><w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/><w:lvlText w:val="●"/></w:lvl></w:abstractNum>
+      <w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num>
+      <w:num w:numId="2"><w:abstractNumId w:val="1"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="3"/></w:lvlOverride></w:num>
+      <w:num w:numId="3"><w:abstractNumId w:val="2"/></w:num>
+    </w:numbering>""".encode()
+    styles = f"""<w:styles {ns}><w:style w:styleId="H2"><w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="1"/></w:numPr></w:pPr></w:style>
+      <w:style w:styleId="H2b"><w:basedOn w:val="H2"/></w:style></w:styles>""".encode()
+    parser = etree.XMLParser(resolve_entities=False)
+    reading = Numbering(numbering, styles, parser)
+
+    def para(num_id=None, level=None, style=None):
+        props = f'<w:pStyle w:val="{style}"/>' if style else ""
+        if num_id is not None:
+            props += f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'
+        return etree.fromstring(f"<w:p {ns}><w:pPr>{props}</w:pPr></w:p>")
+
+    labels = [
+        reading.label(paragraph)
+        for paragraph in (
+            para(1, 0), para(1, 1), para(style="H2"), para(1, 2), para(), para(1, 0),
+            para(style="H2b"), para(2, 0), para(3, 0), para(1, 0),
+        )
+    ]  # fmt: skip
+    assert labels == [
+        "一、", "（一）", "（二）", "1.2.1", "", "二、",  # a level restarts under a new heading
+        "（一）", "三、", "", "三、",  # a list with its own start; bullets are no text
+    ]  # fmt: skip
 
 
 def test_text_is_folded_to_what_the_web_copy_has():

@@ -12,6 +12,9 @@ fonts-noto-cjk, LibreOffice (soffice), and the test extra's python-docx and repo
 - qs-summary-2022.docx: python-docx, a heading and body paragraphs; qs-summary-2022.doc: the same
   file saved as Word 97-2003 by LibreOffice.
 - lj-plan-2023.docx: a work plan (not a summary), python-docx.
+- qs-summary-2022-numbered.docx: the summary with its headings numbered by Word's automatic
+  numbering (一、 drawn from word/numbering.xml, not in the text), python-docx; LibreOffice draws
+  the same numbers (`soffice --convert-to txt`).
 - qs-summary-2022-gongwen.pdf: the same summary laid out as an official document (公文) in
   python-docx (a running header with the issuing body, 「— N —」 page numbers in the footer, a
   centred title, indented paragraphs, the signature and date at the end) and printed to PDF by
@@ -85,6 +88,38 @@ def docx(article, target: Path) -> None:
     for line in article.body.strip().splitlines():
         document.add_paragraph(line)
     document.core_properties.title = article.title
+    document.save(target)
+
+
+def numbered_docx(article, target: Path) -> None:
+    """The article with its headings (一、…) numbered by Word's automatic numbering, not typed:
+    a list definition (chineseCounting, "%1、") in word/numbering.xml and a numPr on each
+    heading, as Word and WPS write an auto-numbered document."""
+    import re
+
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    document = Document()
+    document.add_heading(article.title, level=0)
+    numbering = document.part.numbering_part.element
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="90"><w:multiLevelType w:val="multilevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:suff w:val="nothing"/><w:lvlText w:val="%1、"/><w:lvlJc w:val="left"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:suff w:val="nothing"/><w:lvlText w:val="（%2）"/><w:lvlJc w:val="left"/></w:lvl>'
+        "</w:abstractNum>"
+    ))  # fmt: skip
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    for line in article.body.strip().splitlines():
+        typed = re.match(r"^[一二三四五六七八九十]+、", line)
+        paragraph = document.add_paragraph(line[typed.end() :] if typed else line)
+        if typed:
+            paragraph._p.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr {w}><w:ilvl w:val="0"/><w:numId w:val="90"/></w:numPr>'
+            ))  # fmt: skip
     document.save(target)
 
 
@@ -205,6 +240,7 @@ def main() -> None:
         check=True, capture_output=True,
     )  # fmt: skip
     gongwen(articles["qs-summary-2022"], HERE / "qs-summary-2022-gongwen.pdf")
+    numbered_docx(articles["qs-summary-2022"], HERE / "qs-summary-2022-numbered.docx")
     gongwen(articles["qs-summary-2022"], HERE / "qs-summary-2022-hongtou.pdf", letterhead=True)
     encrypted(HERE / "yx-review-2022.pdf", HERE / "encrypted.pdf")
     scanned(HERE / "scanned.pdf")

@@ -17,6 +17,7 @@ import zipfile
 from lxml import etree
 
 from crawler.extract.files.errors import Unreadable
+from crawler.extract.files.numbering import Numbering
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -59,12 +60,19 @@ def _paragraph_text(paragraph) -> str:
     return "".join(parts)
 
 
+def _labelled(label: str, text: str) -> str:
+    """A paragraph's text after its number: 一、加强 (no space after Chinese punctuation), 1. 加强."""
+    return label + ("" if not label[-1].isascii() or label[-1] in "([" else " ") + text
+
+
 def read_docx(body: bytes) -> tuple[list[str], list[str], dict]:
     """(title lines, paragraphs, metadata) of a DOCX."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(body))
         document = _part(archive, "word/document.xml")
         core = _part(archive, "docProps/core.xml")
+        numbering_part = _part(archive, "word/numbering.xml")
+        styles_part = _part(archive, "word/styles.xml")
     except Unreadable:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
@@ -81,9 +89,11 @@ def read_docx(body: bytes) -> tuple[list[str], list[str], dict]:
     # A text box is written twice, for new and old Word (mc:Choice, mc:Fallback): read once.
     for fallback in root.iter(MC + "Fallback"):
         fallback.clear()
+    numbering = Numbering(numbering_part, styles_part, parser)
     title: list[str] = []
     paragraphs: list[str] = []
     for paragraph in root.iter(W + "p"):
+        label = numbering.label(paragraph)  # counted as Word counts, empty paragraphs too
         text = _paragraph_text(paragraph).strip()
         if not text:
             continue
@@ -92,6 +102,8 @@ def read_docx(body: bytes) -> tuple[list[str], list[str], dict]:
         heading = (style is not None and _HEADING_STYLE.match(style.get(W + "val", ""))) or (
             centred is not None and centred.get(W + "val") == "center" and len(text) <= 60
         )
+        if label:  # a numbered heading (一、…) is the text's, never the title
+            text, heading = _labelled(label, text), False
         if heading and not paragraphs and len(title) < 3:
             title.append(text)
         else:
