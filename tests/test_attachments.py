@@ -59,7 +59,8 @@ def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_
     assert copies == {
         ARTICLES["lj-summary-2022"].title: [("hexi-news", "html"), ("shiqiao-gov", "pdf")],
         ARTICLES["qs-summary-2022"].title: [
-            ("hexi-news", "html"), *([("shiqiao-gov", "doc")] if WORD_TOOLS else []),
+            ("hexi-news", "html"), ("shiqiao-gov", "do?fileId=8f3a1c"),
+            *([("shiqiao-gov", "doc")] if WORD_TOOLS else []),
             ("shiqiao-gov", "docx"), ("shiqiao-gov", "pdf"),
         ],
         ARTICLES["yx-review-2022"].title: [("hexi-news", "html"), ("shiqiao-gov", "pdf")],
@@ -74,6 +75,7 @@ def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_
         **({"P020230110000001.doc": "doc"} if WORD_TOOLS else {}),
         "P020230120000003.pdf": "pdf",
         "P020230125000004.pdf": "pdf",
+        "download.do?fileId=8f3a1c": "docx",  # a download address: the type is the bytes'
     }
     if not WORD_TOOLS:  # recorded with the reason and the remedy, kept for `crawler reprocess`
         doc = rows(db, "SELECT kind, message FROM crawl_errors WHERE url LIKE '%.doc'")

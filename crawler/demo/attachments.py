@@ -6,6 +6,8 @@ format. The files are made by real tools (crawler/demo/files/make.py)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from crawler.demo.badfiles import DOC, DOCX, PDF, bad_files, file
 from crawler.demo.cms import load_articles
 from crawler.demo.hostile import page, site_block
@@ -63,6 +65,26 @@ def build_attachment_web() -> tuple[SampleWeb, str]:
         "</body></html>",
     )
     county.add("/zwgk/P020230125000004.pdf", file("qs-summary-2022-hongtou.pdf"), PDF)
+    # A download address that names no file (a Java CMS's download.do?fileId=…), under an article
+    # whose text is its attachment: its type is read from the bytes, its name from the server's
+    # Content-Disposition; the file numbers its headings automatically (Word's numbering).
+    county.add(
+        "/xxgk/art_2023_8.html",
+        page("关于2022年度工作情况的报告",
+             "附件下载：<a href='/module/download.do?fileId=8f3a1c'>附件1</a>"),
+    )  # fmt: skip
+    county.add(
+        "/module/download.do?fileId=8f3a1c",
+        file("qs-summary-2022-numbered.docx"),
+        "application/octet-stream",
+        headers={
+            "Content-Disposition": "attachment; filename*=UTF-8''"
+            + quote("青山县委统战部2022年工作总结.docx")
+        },
+    )
+    rows.append(
+        '<li><a href="/xxgk/art_2023_8.html">关于2022年度工作情况的报告</a><span>2023-01-12</span></li>'
+    )
     county.add(
         "/xxgk/index.html",
         "<html><head><meta charset='utf-8'><title>政府信息公开_石桥县人民政府</title></head><body>"

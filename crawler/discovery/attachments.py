@@ -29,6 +29,16 @@ _NAME_NOISE = re.compile(
 # A document's extension anywhere in a string (an address, a query, a link's title or text).
 _MAY_BE_FILE = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)\b", re.IGNORECASE)
 _YEAR_REPORT = re.compile(r"((19|20)\d\d|年度).{0,20}报告")
+# A download address that names no file (/module/download.do?fileId=8f3a…, /attach/getFile?id=12):
+# a document when its link says what it holds (附件, 下载, a title). Its type is read from the
+# bytes when it comes.
+_DOWNLOAD = re.compile(
+    r"/[^/?]*(download|downfile|downloadfile|getfile|filedown|attachment|attach|fujian)[^/?]*([/?]|$)"
+    r"|[?&](file_?id|attach(ment)?_?id|att_?id|fid)=",
+    re.IGNORECASE,
+)
+_PAGE_PATH = re.compile(r"\.(s?html?|xml)$", re.IGNORECASE)
+_SAYS_FILE = re.compile(r"附件|下载|全文|原文")
 
 
 def file_name(link: Link) -> str:
@@ -66,12 +76,27 @@ def _viewed_file(url: str) -> str | None:
     return None
 
 
+def is_download(link: Link) -> bool:
+    """A download address naming no file, whose link says what it holds (附件1, 下载, a title)."""
+    path = urlsplit(link.url).path
+    return bool(
+        not DOCUMENT.search(path)
+        and not _PAGE_PATH.search(path)
+        and _DOWNLOAD.search(link.url)
+        and (_SAYS_FILE.search(link.text or "") or _says_something(link.text or ""))
+    )
+
+
 def is_document(link: Link) -> bool:
-    return bool(file_name(link) or DOCUMENT.search(link.text or ""))
+    return bool(file_name(link) or DOCUMENT.search(link.text or "") or is_download(link))
 
 
 def is_readable(link: Link) -> bool:
-    return bool(READABLE.search(file_name(link)) or READABLE.search(link.text or ""))
+    """A PDF or Word file by its name, or a download whose type only its bytes tell."""
+    for name in (file_name(link), link.text or ""):
+        if DOCUMENT.search(name):
+            return bool(READABLE.search(name))
+    return is_download(link)
 
 
 def _says_something(text: str) -> bool:
@@ -116,8 +141,10 @@ def attachment_links(doc, base_url: str) -> list[tuple[Link, str | None]]:
             target = script_target(anchor) or target
         if not (_MAY_BE_FILE.search(target) or _MAY_BE_FILE.search(anchor.get("title") or "")):
             # most links of a page: no file named in the address or the title (checked before
-            # the cost of resolving it); a link text naming one is checked below
-            if anchor.tag != "a" or not _MAY_BE_FILE.search(anchor.text_content() or ""):
+            # the cost of resolving it); a link text naming one, or a download address, below
+            if anchor.tag != "a" or not (
+                _MAY_BE_FILE.search(anchor.text_content() or "") or _DOWNLOAD.search(target)
+            ):
                 continue
         url = normalise_url(target, base_url)
         if url is None or url in found:
