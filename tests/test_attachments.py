@@ -282,6 +282,13 @@ def test_automatic_numbers_are_drawn_as_word_draws_them():
     ]  # fmt: skip
 
 
+def test_a_letter_spaced_title_reads_as_typed():
+    from crawler.extract.files import _unspaced
+
+    assert _unspaced("工 作 报 告") == "工作报告" and _unspaced("通  知") == "通知"
+    assert _unspaced("同心聚力谱新篇 砥砺奋进开新局") == "同心聚力谱新篇 砥砺奋进开新局"
+
+
 def test_text_is_folded_to_what_the_web_copy_has():
     # Kangxi radicals (⼀ ⼯) and CJK radical forms (⺠ ⻅) that PDF fonts map to, the two-em dash
     assert tidy("统⼀战线⼯作 ⺠族 意⻅ 砥砺奋进⸺综述") == "统一战线工作 民族 意见 砥砺奋进——综述"

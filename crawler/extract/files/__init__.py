@@ -101,6 +101,13 @@ def tidy(text: str) -> str:
     return _CJK_GAP.sub("", folded.translate(_FOLD)).strip()
 
 
+def _unspaced(line: str) -> str:
+    """A title set letter-spaced (通  知, 工 作 报 告) as it is typed; a space between phrases
+    (同心聚力谱新篇 砥砺奋进开新局) stays."""
+    parts = line.split()
+    return "".join(parts) if len(parts) >= 2 and all(len(part) == 1 for part in parts) else line
+
+
 def title_from_link(text: str | None, url: str | None = None) -> str | None:
     """What the link called the file (附件1：…工作总结.pdf → …工作总结), else its file name when
     that says something (not P020230105512345.pdf)."""
@@ -195,7 +202,7 @@ def extract_file(
     meta_title = tidy(meta.get("title") or "")
     meta_title = re.sub(r"^Microsoft (Word|PowerPoint) - |\.(docx?|wps|pdf)$", "", meta_title)
     title = (
-        "".join(title_lines)
+        "".join(_unspaced(line) for line in title_lines)
         or (meta_title if sum("\u4e00" <= ch <= "\u9fff" for ch in meta_title) >= 4 else None)
         or title_from_link(link_text, url)
     )
