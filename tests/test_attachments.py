@@ -434,6 +434,11 @@ def test_files_are_found_however_a_page_links_them():
     assert found["b/plan.docx"][1] == "2023-02-01"
     assert found["uploads/2023/abc.pdf"][1] is None
     assert wanted(found["uploads/2023/abc.pdf"][0], "likely", "石桥县2022年工作总结")[0]
+    # a notice that issues a work is named by it: its 附件 is the work
+    attached = found["a/P020230106.pdf"][0]  # 附件2
+    assert wanted(attached, "likely", "关于印发《石桥县2022年工作总结》的通知")[0]
+    assert not wanted(attached, "likely", "关于印发《石桥县2023年工作要点》的通知")[0]
+    assert not wanted(attached, "likely", "关于报送2022年度工作总结的通知")[0]  # forms to fill
 
 
 def test_check_site_lists_file_summaries_and_why_other_files_were_left(attachment_web):

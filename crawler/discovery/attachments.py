@@ -37,6 +37,8 @@ _DOWNLOAD = re.compile(
     r"|[?&](file_?id|attach(ment)?_?id|att_?id|fid)=",
     re.IGNORECASE,
 )
+# 关于印发《…》的通知, 转发《…》: the work a notice issues.
+_ISSUED = re.compile(r"(印发|转发|公布|发布)\s*[《〈<]([^》〉>]{4,80})[》〉>]")
 _PAGE_PATH = re.compile(r"\.(s?html?|xml)$", re.IGNORECASE)
 _SAYS_FILE = re.compile(r"附件|下载|全文|原文")
 
@@ -104,12 +106,18 @@ def _says_something(text: str) -> bool:
 
 
 def naming(link: Link, page_title: str | None) -> tuple[str, str]:
-    """The name the decision reads, and where it comes from."""
+    """The name the decision reads, and where it comes from. A notice that issues a work
+    (关于印发《青山县2022年工作总结》的通知) is named by the work: its attachment is that."""
     for name, source in ((link.text, "link text"), (file_name(link), "file name")):
         cleaned = _NAME_NOISE.sub("", _NAME_NOISE.sub("", name or "")).strip()
         if _says_something(cleaned):
-            return cleaned, source
-    return (page_title or "").strip(), "title of the linking page"
+            return _issued(cleaned), source
+    return _issued((page_title or "").strip()), "title of the linking page"
+
+
+def _issued(name: str) -> str:
+    found = _ISSUED.search(name)
+    return found.group(2).strip() if found else name
 
 
 def wanted(
