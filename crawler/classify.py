@@ -16,6 +16,17 @@ from importlib import resources
 
 LEAD_CHARS = 300
 _CITED = re.compile(r"《[^》]{0,60}》")
+# 关于印发《…》的通知, 转发《…》: a notice that issues a work carries the work.
+_ISSUED = re.compile(r"(印发|转发|公布|发布)\s*[《〈<]([^》〉>]{4,80})[》〉>]")
+
+
+def issued_work(title: str) -> str:
+    """The title of the work a notice issues (关于印发《青山县2022年工作总结》的通知 →
+    青山县2022年工作总结), else the title itself."""
+    found = _ISSUED.search(title)
+    return found.group(2).strip() if found else title
+
+
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
 _YEAR_IN_LEAD = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -167,8 +178,10 @@ def _fmt(weight: float) -> str:
 def classify(title: str | None, body: str, rules: Rules | None = None) -> Decision:
     """Decide whether (title, body) is a work summary, of which genre, and say why."""
     rules = rules or default_rules()
-    # a document the title cites (《…》) is not what the text is: 《…通知》要求 is no notice
-    title = _CITED.sub("", simplified(title or ""))
+    # a document the title cites (《…》) is not what the text is: 《…通知》要求 is no notice; a
+    # notice that issues a work (印发《…》的通知) is read by the work's title: its text is the work
+    # (a short notice with the work attached is too short to be taken)
+    title = _CITED.sub("", issued_work(simplified(title or "")))
     lead = simplified(body[:LEAD_CHARS])
     chars = len(re.sub(r"\s", "", body))
     fields = {"title": title, "lead": lead, "body": None}
@@ -216,7 +229,7 @@ def title_score(title: str | None, rules: Rules | None = None) -> tuple[float, l
     """The score of the rules on titles alone, and those that fired: how much a name (a link's
     text, a file's name) reads like a summary's title."""
     rules = rules or default_rules()
-    title = _CITED.sub("", simplified(title or ""))
+    title = _CITED.sub("", issued_work(simplified(title or "")))
     score = 0.0
     fired: list[str] = []
     for rule in rules.rules:

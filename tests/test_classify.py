@@ -24,6 +24,16 @@ def test_a_summary_without_keywords_in_its_title_is_found_by_its_opening():
     assert "opens by looking back" in decision.reason
 
 
+def test_a_notice_that_issues_a_summary_is_read_by_the_summary():
+    summary = load_articles()["qs-summary-2022"]
+    issued = classify("关于印发《青山县委统战部2022年工作总结》的通知", summary.body)
+    assert issued.is_summary  # the page carries the work it issues, whole
+    plan = classify("关于印发《青山县2023年统战工作要点》的通知", summary.body)
+    assert not plan.is_summary  # it issues a plan
+    short = "现将《青山县委统战部2022年工作总结》印发给你们，请结合实际认真贯彻落实。"
+    assert not classify("关于印发《青山县委统战部2022年工作总结》的通知", short).is_summary
+
+
 def test_the_reason_names_the_deciding_rules():
     plan = next(a for a in ARTICLES if a.kind == "plan")
     decision = classify(plan.title, plan.body.strip())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from crawler.classify import Rules, default_rules, title_score
+from crawler.classify import Rules, default_rules, issued_work, title_score
 from crawler.discovery.links import Link, LinkKind, normalise_url, script_target
 from crawler.extract.dates import parse_date
 
@@ -37,8 +37,6 @@ _DOWNLOAD = re.compile(
     r"|[?&](file_?id|attach(ment)?_?id|att_?id|fid)=",
     re.IGNORECASE,
 )
-# 关于印发《…》的通知, 转发《…》: the work a notice issues.
-_ISSUED = re.compile(r"(印发|转发|公布|发布)\s*[《〈<]([^》〉>]{4,80})[》〉>]")
 _PAGE_PATH = re.compile(r"\.(s?html?|xml)$", re.IGNORECASE)
 _SAYS_FILE = re.compile(r"附件|下载|全文|原文")
 
@@ -111,13 +109,8 @@ def naming(link: Link, page_title: str | None) -> tuple[str, str]:
     for name, source in ((link.text, "link text"), (file_name(link), "file name")):
         cleaned = _NAME_NOISE.sub("", _NAME_NOISE.sub("", name or "")).strip()
         if _says_something(cleaned):
-            return _issued(cleaned), source
-    return _issued((page_title or "").strip()), "title of the linking page"
-
-
-def _issued(name: str) -> str:
-    found = _ISSUED.search(name)
-    return found.group(2).strip() if found else name
+            return issued_work(cleaned), source
+    return issued_work((page_title or "").strip()), "title of the linking page"
 
 
 def wanted(
