@@ -177,6 +177,7 @@ def test_reprocess_reads_the_stored_files_again_and_changes_nothing(attachment_w
     ("name", "key"),
     [
         ("lj-summary-2022.pdf", "lj-summary-2022"),  # Chromium: embedded fonts, running header
+        ("lj-summary-2022-cover.pdf", "lj-summary-2022"),  # a cover page before the text
         ("yx-review-2022.pdf", "yx-review-2022"),  # non-embedded Adobe-GB1 font, no ToUnicode
         # LibreOffice, laid out as an official document: running header, 「— N —」, signature
         ("qs-summary-2022-gongwen.pdf", "qs-summary-2022"),

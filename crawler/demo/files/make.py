@@ -7,6 +7,7 @@ fonts-noto-cjk, LibreOffice (soffice), and the test extra's python-docx and repo
 - lj-summary-2022.pdf: printed by headless Chromium (embedded CJK subsets with ToUnicode maps, as
   modern government PDFs are), with Chromium's running header and footer (date, title, file URL,
   page numbers) on every page.
+- lj-summary-2022-cover.pdf: the same with a cover page (title, issuer, month) before the text.
 - yx-review-2022.pdf: reportlab with the non-embedded Adobe-GB1 font STSong-Light and no ToUnicode
   map, the shape of PDFs made by older server-side tools.
 - qs-summary-2022.docx: python-docx, a heading and body paragraphs; qs-summary-2022.doc: the same
@@ -43,15 +44,27 @@ sys.path.insert(0, str(HERE.parents[2]))
 from crawler.demo.cms import load_articles  # noqa: E402
 
 
-def chromium_pdf(article, target: Path) -> None:
+def chromium_pdf(article, target: Path, cover: bool = False) -> None:
+    """``cover``: a cover page (the title, the issuing body and the month, alone on page one), as
+    longer reports are bound; the text begins on page two under the title again."""
     paragraphs = "".join(
         f"<p>{html.escape(line)}</p>" for line in article.body.strip().splitlines()
     )
+    title = html.escape(article.title)
+    year, month, _day = article.published.split("-")
+    front = (
+        f"<div style='page-break-after:always;text-align:center'><h1 style='margin-top:200pt;"
+        f"font-size:30pt'>{title}</h1><p style='margin-top:260pt;text-indent:0'>"
+        f"{html.escape(article.source or '')}</p><p style='text-indent:0'>{year}年{int(month)}月</p>"
+        "</div>"
+        if cover
+        else ""
+    )
     page = (
-        f"<html><head><meta charset='utf-8'><title>{html.escape(article.title)}</title><style>"
+        f"<html><head><meta charset='utf-8'><title>{title}</title><style>"
         "body{font-family:'Noto Serif CJK SC';font-size:17pt} h1{font-size:24pt;text-align:center}"
         "p{text-indent:2em;margin:0 0 4pt 0;line-height:1.6}</style></head>"
-        f"<body><h1>{html.escape(article.title)}</h1>{paragraphs}</body></html>"
+        f"<body>{front}<h1>{title}</h1>{paragraphs}</body></html>"
     )
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "summary.html"
@@ -231,6 +244,7 @@ def scanned(target: Path) -> None:
 def main() -> None:
     articles = load_articles()
     chromium_pdf(articles["lj-summary-2022"], HERE / "lj-summary-2022.pdf")
+    chromium_pdf(articles["lj-summary-2022"], HERE / "lj-summary-2022-cover.pdf", cover=True)
     reportlab_pdf(articles["yx-review-2022"], HERE / "yx-review-2022.pdf")
     docx(articles["qs-summary-2022"], HERE / "qs-summary-2022.docx")
     docx(articles["lj-plan-2023"], HERE / "lj-plan-2023.docx")

@@ -119,6 +119,21 @@ def _letterhead_end(kept: list[Line]) -> int:
     return start
 
 
+def _cover_end(kept: list[Line], start: int) -> int:
+    """Past a cover page: a first page that holds, under the title, only a few short lines (the
+    issuing body, the month) while the text goes on over the next pages."""
+    first_page = kept[start - 1].page if start else kept[0].page
+    rest = [line for line in kept[start:] if line.page == first_page]
+    if (
+        start
+        and len(rest) <= 4
+        and len(kept) > start + len(rest)
+        and all(len(line.text.strip()) <= 30 and not _CLOSING.search(line.text) for line in rest)
+    ):
+        return start + len(rest)
+    return start
+
+
 def paragraphs(pages: list[list[Line]]) -> Layout:
     """The title lines (larger than the body, at the top of the first page) and the body's
     paragraphs, from the lines of each page in reading order."""
@@ -140,7 +155,6 @@ def paragraphs(pages: list[list[Line]]) -> Layout:
     pitch = pitches[len(pitches) // 2] if pitches else size * 1.5
 
     title: list[str] = []
-    start = 0
     first_page = kept[0].page
     start = _letterhead_end(kept)
     while (
@@ -151,6 +165,7 @@ def paragraphs(pages: list[list[Line]]) -> Layout:
     ):
         title.append(kept[start].text.strip())
         start += 1
+    start = _cover_end(kept, start)
 
     # Chinese paragraphs mostly begin two characters in; where they do, a line that ends short
     # without closing a sentence was cut there by line-breaking rules (no 、 or 。 may begin a
