@@ -138,21 +138,40 @@ class Numbering:
                     _val(instance, f"{W}abstractNumId", "") or "",
                     overrides,
                 )
-        root = _parse(styles, parser)
-        if root is not None:
-            for style in root.iter(W + "style"):
-                number = style.find(f"{W}pPr/{W}numPr")
-                self.styles[style.get(W + "styleId", "")] = (
-                    _val(number, f"{W}numId") if number is not None else None,
-                    _int(_val(number, f"{W}ilvl"), None) if number is not None else None,
-                    _val(style, f"{W}basedOn"),
+        # styles.xml runs to hundreds of kilobytes (latent styles): a style is read when a
+        # numbered document's paragraph names it, from its own <w:style> element
+        self._styles_xml = styles if self.lists and styles and b"numPr" in styles else b""
+        self._parser = parser
+
+    def _style(self, style_id: str) -> tuple[str | None, int | None, str | None]:
+        """(numId, level, basedOn) of a paragraph style."""
+        if style_id not in self.styles:
+            self.styles[style_id] = (None, None, None)
+            xml = self._styles_xml
+            at = xml.find(b'w:styleId="' + style_id.encode("utf-8", "replace") + b'"')
+            start, end = xml.rfind(b"<w:style ", 0, at), xml.find(b"</w:style>", at)
+            if at >= 0 and start >= 0 and end >= 0:
+                element = _parse(
+                    xml[start:end].replace(
+                        b"<w:style ", f'<w:style xmlns:w="{W[1:-1]}" '.encode(), 1
+                    )
+                    + b"</w:style>",
+                    self._parser,
                 )
+                if element is not None:
+                    number = element.find(f"{W}pPr/{W}numPr")
+                    self.styles[style_id] = (
+                        _val(number, f"{W}numId") if number is not None else None,
+                        _int(_val(number, f"{W}ilvl"), None) if number is not None else None,
+                        _val(element, f"{W}basedOn"),
+                    )
+        return self.styles[style_id]
 
     def _style_number(self, style: str | None) -> tuple[str | None, int | None]:
         seen: set[str] = set()
-        while style and style not in seen and style in self.styles:
+        while style and style not in seen and self._styles_xml:
             seen.add(style)
-            num_id, level, based_on = self.styles[style]
+            num_id, level, based_on = self._style(style)
             if num_id is not None:
                 return num_id, level
             style = based_on
