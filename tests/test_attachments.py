@@ -3,9 +3,11 @@ one document with the web copies of the same text; bad files recorded with their
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sqlite3
+import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -304,6 +306,13 @@ def test_the_type_is_read_from_the_bytes():
     assert sniff(b"<html><body>not found</body></html>") is None
     assert sniff(b"\r\n%PDF-1.7\n") == "pdf"  # a few bytes before the header, as readers allow
     assert sniff(b"<html><p>%PDF-1.4 is a version of the format</p></html>") is None
+    ofd = io.BytesIO()
+    with zipfile.ZipFile(ofd, "w") as archive:  # the national fixed-layout format: not read
+        archive.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"/>')
+    assert sniff(ofd.getvalue()) == "ofd"
+    with pytest.raises(Unreadable) as caught:
+        extract_file(ofd.getvalue())
+    assert caught.value.kind == "unreadable_format" and "OFD" in caught.value.message
     for path, _text, _day, body, _type in bad_files("/"):
         with pytest.raises(Unreadable) as caught:
             extract_file(body)

@@ -66,17 +66,17 @@ _LINK_NOISE = re.compile(
 
 
 def sniff(body: bytes) -> str | None:
-    """The document type the bytes are (pdf, docx, doc), whatever the server said; None for
-    anything else."""
+    """The document type the bytes are (pdf, docx, doc; ofd and zip, which are not read),
+    whatever the server said; None for anything else."""
     # A PDF may have a few bytes before its header (readers look in the first kilobyte); a web
     # page that quotes "%PDF-" is not one.
     start = body.find(b"%PDF-", 0, 1024)
     if start == 0 or (start > 0 and b"<" not in body[:start]):
         return "pdf"
     if body.startswith(b"PK\x03\x04"):
-        return (
-            "docx" if b"word/" in body[:65536] or b"[Content_Types].xml" in body[:4096] else "zip"
-        )
+        if b"word/" in body[:65536] or b"[Content_Types].xml" in body[:4096]:
+            return "docx"
+        return "ofd" if b"OFD.xml" in body[:65536] else "zip"
     if body.startswith(_OLE2):
         return "doc"
     return None
@@ -142,6 +142,12 @@ def _read(body: bytes) -> tuple[str, list[str], list[str], dict]:
         from crawler.extract.files.office import read_doc
 
         return (kind, *read_doc(body, kind))
+    if kind == "ofd":
+        raise Unreadable(
+            "unreadable_format",
+            "an OFD document (the fixed-layout format of GB/T 33190): not read by this version; "
+            "its stored copy is kept for `crawler reprocess`",
+        )
     if kind == "zip":
         raise Unreadable("not_a_document", "a ZIP archive, not a Word document")
     start = body[:512].lstrip().lower()
