@@ -63,7 +63,7 @@ def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_
         ARTICLES["qs-summary-2022"].title: [
             ("hexi-news", "html"), ("shiqiao-gov", "do?fileId=8f3a1c"),
             *([("shiqiao-gov", "doc")] if WORD_TOOLS else []),
-            ("shiqiao-gov", "docx"), ("shiqiao-gov", "pdf"),
+            ("shiqiao-gov", "docx"), ("shiqiao-gov", "ofd"), ("shiqiao-gov", "pdf"),
         ],
         ARTICLES["yx-review-2022"].title: [("hexi-news", "html"), ("shiqiao-gov", "pdf")],
     }  # fmt: skip
@@ -78,6 +78,7 @@ def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_
         "P020230120000003.pdf": "pdf",
         "P020230125000004.pdf": "pdf",
         "download.do?fileId=8f3a1c": "docx",  # a download address: the type is the bytes'
+        "P020230110000009.ofd": "ofd",
     }
     if not WORD_TOOLS:  # recorded with the reason and the remedy, kept for `crawler reprocess`
         doc = rows(db, "SELECT kind, message FROM crawl_errors WHERE url LIKE '%.doc'")
@@ -110,7 +111,7 @@ def test_a_work_plan_and_a_spreadsheet_are_recorded_not_fetched(attachment_web, 
     # A second crawl fetches no file again and records nothing twice.
     crawl(sites, db)
     again = county.paths_requested()[len(requested) :]
-    assert again and not [p for p in again if p.rsplit(".", 1)[-1] in ("pdf", "doc", "docx", "wps")]
+    assert again and not [p for p in again if p.rsplit(".", 1)[-1] in ("pdf", "doc", "docx", "wps", "ofd")]
     assert len(rows(db, "SELECT 1 FROM crawl_errors WHERE kind = 'attachment'")) == 2
 
 
@@ -187,6 +188,8 @@ def test_reprocess_reads_the_stored_files_again_and_changes_nothing(attachment_w
         ("qs-summary-2022-hongtou.pdf", "qs-summary-2022"),
         ("qs-summary-2022-hongtou.docx", "qs-summary-2022"),
         ("qs-summary-2022.docx", "qs-summary-2022"),
+        # the 红头 PDF made OFD by easyofd (the national fixed-layout format)
+        ("qs-summary-2022-hongtou.ofd", "qs-summary-2022"),
         # headings numbered by Word's automatic numbering (一、 not in the text runs)
         ("qs-summary-2022-numbered.docx", "qs-summary-2022"),
         pytest.param(
@@ -285,6 +288,60 @@ def test_automatic_numbers_are_drawn_as_word_draws_them():
     ]  # fmt: skip
 
 
+def test_an_ofd_in_the_standards_own_shape_is_read():
+    # GB/T 33190's namespace, Size, X/Y carried over from the code before, DeltaX as a list, an
+    # absolute BaseLoc, a template page (a running header) that is not read
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    lines = ["2022年，全县统一战线坚持稳中求进，各项工作取得新成效，凝聚人心汇聚力量。",
+             "这一年，我们聚焦主题主线，党外代表人士学习二十次，开展调研十二次。"]  # fmt: skip
+    # each paragraph over two printed lines: the first indented two characters, as Chinese text is
+    # set, the second at the margin
+    printed = [
+        (33.4, lines[0][:26]),
+        (25, lines[0][26:]),
+        (33.4, lines[1][:24]),
+        (25, lines[1][24:]),
+    ]
+    objects = "".join(
+        f'<ofd:TextObject ID="{n + 10}" Boundary="{x} {40 + 6 * n} 160 6" Font="1" Size="4.2">'
+        f'<ofd:TextCode X="0" Y="4.2" DeltaX="{" ".join(["4.2"] * (len(text) - 1))}">{text}'
+        "</ofd:TextCode></ofd:TextObject>"
+        for n, (x, text) in enumerate(printed)
+    )
+    title = (
+        '<ofd:TextObject ID="5" Boundary="40 20 130 10" Font="1" Size="7.4">'
+        '<ofd:TextCode X="0" Y="7.4" DeltaX="g 8 7.4">青山县2022年工作总结</ofd:TextCode></ofd:TextObject>'
+    )
+    parts = {
+        "OFD.xml": f"<ofd:OFD {ns} DocType='OFD'><ofd:DocBody><ofd:DocInfo><ofd:Title>青山县2022年工作总结"
+        "</ofd:Title><ofd:CreationDate>2023-01-10</ofd:CreationDate></ofd:DocInfo>"
+        "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        "Doc_0/Document.xml": f"<ofd:Document {ns}><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>"
+        "0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:TemplatePage ID='2' BaseLoc='Tpls/Tpl_0.xml'/>"
+        "</ofd:CommonData><ofd:Pages><ofd:Page ID='1' BaseLoc='/Doc_0/Pages/Page_0/Content.xml'/>"
+        "</ofd:Pages></ofd:Document>",
+        "Doc_0/Tpls/Tpl_0.xml": f"<ofd:Page {ns}><ofd:Content><ofd:Layer><ofd:TextObject ID='3' "
+        "Boundary='20 8 100 4' Size='3'><ofd:TextCode X='0' Y='3'>青山县人民政府办公室</ofd:TextCode>"
+        "</ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>",
+        "Doc_0/Pages/Page_0/Content.xml": f"<ofd:Page {ns}><ofd:Content><ofd:Layer>{title}{objects}"
+        "</ofd:Layer></ofd:Content></ofd:Page>",
+    }  # fmt: skip
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    got = extract_file(data.getvalue())
+    assert got.title == "青山县2022年工作总结"
+    assert got.body.splitlines() == lines  # the template's running header is not text
+    assert got.published == "2023-01-10" and got.file_type == "ofd"
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("OFD.xml", f"<ofd:OFD {ns}><ofd:DocBody/></ofd:OFD>")
+    with pytest.raises(Unreadable) as caught:
+        extract_file(broken.getvalue())
+    assert caught.value.kind == "corrupt_file" and "DocRoot" in caught.value.message
+
+
 def test_a_letter_spaced_title_reads_as_typed():
     from crawler.extract.files import _unspaced
 
@@ -306,13 +363,7 @@ def test_the_type_is_read_from_the_bytes():
     assert sniff(b"<html><body>not found</body></html>") is None
     assert sniff(b"\r\n%PDF-1.7\n") == "pdf"  # a few bytes before the header, as readers allow
     assert sniff(b"<html><p>%PDF-1.4 is a version of the format</p></html>") is None
-    ofd = io.BytesIO()
-    with zipfile.ZipFile(ofd, "w") as archive:  # the national fixed-layout format: not read
-        archive.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"/>')
-    assert sniff(ofd.getvalue()) == "ofd"
-    with pytest.raises(Unreadable) as caught:
-        extract_file(ofd.getvalue())
-    assert caught.value.kind == "unreadable_format" and "OFD" in caught.value.message
+    assert sniff(file("qs-summary-2022-hongtou.ofd")) == "ofd"
     for path, _text, _day, body, _type in bad_files("/"):
         with pytest.raises(Unreadable) as caught:
             extract_file(body)

@@ -30,7 +30,7 @@ class PageRecord:
     warc_offset: int | None = None
     # How the page was reached: link, frame, form (a POSTed list), sitemap, feed.
     via: str | None = None
-    # A document file's type (pdf, docx, doc: crawler/extract/files); None for a web page.
+    # A document file's type (pdf, docx, doc, ofd: crawler/extract/files); None for a web page.
     file_type: str | None = None
 
     def as_row(self) -> dict:

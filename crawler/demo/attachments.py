@@ -24,6 +24,8 @@ def column_files() -> list[tuple[str, str, str, bytes, str]]:
          docx, DOCX),
         ("/xxgk/P020230110000001.doc", "青山县委统战部2022年工作总结（Word 2003）", "2023-01-10",
          file("qs-summary-2022.doc"), DOC),
+        ("/xxgk/P020230110000009.ofd", "青山县委统战部2022年工作总结（OFD版式文件）", "2023-01-10",
+         file("qs-summary-2022-hongtou.ofd"), "application/ofd"),
         ("/xxgk/P020230228000002.docx", "2023年全市统一战线工作要点", "2023-02-28",
          file("lj-plan-2023.docx"), DOCX),
         ("/xxgk/统计表.xls", "2022年统战工作统计表", "2023-01-05", b"\xd0\xcf\x11\xe0", "application/vnd.ms-excel"),

@@ -21,7 +21,7 @@ from crawler.extract.dates import parse_date
 # Files that may hold a summary: recorded when not fetched.
 DOCUMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)$", re.IGNORECASE)
 # The ones this crawler can read (crawler/extract/files).
-READABLE = re.compile(r"\.(pdf|docx?|wps)$", re.IGNORECASE)
+READABLE = re.compile(r"\.(pdf|docx?|wps|ofd)$", re.IGNORECASE)
 _NAME_NOISE = re.compile(
     r"^\s*(附件\s*\d*\s*[:：.、]?|\[?下载\]?|点击下载|下载附件)\s*|\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)\s*$",
     re.IGNORECASE,

@@ -24,7 +24,7 @@ from crawler.crawl.items import ErrorItem, PageItem, copy_fields
 from crawler.discovery.attachments import is_document, wanted
 from crawler.discovery.links import Link
 from crawler.extract import china_day
-from crawler.extract.files import Unreadable, sniff
+from crawler.extract.files import FILE_TYPES, Unreadable, sniff
 from crawler.extract.files.isolated import extract_file_isolated
 from crawler.registry.sites import Site
 from crawler.spiders.page_fields import page_fields
@@ -109,7 +109,7 @@ class AttachmentReading:
                     # Something else under a document's link (an error page served as a PDF) is
                     # not read again; a real file that would not read is, by `crawler reprocess`.
                     "attachment" if exc.kind == "not_a_document" else "article",
-                    file_type=kind if kind in ("pdf", "docx", "doc") else None,
+                    file_type=kind if kind in FILE_TYPES else None,
                     **stored,
                 )
             ]

@@ -23,6 +23,9 @@ fonts-noto-cjk, LibreOffice (soffice), and the test extra's python-docx and repo
 - qs-summary-2022-hongtou.pdf and .docx: the same, as the whole official document (红头文件): the
   red 发文机关标志 (run over two lines), the 文号, the 主送机关, and under the sign-off the 附注
   and 版记 (抄送, 印发), none of which a repost on a news site has.
+- qs-summary-2022-hongtou.ofd: that PDF converted to OFD by easyofd (`pip install easyofd`; its
+  pdf2ofd), as OFD files are made from PDFs in the wild; easyofd writes its own namespace and the
+  page box in points, the objects in millimetres.
 - encrypted.pdf: yx-review-2022.pdf encrypted by pypdf with a user password.
 - scanned.pdf: reportlab, one page holding only an image (a scan has no text layer).
 - nomap.pdf: qs-summary-2022-gongwen.pdf with its fonts' ToUnicode maps taken out by pypdf: embedded CJK
@@ -199,6 +202,12 @@ def gongwen(article, target: Path, letterhead: bool = False) -> None:
         target.write_bytes((Path(folder) / (target.stem + ".pdf")).read_bytes())
 
 
+def ofd(source: Path, target: Path) -> None:
+    from easyofd.ofd import OFD
+
+    target.write_bytes(OFD().pdf2ofd(source.read_bytes(), optional_text=True))
+
+
 def encrypted(source: Path, target: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 
@@ -256,6 +265,7 @@ def main() -> None:
     gongwen(articles["qs-summary-2022"], HERE / "qs-summary-2022-gongwen.pdf")
     numbered_docx(articles["qs-summary-2022"], HERE / "qs-summary-2022-numbered.docx")
     gongwen(articles["qs-summary-2022"], HERE / "qs-summary-2022-hongtou.pdf", letterhead=True)
+    ofd(HERE / "qs-summary-2022-hongtou.pdf", HERE / "qs-summary-2022-hongtou.ofd")
     encrypted(HERE / "yx-review-2022.pdf", HERE / "encrypted.pdf")
     scanned(HERE / "scanned.pdf")
     without_unicode_maps(HERE / "qs-summary-2022-gongwen.pdf", HERE / "nomap.pdf")

@@ -31,6 +31,7 @@ FILE_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "doc": "application/msword",
+    "ofd": "application/ofd",
 }
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Fonts that draw 一 with the Kangxi radical's glyph print ⼀ (U+2F00); NFKC folds those. The
@@ -60,14 +61,14 @@ _ODD = re.compile(
 # Past this share of unmapped and odd characters a file's text is not read (garbled_text).
 GARBLED_SHARE = 0.05
 _LINK_NOISE = re.compile(
-    r"^\s*(附件\s*\d*\s*[:：.、]?|\[?下载\]?|点击下载|下载附件)\s*|\.(pdf|docx?|wps)\s*$",
+    r"^\s*(附件\s*\d*\s*[:：.、]?|\[?下载\]?|点击下载|下载附件)\s*|\.(pdf|docx?|wps|ofd)\s*$",
     re.IGNORECASE,
 )
 
 
 def sniff(body: bytes) -> str | None:
-    """The document type the bytes are (pdf, docx, doc; ofd and zip, which are not read),
-    whatever the server said; None for anything else."""
+    """The document type the bytes are (pdf, docx, doc, ofd; zip, which is not read), whatever
+    the server said; None for anything else."""
     # A PDF may have a few bytes before its header (readers look in the first kilobyte); a web
     # page that quotes "%PDF-" is not one.
     start = body.find(b"%PDF-", 0, 1024)
@@ -143,11 +144,14 @@ def _read(body: bytes) -> tuple[str, list[str], list[str], dict]:
 
         return (kind, *read_doc(body, kind))
     if kind == "ofd":
-        raise Unreadable(
-            "unreadable_format",
-            "an OFD document (the fixed-layout format of GB/T 33190): not read by this version; "
-            "its stored copy is kept for `crawler reprocess`",
-        )
+        from crawler.extract.files.layout import paragraphs
+        from crawler.extract.files.ofd import read_ofd
+
+        pages, meta = read_ofd(body)
+        if not any(pages):
+            raise Unreadable("no_text", "an OFD document with no text objects (scanned images?)")
+        layout = paragraphs(pages)
+        return kind, layout.title_lines, layout.paragraphs, meta
     if kind == "zip":
         raise Unreadable("not_a_document", "a ZIP archive, not a Word document")
     start = body[:512].lstrip().lower()

@@ -39,7 +39,7 @@ def _lines_of(container, page: int, height: float, found: list[Line]) -> None:
             _lines_of(item, page, height, found)
 
 
-def _rows(found: list[Line]) -> list[Line]:
+def rows_of(found: list[Line]) -> list[Line]:
     """The page's lines top to bottom, the pieces of one printed line (set apart by justified
     spacing or a change of font) joined left to right."""
     found.sort(key=lambda line: (round(line.top), line.x0))
@@ -114,7 +114,7 @@ def read_pdf(body: bytes) -> tuple[list[list[Line]], dict]:
             layout: LTPage = device.get_result()
             found: list[Line] = []
             _lines_of(layout, number, layout.height, found)
-            pages.append(_rows(found))
+            pages.append(rows_of(found))
     except (PDFSyntaxError, PSException) as exc:
         if not pages:
             raise Unreadable("corrupt_file", f"damaged PDF: {exc}") from exc
