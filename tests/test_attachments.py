@@ -21,7 +21,7 @@ from crawler.demo.hostile import page
 from crawler.extract import extract_page
 from crawler.extract.files import Unreadable, extract_file, sniff, tidy
 from crawler.extract.files.isolated import extract_file_isolated
-from crawler.fingerprint import content_hash
+from crawler.fingerprint import containment, content_hash, shingles
 
 ARTICLES = load_articles()
 # Old Word files are read by Debian's antiword or catdoc (.ci/run installs them).
@@ -111,7 +111,9 @@ def test_a_work_plan_and_a_spreadsheet_are_recorded_not_fetched(attachment_web, 
     # A second crawl fetches no file again and records nothing twice.
     crawl(sites, db)
     again = county.paths_requested()[len(requested) :]
-    assert again and not [p for p in again if p.rsplit(".", 1)[-1] in ("pdf", "doc", "docx", "wps", "ofd")]
+    assert again and not [
+        p for p in again if p.rsplit(".", 1)[-1] in ("pdf", "doc", "docx", "wps", "ofd")
+    ]
     assert len(rows(db, "SELECT 1 FROM crawl_errors WHERE kind = 'attachment'")) == 2
 
 
@@ -239,6 +241,26 @@ def test_text_whose_fonts_say_nothing_of_its_characters_is_not_taken_for_text():
     with pytest.raises(Unreadable) as caught:
         extract_file(file("nomap.pdf"))  # every glyph a CID: the maps were taken out
     assert caught.value.kind == "garbled_text" and "ToUnicode" in caught.value.message
+
+
+def test_a_few_glyphs_without_unicode_are_dropped_and_the_text_kept():
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    # LibreOffice wrote two font subsets; the second, about 3 % of the characters, loses its map
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(file("qs-summary-2022-gongwen.pdf"))))
+    for sheet in writer.pages:
+        fonts = sheet["/Resources"]["/Font"]
+        if "/F2" in fonts:
+            fonts["/F2"].get_object().pop(NameObject("/ToUnicode"), None)
+    damaged = io.BytesIO()
+    writer.write(damaged)
+    got = extract_file(damaged.getvalue())
+    article = ARTICLES["qs-summary-2022"]
+    assert got.title == article.title
+    assert "(cid:" not in got.body
+    web = extract_page(page(article.title, article.body).encode("utf-8"))
+    assert containment(shingles(got.body), shingles(web.body)) > 0.8  # its family, not nonsense
 
 
 def test_automatic_numbers_are_drawn_as_word_draws_them():
