@@ -450,13 +450,18 @@ def test_datasette_shows_the_file_type_and_serves_the_stored_file(attachment_web
         datasette = Datasette([str(db)], metadata=metadata_for(db))
         return [await datasette.client.get(path) for path in paths]
 
-    stored, sightings, missing = asyncio.run(
+    stored, sightings, missing, pages = asyncio.run(
         fetch(
             "/-/stored?url=" + quote(pdf["url"], safe=""),
             f"/archive/sightings?document_id={pdf['document_id']}",
             "/-/stored?url=" + quote("http://127.0.0.9/none.pdf", safe=""),
+            "/archive/pages.json?_shape=objects&is_summary=1",
         )
     )
+    # the pages of summaries can be faceted by the kind of file they were read from
+    facet = pages.json()["facet_results"]["file_type"]["results"]
+    counts = {item["value"]: item["count"] for item in facet}
+    assert counts["pdf"] >= 3 and counts["docx"] >= 2 and counts["ofd"] == 1
     assert stored.status_code == 200
     assert stored.headers["content-type"] == "application/pdf"
     assert stored.content == file("lj-summary-2022.pdf")  # as fetched, byte for byte
