@@ -21,7 +21,7 @@ from lxml import etree
 
 from crawler.extract.files.errors import Unreadable
 from crawler.extract.files.layout import Line
-from crawler.extract.files.office import _part
+from crawler.extract.files.office import zip_errors, zip_part
 from crawler.extract.files.pdf import MAX_PAGES, rows_of
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -64,7 +64,7 @@ def _advances(value: str | None, count: int) -> list[float]:
 
 
 def _xml(archive: zipfile.ZipFile, name: str):
-    data = _part(archive, name.lstrip("/"))
+    data = zip_part(archive, name.lstrip("/"))
     if data is None:
         return None
     try:
@@ -107,25 +107,18 @@ def _lines_of_page(root, number: int, default_box: list[float]) -> list[Line]:
 
 def read_ofd(body: bytes) -> tuple[list[list[Line]], dict]:
     """The lines of each page, and the document's metadata (title, created, pages)."""
-    try:
+    with zip_errors("OFD"):
         archive = zipfile.ZipFile(io.BytesIO(body))
         root = _xml(archive, "OFD.xml")
-    except Unreadable:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise Unreadable("corrupt_file", f"damaged OFD (ZIP): {exc}") from exc
-    except RuntimeError as exc:  # an encrypted ZIP member
-        raise Unreadable("encrypted", f"encrypted OFD: {exc}") from exc
-    if root is None:
-        raise Unreadable("not_a_document", "a ZIP file without OFD.xml: not an OFD document")
-    doc_root = _first_text(root, "DocRoot")
-    if not doc_root:
-        raise Unreadable("corrupt_file", "damaged OFD: OFD.xml names no document (DocRoot)")
-    meta = {
-        "title": _first_text(root, "Title"),
-        "created": (_first_text(root, "CreationDate") or "")[:10] or None,
-    }
-    try:
+        if root is None:
+            raise Unreadable("not_a_document", "a ZIP file without OFD.xml: not an OFD document")
+        doc_root = _first_text(root, "DocRoot")
+        if not doc_root:
+            raise Unreadable("corrupt_file", "damaged OFD: OFD.xml names no document (DocRoot)")
+        meta = {
+            "title": _first_text(root, "Title"),
+            "created": (_first_text(root, "CreationDate") or "")[:10] or None,
+        }
         document = _xml(archive, doc_root)
         if document is None:
             raise Unreadable("corrupt_file", f"damaged OFD: no {doc_root}")
@@ -142,7 +135,5 @@ def read_ofd(body: bytes) -> tuple[list[list[Line]], dict]:
             pages.append(
                 _lines_of_page(content, number, default_box) if content is not None else []
             )
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise Unreadable("corrupt_file", f"damaged OFD: {exc}") from exc
     meta["pages"] = len(pages)
     return pages, meta

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from contextlib import contextmanager
 
 from lxml import etree
 
@@ -28,7 +29,20 @@ _PLACEHOLDER = re.compile(r"\[(pic|image|picture)\]", re.IGNORECASE)
 _HEADING_STYLE = re.compile(r"^(title|heading\s*1|heading1|1|标题|标题\s*1)$", re.IGNORECASE)
 
 
-def _part(archive: zipfile.ZipFile, name: str) -> bytes | None:
+@contextmanager
+def zip_errors(label: str):
+    """What goes wrong reading a ZIP-based file (DOCX, OFD), as the reason it is unreadable."""
+    try:
+        yield
+    except Unreadable:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise Unreadable("corrupt_file", f"damaged {label} (ZIP): {exc}") from exc
+    except RuntimeError as exc:  # an encrypted ZIP member
+        raise Unreadable("encrypted", f"encrypted {label}: {exc}") from exc
+
+
+def zip_part(archive: zipfile.ZipFile, name: str) -> bytes | None:
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -67,18 +81,12 @@ def _labelled(label: str, text: str) -> str:
 
 def read_docx(body: bytes) -> tuple[list[str], list[str], dict]:
     """(title lines, paragraphs, metadata) of a DOCX."""
-    try:
+    with zip_errors("DOCX"):
         archive = zipfile.ZipFile(io.BytesIO(body))
-        document = _part(archive, "word/document.xml")
-        core = _part(archive, "docProps/core.xml")
-        numbering_part = _part(archive, "word/numbering.xml")
-        styles_part = _part(archive, "word/styles.xml")
-    except Unreadable:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise Unreadable("corrupt_file", f"damaged DOCX (ZIP): {exc}") from exc
-    except RuntimeError as exc:  # an encrypted ZIP member
-        raise Unreadable("encrypted", f"encrypted DOCX: {exc}") from exc
+        document = zip_part(archive, "word/document.xml")
+        core = zip_part(archive, "docProps/core.xml")
+        numbering_part = zip_part(archive, "word/numbering.xml")
+        styles_part = zip_part(archive, "word/styles.xml")
     if document is None:
         raise Unreadable("not_a_document", "a ZIP file without word/document.xml: not a DOCX")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
