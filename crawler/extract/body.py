@@ -75,8 +75,8 @@ def body_and_issuer(lines: list[str], title: str | None = None) -> tuple[list[st
     while kept and is_record_line(kept[-1]):  # its 版记 and 附注 (抄送, 印发, 此件公开发布)
         kept.pop()
     # A sign-off at the very end differs between reposts of the same text; it is metadata.
-    issuer = sign_off_issuer(kept)
-    kept = kept[: len(kept) - _sign_off_length(kept)]
+    signed = len(kept) - _sign_off_length(kept)
+    kept, issuer = kept[:signed], _issuer_in(kept[signed:])
     while kept and re.fullmatch(
         r"[（(【\[]?\s*(责任编辑|编辑|来源|审核)?.{0,12}[)）】\]]", kept[-1]
     ):
@@ -105,10 +105,13 @@ def _sign_off_length(lines: list[str]) -> int:
 def sign_off_issuer(lines: list[str]) -> str | None:
     """The issuing body a text signs off with (its lines above the closing date, or an office
     name beside the date on one line), the source of a document that names none elsewhere."""
-    count = _sign_off_length(lines)
-    names = [line for line in lines[len(lines) - count :] if _ISSUER.fullmatch(line)]
+    return _issuer_in(lines[len(lines) - _sign_off_length(lines) :])
+
+
+def _issuer_in(sign_off: list[str]) -> str | None:
+    names = [line for line in sign_off if _ISSUER.fullmatch(line)]
     if not names:
-        for line in lines[len(lines) - count :]:
+        for line in sign_off:
             found = _ISSUER.match(line)
             if found and _dated(line[found.end() :].strip()):
                 names.append(found.group(0))
