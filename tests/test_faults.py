@@ -11,6 +11,7 @@ import resource
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -271,3 +272,93 @@ def test_an_archive_from_the_first_release_is_upgraded_in_place(
     response = asyncio.run(search())
     assert response.status_code == 200
     assert sorted(r["title"] for r in response.json()["rows"]) == expected
+
+
+def test_leftover_warc_files_are_closed_once_by_crawls_started_together(tmp_path: Path):
+    """Crawls started at one moment after a kill all find the dead crawl's ``.open`` files: each
+    is closed once, by one of them, and none of them fails."""
+    from crawler.crawl.warc import exchange_records, recover_open_files
+
+    folder = tmp_path / "warc"
+    folder.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid no process has now
+    record = _one_record(exchange_records)
+    for n in range(40):  # whole records and one cut short, as a kill leaves them
+        (folder / f"crawl-20261206000000-{dead.pid}-{n:05d}.warc.gz.open").write_bytes(
+            record * 3 + record[:40]
+        )
+    # The processes wait for one moment to start together, as crawls a restart starts do.
+    script = (
+        "import sys, time; from pathlib import Path; from crawler.crawl.warc import "
+        "recover_open_files; time.sleep(max(0, float(sys.argv[2]) - time.time()));"
+        "print(len(recover_open_files(Path(sys.argv[1]))))"
+    )
+    at = str(time.time() + 4)
+    racing = [
+        subprocess.Popen([sys.executable, "-c", script, str(folder), at], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]  # fmt: skip
+    closed = []
+    for process in racing:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        closed.append(int(out))
+    assert sum(closed) == 40, closed  # each file closed by exactly one process
+    assert recover_open_files(folder) == []
+    files = sorted(folder.glob("*.warc.gz"))
+    assert len(files) == 40 and all(f.stat().st_size == len(record) * 3 for f in files)
+
+
+def _one_record(exchange_records) -> bytes:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    request = Request("http://127.0.0.1/a.html")
+    response = HtmlResponse(request.url, body="<p>正文</p>".encode(), encoding="utf-8")
+    return exchange_records(request, response)
+
+
+def test_after_the_scheduler_and_its_crawls_are_killed_a_restart_completes_every_site(
+    tmp_path: Path, sample_web, sites_file: Path
+):
+    """kill -9 of the scheduler's process group (a power cut, an OOM kill) while three crawls
+    write: the restart closes the leftovers once, crawls the interrupted sites at once (not at
+    their next time) and leaves the archive a crawl without the fault leaves."""
+    from test_scheduler import scheduler_command, slow, wait_for
+
+    reference = tmp_path / "reference.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(reference), *FAST)
+    assert result.returncode == 0, result.stderr
+    fast = {site: dict(site.routes) for site in sample_web.sites.values()}
+    for site in sample_web.sites.values():  # the killed crawls are mid-way, each with a file
+        for path in [p for p in site.routes if re.search(r"/art_|/content_|/t20", str(p))]:
+            site.routes[path] = slow(site.routes[path], 2.0)
+    db = tmp_path / "archive.db"
+    warc = tmp_path / "archive-warc"
+    command = scheduler_command(sites_file, db, "--jitter", "0", *FAST, "--sites-per-crawl", "1",
+                                "--max-parallel", "3")  # fmt: skip
+    killed = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    try:
+        assert wait_for(lambda: len(list(warc.glob("*.open"))) == 3, 60)
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)
+        killed.wait()
+    assert len(list(warc.glob("*.open"))) == 3
+    for site, routes in fast.items():
+        site.routes.update(routes)
+    # Each site is not due for hours by its schedule: only the catch-up crawls it now.
+    restart = subprocess.run([*command, "--once"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=180)  # fmt: skip
+    assert restart.returncode == 0, restart.stderr
+    assert "Traceback" not in restart.stderr and "FileNotFoundError" not in restart.stderr
+    assert "no site is due" not in restart.stderr
+    assert not list(warc.glob("*.open"))
+    assert_consistent(db)
+    assert archive_state(db) == archive_state(reference)
+    statuses = [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY id")]
+    assert statuses == ["interrupted"] * 3 + ["ok"] * 3, statuses
+    stored = rows(db, "SELECT DISTINCT warc_file FROM pages WHERE warc_file IS NOT NULL")
+    assert stored and all((warc / row["warc_file"]).exists() for row in stored)

@@ -15,6 +15,8 @@ saying "chunked" would make readers de-chunk it again.
 from __future__ import annotations
 
 import base64
+import errno
+import fcntl
 import hashlib
 import os
 import threading
@@ -34,6 +36,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.processes import process_alive
 
 OPEN_SUFFIX = ".open"
+RECOVER_LOCK = ".recover.lock"  # held while leftovers are closed (recover_open_files)
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
@@ -68,21 +71,30 @@ def _whole_records_end(path: Path) -> int:
 
 def recover_open_files(folder: Path) -> list[Path]:
     """Close the ``.open`` files of crawls that died: cut each to its last whole record and give
-    it its final name. Files of live crawls are left alone. Returns the files closed."""
+    it its final name. Files of live crawls are left alone. Returns the files closed.
+
+    Crawls started together after a kill (a restarted scheduler) all find the same leftovers: one
+    of them closes them, under an exclusive lock on the folder's ``.recover.lock``, and a file
+    another process has closed meanwhile is passed over."""
     closed = []
-    for path in sorted(folder.glob(f"*.warc.gz{OPEN_SUFFIX}")):
-        try:
-            pid = int(path.name.split("-")[-2])
-        except (IndexError, ValueError):
-            continue
-        if pid == os.getpid() or process_alive(pid):
-            continue
-        end = _whole_records_end(path)
-        with open(path, "r+b") as stream:
-            stream.truncate(end)
-        final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
-        path.rename(final)
-        closed.append(final)
+    with open(folder / RECOVER_LOCK, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for path in sorted(folder.glob(f"*.warc.gz{OPEN_SUFFIX}")):
+            try:
+                pid = int(path.name.split("-")[-2])
+            except (IndexError, ValueError):
+                continue
+            if pid == os.getpid() or process_alive(pid):
+                continue
+            try:
+                end = _whole_records_end(path)
+                with open(path, "r+b") as stream:
+                    stream.truncate(end)
+                final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+                path.rename(final)
+            except FileNotFoundError:  # closed by a process that does not take the lock
+                continue
+            closed.append(final)
     return closed
 
 
@@ -118,7 +130,7 @@ class WarcFiles:
             offset = self.size
             fd = os.open(self.current, os.O_WRONLY | os.O_APPEND)
             try:
-                os.write(fd, data)
+                _write_whole(fd, data, offset)
             finally:
                 os.close(fd)
             self.size += len(data)
@@ -132,6 +144,23 @@ class WarcFiles:
     def close(self) -> None:
         with self.lock:
             self._close_current()
+
+
+def _write_whole(fd: int, data: bytes, offset: int) -> None:
+    """Write ``data`` at the end of the file, all of it or nothing: a write cut short (a full
+    disk, a file-size limit) is cut back to ``offset``, so no torn record is left behind (cutting
+    a file needs no room), and the error raised."""
+    written = 0
+    try:
+        while written < len(data):
+            done = os.write(fd, data[written:])
+            if done <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            written += done
+    except OSError:
+        if written:
+            os.ftruncate(fd, offset)
+        raise
 
 
 def exchange_records(request: Request, response: Response, ip: str | None = None) -> bytes:
