@@ -529,6 +529,7 @@ def test_the_writer_tells_the_watches_what_a_job_brought(tmp_path: Path, sample_
             capture_output=True, text=True, timeout=240,
         )  # fmt: skip
         assert once.returncode == 0, once.stderr
+        assert "Traceback" not in once.stderr, once.stderr  # a clean exit, though sites are due
         assert wait_for(lambda: receiver.received, 30), (logs / "writer.out").read_text()
     finally:
         stop(worker, writer)

@@ -253,6 +253,8 @@ def test_once_runs_due_or_named_sites_and_exits(tmp_path: Path, sample_web):
         [*base, "--once", "yunxi-gov"], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+    # the other sites (never crawled, so due now) are not handed to a scheduler shutting down
+    assert "Traceback" not in result.stderr, result.stderr
     assert [run["sites"] for run in runs(tmp_path / "archive.db")] == ["yunxi-gov"]
     result = subprocess.run([*base, "--once"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -272,6 +274,10 @@ def test_once_runs_due_or_named_sites_and_exits(tmp_path: Path, sample_web):
         "nothing is due any more"
     )
     assert "no site is due" in result.stderr
+    # a clean exit leaves the archive one file: no -wal or -shm beside it
+    assert sorted(p.name for p in tmp_path.glob("archive.db*")) == [
+        "archive.db", "archive.db.scheduler.lock"
+    ]
 
 
 def test_a_crawl_over_its_time_limit_is_stopped_and_marked(tmp_path: Path, sample_web):

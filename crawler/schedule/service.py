@@ -7,7 +7,6 @@ missed while the service was down fire once.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import signal
 import sys
 from dataclasses import asdict, dataclass, field
@@ -37,6 +36,7 @@ from crawler.registry.schedules import (
 from crawler.registry.sites import Site, SitesError, load_sites, select_sites
 from crawler.schedule.crawljob import CrawlConfig, stop_crawls, stopping
 from crawler.schedule.pool import CrawlPool, run_site_crawl
+from crawler.schedule.store import LogFile, QuietScheduler, TolerantJobStore
 from crawler.schedule.upkeep import RegistryWatch, hold_scheduler_lock, reload_registry
 
 logger = logging.getLogger("crawler.scheduler")
@@ -72,9 +72,9 @@ class Service:
         return CrawlPool(self.config, self.max_parallel, self.sites_per_crawl)
 
     def scheduler(self) -> BackgroundScheduler:
-        scheduler = BackgroundScheduler(
+        scheduler = QuietScheduler(
             jobstores={
-                "default": SQLAlchemyJobStore(url=f"sqlite:///{Path(self.state_path).resolve()}")
+                "default": TolerantJobStore(url=f"sqlite:///{Path(self.state_path).resolve()}")
             },
             # A job only queues its site (see crawlpool.py): a few threads serve any number.
             executors={"default": ThreadPoolExecutor(4)},
@@ -154,7 +154,7 @@ def _configure_logging(log_dir: str) -> None:
     Path(log_dir).mkdir(parents=True, exist_ok=True)
     formatter = logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
     stream = logging.StreamHandler()
-    rotating = logging.handlers.RotatingFileHandler(
+    rotating = LogFile(
         Path(log_dir) / "scheduler.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
     )
     root = logging.getLogger()
