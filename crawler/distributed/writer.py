@@ -19,16 +19,19 @@ import signal
 import tarfile
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import dramatiq
 from dramatiq.errors import Retry
+from redis.exceptions import RedisError
 
 from crawler.archive import Archive
 from crawler.archive.journal import replay
 from crawler.crawl.runner import EXIT_INTERRUPTED
 from crawler.distributed.defaults import DEFAULT_TRIES
+from crawler.distributed.messages import check_result, dead_letter_garbage
 from crawler.distributed.queue import (
     RESULTS_QUEUE,
     attempts_key,
@@ -48,6 +51,7 @@ logger = logging.getLogger("crawler.writer")
 FIRST_PAUSE_S = 2.0  # before the second try; doubled for each try after it, at most MAX_PAUSE_S
 MAX_PAUSE_S = 120.0
 FAILED_FOLDER = "failed-jobs"
+SWEEP_EVERY_S = 30.0  # how often the queues are looked through for bytes that are no message
 # How a run ended, by the exit code of a worker's crawl that did not time out.
 _END_BY_EXIT = {0: None, EXIT_INTERRUPTED: "interrupted"}
 
@@ -75,15 +79,31 @@ def write_result(
         with tarfile.open(packed, mode="r:gz") as tar:
             tar.extractall(folder, filter="data")
         folder = Path(folder)
-        warc_dir.mkdir(parents=True, exist_ok=True)
-        for path in sorted((folder / "warc").glob("*.warc.gz")):
-            shutil.copyfile(path, warc_dir / path.name)
-        log_path = log_dir / f"crawl-{job_id}.log"
+        # Each try of a job keeps its own log (a job crawled twice, by a worker that froze and
+        # one that took its job over, has two).
+        worker = str(job.get("worker") or "worker").replace(":", "-").replace("/", "-")
+        log_path = log_dir / f"crawl-{job_id}-{worker}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("wb") as log:
             for name in ("crawl.log", "crawl.out"):
                 if (folder / name).exists():
                     log.write((folder / name).read_bytes())
+        with Archive(db_path) as archive:
+            written = archive.job_run(job_id)
+        if written is not None:
+            # A late result of a job written before (its worker froze past its heartbeat and
+            # another crawled the job again): nothing of it is kept, WARC files included, as
+            # no page of the archive points into them.
+            if written["worker"] != job.get("worker"):
+                logger.warning(
+                    "job %s: a late result from %s discarded; the job was written as run %s "
+                    "from %s (its log: %s)", job_id, job.get("worker"), written["id"],
+                    written["worker"], log_path,
+                )  # fmt: skip
+            return written["id"], written["status"]
+        warc_dir.mkdir(parents=True, exist_ok=True)
+        for path in sorted((folder / "warc").glob("*.warc.gz")):
+            shutil.copyfile(path, warc_dir / path.name)
         journal = folder / "journal.jsonl"
         lines = journal.read_text("utf-8").splitlines() if journal.exists() else []
         with Archive(db_path) as archive:
@@ -112,6 +132,7 @@ def ingest_result(result: dict) -> None:
     context = _context
     if context is None:
         raise RuntimeError("results are ingested by `crawler writer`")
+    check_result(result)
     client = context.broker.client
     with tempfile.TemporaryDirectory(prefix="result-") as folder:
         packed = Path(folder) / "result.tar.gz"
@@ -244,8 +265,14 @@ def run_writer(
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
+    swept = 0.0
     while not done.wait(1.0):
-        pass
+        if time.monotonic() - swept >= SWEEP_EVERY_S:  # bytes on the queues that are no message
+            swept = time.monotonic()
+            try:
+                dead_letter_garbage(broker.client)
+            except RedisError:
+                pass  # the broker is away; Dramatiq's consumer says so
     worker.stop(timeout=60_000)
     broker.close()
     return 0
