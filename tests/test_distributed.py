@@ -395,7 +395,7 @@ def test_a_failing_web_through_workers_is_archived_row_by_row_as_on_one_machine(
     local_rows = comparable_rows(local, ignore=("documents_new",))
     distributed_rows = comparable_rows(db, ignore=("documents_new",))
     different = [table for table, found in distributed_rows.items() if found != local_rows[table]]
-    assert different == [], different
+    assert different == [], [(t, sorted(set(distributed_rows[t]) ^ set(local_rows[t]))) for t in different]
     new = "SELECT SUM(documents_new) AS n FROM crawl_run_sites"
     assert rows(db, new) == rows(local, new) == rows(db, "SELECT count(*) AS n FROM documents")
     errors = {row["kind"] for row in rows(db, "SELECT kind FROM crawl_errors")}

@@ -193,11 +193,13 @@ def test_a_second_crawl_of_the_same_site_is_refused_while_the_first_runs(
     assert again.returncode == 0, again.stderr
 
 
-def _limit_file_size(limit: int):
+def _limit_file_size(limit: int, hard: int | None = None):
+    """``hard``: a hard limit above the soft one lets the test give the room back."""
+
     def apply() -> None:
         # Writing past the limit then fails with EFBIG, as on a full disk, instead of SIGXFSZ.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit if hard is None else hard))
 
     return apply
 
@@ -362,3 +364,116 @@ def test_after_the_scheduler_and_its_crawls_are_killed_a_restart_completes_every
     assert statuses == ["interrupted"] * 3 + ["ok"] * 3, statuses
     stored = rows(db, "SELECT DISTINCT warc_file FROM pages WHERE warc_file IS NOT NULL")
     assert stored and all((warc / row["warc_file"]).exists() for row in stored)
+
+
+def test_a_full_disk_under_the_service_is_one_line_and_its_sites_are_crawled_once_there_is_room(
+    tmp_path: Path, sample_web, sites_file: Path
+):
+    """The service's files may not grow past a limit (RLIMIT_FSIZE, as a full disk): the crawl
+    stops, the service says so in one line and keeps running (its own state store and log
+    too), no WARC record is left torn; once there is room the failed run is closed and its
+    sites crawled again, and the archive is the one a crawl with room makes."""
+    from test_scheduler import scheduler_command, stop, wait_for
+    from test_warc import warc_records
+
+    reference = tmp_path / "reference.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(reference), *FAST)
+    assert result.returncode == 0, result.stderr
+    db = tmp_path / "archive.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST, "yunxi-gov")
+    assert result.returncode == 0, result.stderr
+    service = subprocess.Popen(
+        scheduler_command(sites_file, db, "--jitter", "0", *FAST, "--upkeep-every", "1"),
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=_limit_file_size(max(db.stat().st_size, 48 * 1024), resource.RLIM_INFINITY),
+    )  # fmt: skip
+    log = tmp_path / "logs" / "scheduler.log"
+
+    def said(text: str) -> bool:
+        return log.exists() and text in log.read_text("utf-8")
+
+    try:
+        # linjiang-news and qingshan-tz were never crawled: due at once, and the disk is full
+        assert wait_for(lambda: said("what was archived before is kept"), 120)
+        time.sleep(2)  # a few rounds of the service's upkeep on the full disk
+        assert service.poll() is None, "the service keeps running"
+        resource.prlimit(service.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))  # fmt: skip
+        assert wait_for(lambda: said("can be written again"), 60)
+        assert wait_for(lambda: rows(db, "SELECT status FROM crawl_runs ORDER BY id")[-1:]
+                        == [{"status": "ok"}] and len(rows(db, "SELECT id FROM crawl_runs")) == 3,
+                        120)  # fmt: skip
+    finally:
+        output = stop(service)
+    text = log.read_text("utf-8")
+    full = [line for line in text.splitlines() if "what was archived before is kept" in line]
+    assert len(full) == 1, text
+    assert f"cannot write archive {db}" in full[0] and " MB free beside it" in full[0]
+    assert "Traceback" not in output and "Logging error" not in output, output
+    assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY id")] == [
+        "ok", "failed", "ok"
+    ]
+    assert_consistent(db)
+    assert archive_state(db) == archive_state(reference)
+    assert warc_records(tmp_path / "archive-warc"), "every WARC record reads to its end"
+
+
+def test_a_reader_holding_a_transaction_is_warned_of_and_the_wal_is_emptied_when_it_lets_go(
+    tmp_path: Path, sample_web, sites_file: Path
+):
+    """A reader keeps a read transaction open while the service crawls: the WAL grows, the
+    service says so with its size; once the reader lets go the next checkpoint empties the
+    file, though other connections (Datasette) stay open."""
+    import threading
+
+    from test_scheduler import scheduler_command, stop, wait_for
+
+    reference = tmp_path / "reference.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(reference), *FAST)
+    assert result.returncode == 0, result.stderr
+    db = tmp_path / "archive.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST, "yunxi-gov")
+    assert result.returncode == 0, result.stderr
+    holding, let_go = threading.Event(), threading.Event()
+
+    def reader() -> None:  # a researcher's sqlite3 shell in the middle of a query
+        conn = sqlite3.connect(db)
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM pages").fetchall()
+        holding.set()
+        let_go.wait(120)
+        conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    idle = sqlite3.connect(db)  # stays open throughout, as Datasette's does
+    idle.execute("SELECT count(*) FROM pages").fetchall()
+    wal = Path(f"{db}-wal")
+    try:
+        assert holding.wait(30)
+        service = subprocess.Popen(
+            scheduler_command(sites_file, db, "--jitter", "0", *FAST, "--upkeep-every", "1",
+                              "--wal-warn-mb", "0.01"),
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            assert wait_for(lambda: len(rows(db, "SELECT id FROM crawl_runs WHERE status = 'ok'"))
+                            == 2, 120)  # fmt: skip
+            log = tmp_path / "logs" / "scheduler.log"
+            assert wait_for(lambda: "cannot be emptied: a reader keeps" in log.read_text(), 30)
+            grown = wal.stat().st_size
+            assert grown > 10_000
+            let_go.set()
+            thread.join(30)
+            assert wait_for(lambda: wal.stat().st_size == 0, 30), wal.stat().st_size
+        finally:
+            output = stop(service)
+    finally:
+        let_go.set()
+        thread.join(30)
+        idle.close()
+    warned = [line for line in log.read_text().splitlines() if "write-ahead log" in line]
+    assert warned and all(" MB and cannot be emptied" in line for line in warned), warned
+    assert "Traceback" not in output, output
+    assert archive_state(db) == archive_state(reference)

@@ -9,7 +9,7 @@ Rooms: core.py (opening a file, errors), schema.py (migrations), records.py (the
 runs.py (run lifecycle), pages.py (pages, documents, sightings, failures), families.py (reposts),
 state.py (reading: crawl state, summaries for the command line), reprocessing.py (reading
 stored responses again), jobs.py (runs crawled by workers, failed jobs), journal.py (a crawl's
-writes as a file, replayed by the writer).
+writes as a file, replayed by the writer), wal.py (keeping the write-ahead log small).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from crawler.archive.reprocessing import CHANGES, Reprocessing
 from crawler.archive.runs import Runs
 from crawler.archive.schema import migrations
 from crawler.archive.state import Reads, read_crawl_state
+from crawler.archive.wal import JOURNAL_SIZE_LIMIT, Wal, WalState
 from crawler.archive.watching import Watching
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "SiteBusy",
     "SiteCounts",
     "SiteState",
+    "WalState",
     "check_archive",
     "migrations",
     "read_crawl_state",
@@ -64,7 +66,7 @@ __all__ = [
 ]
 
 
-class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching):
+class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching, Wal):
     """An open archive.db. Create one per process; it holds the single writing connection."""
 
     def __init__(self, path: str | Path, busy_timeout: float = 60.0):
@@ -78,6 +80,7 @@ class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching):
             conn = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
             conn.execute("PRAGMA foreign_keys=ON")
             self.db = sqlite_utils.Database(conn)
             migrations.apply(self.db)

@@ -237,6 +237,21 @@ def check_site_command(
     help="With --broker: seconds a crawled job's result may wait for `crawler writer` before its "
     "sites are released and the crawl reported as not written.",
 )
+@click.option(
+    "--upkeep-every",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Seconds between the service's checkpoints of the archive's write-ahead log, and its "
+    "looks whether an archive that could not be written (a full disk) can be again.",
+)
+@click.option(
+    "--wal-warn-mb",
+    default=256.0,
+    show_default=True,
+    type=float,
+    help="Warn when a reader keeps the write-ahead log from being emptied past this size.",
+)
 @click.option("--list", "list_only", is_flag=True, help="Print each site's next run and exit.")
 @click.option(
     "--once",
@@ -259,6 +274,8 @@ def schedule(
     broker_url: str | None,
     dead_after: float,
     result_wait: float,
+    upkeep_every: float,
+    wal_warn_mb: float,
     list_only: bool,
     once: bool,
 ) -> None:
@@ -288,6 +305,8 @@ def schedule(
         broker=broker_url,
         dead_after=dead_after,
         result_wait=result_wait,
+        upkeep_every=upkeep_every,
+        wal_warn_mb=wal_warn_mb,
         list_only=list_only,
         once=list(once_sites) if once else None,
     )

@@ -13,7 +13,7 @@ from dramatiq.errors import BrokerConnectionError
 from redis.exceptions import RedisError
 
 from crawler.archive import Archive, read_crawl_state
-from crawler.distributed.liveness import lost, record_job, release_orphans
+from crawler.distributed.liveness import lost, release_orphans
 from crawler.distributed.queue import (
     declare,
     done_key,
@@ -167,8 +167,7 @@ class Dispatcher:
             client.set(site_key(site_id), job["job_id"], nx=True, ex=lock_for)
         job["registry"] = put_registry(client, Path(crawl.sites_path).read_text("utf-8"))
         client.set(state_key(job["job_id"]), state_text, ex=lock_for)
-        message = self.actors.crawl.send(job)
-        record_job(client, job["job_id"], message.message_id, job["site_ids"], lock_for)
+        self.actors.crawl.send(job)
         return True
 
     def _reachable(self, label: str, action):

@@ -30,28 +30,28 @@ def worker_key(name: str) -> str:
     return f"{PREFIX}:worker:{name}"
 
 
-def job_key(job_id: str) -> str:
-    """A job as the scheduler sent it: its message id and sites."""
-    return f"{PREFIX}:job:{job_id}"
-
-
 def beat(client: redis.Redis, name: str, jobs: list[str], dead_after: float) -> None:
     """A worker's heartbeat, with the jobs it has now."""
     client.set(worker_key(name), json.dumps(sorted(jobs)), px=int(max(dead_after, 2.0) * 1000))
 
 
-def record_job(client: redis.Redis, job_id: str, message_id: str, sites: list[str],
-               ttl: int) -> None:  # fmt: skip
-    client.set(job_key(job_id), json.dumps({"message": message_id, "sites": sites}), ex=ttl)
-
-
-def _message_waits(client: redis.Redis, message_id: str) -> bool:
-    """The job's message is on the crawl queue, delayed for a retry, or taken and not acked."""
+def _message_waits(client: redis.Redis, job_id: str) -> bool:
+    """A message of the job is on the crawl queue, delayed for a retry, or taken and not acked.
+    (Dramatiq gives each try its own id in Redis, so the messages are looked through for the
+    job's id.)"""
     namespace = f"{PREFIX}:dramatiq"
-    return any(
-        client.hexists(f"{namespace}:{queue}.msgs", message_id)
-        for queue in (CRAWL_QUEUE, f"{CRAWL_QUEUE}.DQ")
-    )
+    needle = job_id.encode()
+    for queue in (CRAWL_QUEUE, f"{CRAWL_QUEUE}.DQ"):
+        for _message_id, data in client.hscan_iter(f"{namespace}:{queue}.msgs", count=500):
+            if needle not in data:
+                continue
+            try:
+                args = json.loads(data).get("args") or [{}]
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(args[0], dict) and args[0].get("job_id") == job_id:
+                return True
+    return False
 
 
 def _workers_jobs(client: redis.Redis) -> set[str]:
@@ -72,8 +72,7 @@ def job_alive(client: redis.Redis, job_id: str) -> str | None:
         return "its result waits for the writer"
     if job_id in _workers_jobs(client):
         return "a worker has it"
-    record = client.get(job_key(job_id))
-    if record is not None and _message_waits(client, json.loads(record)["message"]):
+    if _message_waits(client, job_id):
         return "its message is on the queue"
     return None
 

@@ -192,6 +192,8 @@ def _write(context: WriterContext, client, result: dict, packed: Path) -> None:
     drop_result(client, job_id)
     client.delete(attempts_key(job_id))
     logger.info("job %s: run %s %s from %s", job_id, run_id, status, result["worker"])
+    with Archive(context.db_path) as archive:  # the WAL emptied after each result
+        archive.checkpoint()
     if registry_text is not None:  # the watches of the registry the job was crawled with
         with tempfile.TemporaryDirectory(prefix="watches-") as folder:
             registry = Path(folder) / "sites.toml"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from crawler.archive import Archive, ArchiveError
 from crawler.crawl.runner import EXIT_BUSY, PARENT_ENV, crawl_command
+from crawler.schedule.room import Unsettled, current_room, keep_wal_small, write_failure
 
 logger = logging.getLogger("crawler.scheduler")
 
@@ -95,14 +97,28 @@ def run_crawl_process(site_ids: list[str], config: dict) -> int:
     status = "timed out" if timed_out else None
     # A crawl that died without closing its run was stopped by the shutdown, or failed.
     unfinished = "interrupted" if stopping.is_set() else "failed"
+    failure = write_failure(log_path) if code else None  # a full disk, a read-only archive
+    unsettled = None
     try:
         with Archive(crawl.db_path) as archive:
             run = archive.settle_run(
                 process.pid, site_ids, code, str(log_path), status, _last_line(log_path), unfinished
             )
-            report_run(archive, run, time.monotonic() - started, code)
-    except ArchiveError as exc:
-        logger.error("crawl %s: exit %s; cannot record it: %s", label, code, exc)
+            if failure is None:
+                report_run(archive, run, time.monotonic() - started, code)
+    except (ArchiveError, sqlite3.Error) as exc:  # the archive cannot be written (a full disk)
+        unsettled = Unsettled(process.pid, site_ids, code, str(log_path), _last_line(log_path))
+        if failure is None and "full" in str(exc):
+            failure = str(exc)
+        elif failure is None:
+            logger.error("crawl %s: exit %s; cannot record it: %s", label, code, exc)
+    room = current_room()
+    if room is not None:
+        if failure is not None:
+            room.full(label, failure, site_ids, unsettled)
+        keep_wal_small(room)  # after each crawl, not only now and then
+    elif failure is not None:
+        logger.error("crawl %s: %s; what was archived before is kept", label, failure)
     return code
 
 
