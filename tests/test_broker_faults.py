@@ -180,3 +180,27 @@ def test_a_late_result_of_a_job_written_before_is_discarded_whole(
     assert sorted(p.name for p in logs.iterdir()) == ["crawl-j1-host-1.log", "crawl-j1-host-2.log"]
     with tarfile.open(results[0]) as tar:  # the late one had WARC files to bring
         assert [n for n in tar.getnames() if n.startswith("warc/")]
+
+
+def test_a_killed_workers_job_folders_are_removed_and_its_kept_results_sent(tmp_path: Path):
+    """What a worker killed mid-crawl left in its --work-dir is removed by the next worker there;
+    a result it kept for a broker that was away is handed on to be sent; folders of live
+    workers are left alone."""
+    import os
+    import sys
+
+    from crawler.distributed.messages import KEPT, OWNER, clear_dead_folders
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    work = tmp_path / "work"
+    for name, pid in (("crawled-half", dead.pid), ("kept", dead.pid), ("live", os.getpid())):
+        (work / name / "warc").mkdir(parents=True)
+        (work / name / OWNER).write_text(str(pid))
+        (work / name / "journal.jsonl").write_text("{}\n")
+    (work / "kept" / "result.tar.gz").write_bytes(b"result")
+    (work / "kept" / KEPT).write_text('{"job_id": "kept"}')
+    kept = clear_dead_folders(work)
+    assert [(result["job_id"], folder.name) for result, folder in kept] == [("kept", "kept")]
+    assert sorted(p.name for p in work.iterdir()) == ["kept", "live"]
+    assert (work / "kept" / OWNER).read_text() == str(os.getpid())  # this worker sends it now

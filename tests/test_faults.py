@@ -477,3 +477,19 @@ def test_a_reader_holding_a_transaction_is_warned_of_and_the_wal_is_emptied_when
     assert warned and all(" MB and cannot be emptied" in line for line in warned), warned
     assert "Traceback" not in output, output
     assert archive_state(db) == archive_state(reference)
+
+
+def test_reading_an_archive_leaves_no_wal_or_shm_beside_it(crawled: Path):
+    """What the scheduler reads before it sends a job (the sites' state), and the look that an
+    archive is one, leave the archive one file once they are done."""
+    from crawler.archive import read_crawl_state
+    from crawler.archive.core import refuse_foreign_database
+
+    def beside() -> list[str]:
+        return sorted(p.name for p in crawled.parent.glob(f"{crawled.name}*"))
+
+    assert beside() == [crawled.name]
+    assert read_crawl_state(crawled, ["yunxi-gov"])["yunxi-gov"].known_articles
+    assert beside() == [crawled.name]
+    refuse_foreign_database(crawled)
+    assert beside() == [crawled.name]

@@ -63,6 +63,17 @@ def refuse_foreign_database(path: Path) -> None:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot open archive {path}: {exc}") from exc
+    if ours:
+        # The read-only look left archive.db-shm and an empty -wal if no other connection was
+        # open; a read-write connection that writes nothing removes them as it closes last.
+        try:
+            tidy = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
+            try:
+                tidy.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            finally:
+                tidy.close()
+        except sqlite3.Error:
+            pass  # left for the next writer to remove
     if tables and not ours:
         shown = ", ".join(sorted(t for t in tables if not t.startswith("sqlite_"))[:5])
         raise ArchiveError(

@@ -21,7 +21,9 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
     path = Path(path)
     if not path.exists():
         return states
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    # mode=rw, not ro: it writes nothing either, but a read-only connection that is the last to
+    # close leaves archive.db-shm and an empty -wal behind (it may not remove them).
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30)
     try:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages'").fetchone():
             return states
