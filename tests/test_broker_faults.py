@@ -204,3 +204,47 @@ def test_a_killed_workers_job_folders_are_removed_and_its_kept_results_sent(tmp_
     assert [(result["job_id"], folder.name) for result, folder in kept] == [("kept", "kept")]
     assert sorted(p.name for p in work.iterdir()) == ["kept", "live"]
     assert (work / "kept" / OWNER).read_text() == str(os.getpid())  # this worker sends it now
+
+
+def test_redis_restarted_empty_with_a_result_unwritten_the_job_is_sent_again(
+    tmp_path: Path, sample_web, sites_file: Path
+):
+    """The worker has sent its result, the writer is not running, and Redis loses everything:
+    the scheduler finds its job gone (no worker, message or result), sends it again, and the
+    archive gets the sites once."""
+    local = tmp_path / "local.db"
+    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(local), *FAST,
+                         "linjiang-news")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    server = RedisServer(tmp_path / "redis")
+    client = redis.Redis.from_url(server.url)
+    db, logs = tmp_path / "archive.db", tmp_path / "logs"
+    logs.mkdir()
+    worker = start("worker", "--broker", server.url, "--work-dir", str(tmp_path / "w"),
+                   log=logs / "worker.out")  # fmt: skip
+    scheduler = subprocess.Popen(
+        [*scheduler_command(sites_file, db, *FAST), "--broker", server.url, "--once",
+         "linjiang-news"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    writer = None
+    try:
+        assert wait_for(lambda: client.keys(f"{PREFIX}:result:*"), 120), every_log(logs, tmp_path)
+        server.kill()
+        server.start()  # empty: the result is gone
+        writer = start("writer", "--broker", server.url, "--db", str(db), log=logs / "writer.out")
+        output, _ = scheduler.communicate(timeout=180)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+        stop(worker, *([writer] if writer else []))
+    try:
+        assert scheduler.returncode == 0, output + every_log(logs, tmp_path)
+        assert "was lost with Redis's data" in output and "sent again" in output, output
+        assert "Traceback" not in output, output
+        assert archive_contents(db) == archive_contents(local)
+        assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs")] == ["ok"]
+        assert (logs / "worker.out").read_text().count("crawling linjiang-news") == 2
+        assert leftovers(client) == []
+    finally:
+        server.stop()
