@@ -309,6 +309,7 @@ def test_leftover_warc_files_are_closed_once_by_crawls_started_together(tmp_path
         closed.append(int(out))
     assert sum(closed) == 40, closed  # each file closed by exactly one process
     assert recover_open_files(folder) == []
+    assert not [p for p in folder.iterdir() if not p.name.endswith(".warc.gz")], "no lock file"
     files = sorted(folder.glob("*.warc.gz"))
     assert len(files) == 40 and all(f.stat().st_size == len(record) * 3 for f in files)
 

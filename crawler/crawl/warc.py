@@ -36,7 +36,6 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.processes import process_alive
 
 OPEN_SUFFIX = ".open"
-RECOVER_LOCK = ".recover.lock"  # held while leftovers are closed (recover_open_files)
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
@@ -74,10 +73,11 @@ def recover_open_files(folder: Path) -> list[Path]:
     it its final name. Files of live crawls are left alone. Returns the files closed.
 
     Crawls started together after a kill (a restarted scheduler) all find the same leftovers: one
-    of them closes them, under an exclusive lock on the folder's ``.recover.lock``, and a file
+    of them closes them, under an exclusive lock on the folder (flock), and a file
     another process has closed meanwhile is passed over."""
     closed = []
-    with open(folder / RECOVER_LOCK, "a+b") as lock:
+    lock = os.open(folder, os.O_RDONLY)  # the folder itself: no lock file among the WARC files
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for path in sorted(folder.glob(f"*.warc.gz{OPEN_SUFFIX}")):
             try:
@@ -95,6 +95,8 @@ def recover_open_files(folder: Path) -> list[Path]:
             except FileNotFoundError:  # closed by a process that does not take the lock
                 continue
             closed.append(final)
+    finally:
+        os.close(lock)  # and with it the lock
     return closed
 
 
