@@ -79,10 +79,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    # JS challenges solved and pages rendered in the headless browser (crawl/browsing.py): after
-    # robots.txt, and before retries, so that a challenge answered 503 is solved, not retried.
-    "crawler.crawl.browsing.BrowserMiddleware": 560,
     "crawler.crawl.middlewares.MetaRefreshLimitMiddleware": 580,
+    # JS challenges solved and pages rendered in the headless browser (crawl/browsing.py): after
+    # robots.txt; an answer is seen decompressed, and before retries and meta refreshes, so that
+    # a challenge answered 503 is solved, not retried, and one that refreshes is not followed.
+    "crawler.crawl.browsing.BrowserMiddleware": 585,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.crawl.middlewares.RedirectLimitMiddleware": 600,
     # Next to the downloader: it sees each response as it came, before decompression.

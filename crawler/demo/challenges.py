@@ -175,7 +175,7 @@ def jsl_site(host: str, summary: SampleArticle, news: list[SampleArticle]) -> Js
             ("/xxgk/tzgz/202212/t20221201_59.html", news[3]),
         ],
     ]
-    site.hidden = pages[1][0][0]
+    site.hidden, site.summary = pages[1][0][0], summary
     _column(site, "/xxgk/tzgz/", "统战工作", pages)
     home = site.routes["/"]
     site.add(
@@ -189,10 +189,13 @@ def jsl_site(host: str, summary: SampleArticle, news: list[SampleArticle]) -> Js
 def rs_site(host: str, summary: SampleArticle, news: list[SampleArticle]) -> RsSite:
     site = RsSite("rs", "瑞数测试网", "测试市", host)
     pages = [
-        [(f"/zwgk/xxgk/{7700 + n}.shtml", a) for n, a in enumerate(news[:3])],
-        [("/zwgk/xxgk/7600.shtml", summary), ("/zwgk/xxgk/7599.shtml", news[3])],
+        [(f"/zwgk/xxgk/202301/t2023011{n}_{7700 + n}.shtml", a) for n, a in enumerate(news[:3])],
+        [
+            ("/zwgk/xxgk/202212/t20221229_7600.shtml", summary),
+            ("/zwgk/xxgk/202212/t20221202_7599.shtml", news[3]),
+        ],
     ]
-    site.hidden = pages[1][0][0]
+    site.hidden, site.summary = pages[1][0][0], summary
     _column(site, "/zwgk/xxgk/", "信息公开", pages)
     return site
 
@@ -200,7 +203,7 @@ def rs_site(host: str, summary: SampleArticle, news: list[SampleArticle]) -> RsS
 def jsonshell_site(host: str, summary: SampleArticle, news: list[SampleArticle]) -> UnseenSite:
     site = UnseenSite("jsonshell", "接口正文网", "测试市", host)
     entries = [(f"/xwzx/detail/{3300 + n}.html", a) for n, a in enumerate([*news[:3], summary])]
-    site.hidden = entries[-1][0]
+    site.hidden, site.summary = entries[-1][0], summary
     site.add("/", _page(site.name, '<a href="/xwzx/index.html">新闻中心</a>'))
     site.add("/xwzx/index.html", _page("新闻中心", f"<ul>{_items(entries)}</ul>"))
     records = {}
@@ -238,7 +241,7 @@ def jsonshell_site(host: str, summary: SampleArticle, news: list[SampleArticle])
 def concat_site(host: str, summary: SampleArticle, news: list[SampleArticle]) -> UnseenSite:
     site = UnseenSite("concat", "拼接接口网", "测试市", host)
     entries = [(f"/zwgk/content/{8800 - n}.html", a) for n, a in enumerate([*news[:3], summary])]
-    site.hidden = entries[-1][0]
+    site.hidden, site.summary = entries[-1][0], summary
     site.add("/", _page(site.name, '<a href="/zwgk/list.html">政务公开</a>'))
     script = (
         '<script>var channelId = "1024"; var pageSize = 3;'
@@ -305,7 +308,7 @@ def leaky_site(host: str, canary: str) -> UnseenSite:
     articles = load_articles()
     site = UnseenSite("leaky", "外联测试网", "测试市", host)
     entries = [("/news/1001.html", articles["lj-summary-2022"])]
-    site.hidden = entries[0][0]
+    site.hidden, site.summary = entries[0][0], entries[0][1]
     site.add("/", _page(site.name, '<a href="/news/list.html">新闻</a>'))
     own = (
         "<script>document.addEventListener('DOMContentLoaded', function () {"
