@@ -37,6 +37,9 @@ _ARGS = [
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     # A page's scripts get this much heap (MB) and no more: a runaway page is killed, not the host.
     "--js-flags=--max-old-space-size=256",
+    # Chromium itself reaches no host: every request it would make goes to a proxy that is not
+    # there (loopback included), so only what the guard let Playwright's client fetch is read.
+    # "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
 ]  # fmt: skip
 MAX_REDIRECTS = 5
 # Marks the page that stands for a redirect while the browser goes on to its target.
@@ -94,6 +97,8 @@ class Browser:
         self._browser = None
         self._contexts: dict[str, object] = {}
         self._lock = asyncio.Lock()
+        # the last body of each page (and status) the browser navigated to
+        self.bodies: dict[tuple[str, int], bytes] = {}
 
     def guard(self, site: Site) -> Guard:
         if site.id not in self.guards:
@@ -146,7 +151,7 @@ class Browser:
                     why = await self.counter(site, url)
                 if why is not None:
                     guard.refused(url, why)
-                    await route.abort("blockedbyclient")
+                    await _refuse(route, request, page_of(request))
                     return
                 guard.allowed(url)
                 try:
@@ -160,6 +165,8 @@ class Browser:
                     return
                 location = answer.headers.get("location")
                 if not (300 <= answer.status < 400 and location):
+                    if navigation:  # kept for the challenge check: the page may move on
+                        self.bodies[request.url, answer.status] = await answer.body()
                     await route.fulfill(response=answer)
                     return
                 target = urljoin(url, location)
@@ -169,7 +176,7 @@ class Browser:
                     # next request comes back here (a redirect it followed itself would not).
                     if await guard.refusal(target, request.resource_type, True) is not None:
                         guard.refused(target, "redirect off the site")
-                        await route.abort("blockedbyclient")
+                        await _refuse(route, request, page_of(request))
                         return
                     await route.fulfill(
                         status=200, content_type="text/html; charset=utf-8",
@@ -191,12 +198,15 @@ class Browser:
     async def _open(self, site: Site, url: str, render: bool) -> Opened:
         context = await self._context(site)
         page = await context.new_page()
-        answers: list = []
+        answers: list = []  # the main frame's answers, with their bodies being read
         json_seen: list[str] = []
 
         def on_response(response) -> None:
+            if response.status == 204:
+                return  # a refused navigation (see _refuse): the page stayed where it was
             if response.request.is_navigation_request() and response.frame == page.main_frame:
-                answers.append(response)
+                # read at once: once the page moves on, the body is gone
+                answers.append((response, asyncio.ensure_future(_body(response))))
             elif response.request.resource_type in ("xhr", "fetch") and "json" in (
                 response.headers.get("content-type", "")
             ):
@@ -204,34 +214,23 @@ class Browser:
 
         page.on("response", on_response)
         deadline = time.monotonic() + self.page_timeout
+        cookies = {(c["name"], c["value"]) for c in await context.cookies(url)}
         try:
             try:
-                await page.goto(url, wait_until="networkidle" if render else "load")
+                # committed is enough: what the page does next is waited for in _through, since a
+                # page whose navigations are refused may never fire its load event
+                await page.goto(url, wait_until="commit")
             except Exception:  # interrupted by the challenge's own reload: waited for below
                 if not answers:
                     raise
-            while True:  # until the page's challenge (if any) has let the browser through
-                last = answers[-1] if answers else None
-                body = await _body(last)
-                if (
-                    last is not None
-                    and body is not None
-                    and STUB_HEADER not in last.headers
-                    and not challenge_kind(last.status, body, last.headers.get("content-type", ""))
-                ):
-                    break
-                if time.monotonic() > deadline:
-                    raise BrowserFailed(
-                        f"{url}: the page's challenge did not let the browser through"
-                    )
-                try:
-                    await page.wait_for_load_state("networkidle", timeout=1000)
-                    await page.wait_for_timeout(100)
-                except Exception:
-                    pass
+            last, body = await self._through(page, context, url, answers, deadline, cookies)
+            if render:  # its scripts run, and what they fetch answered
+                await _quietly(page.wait_for_load_state("domcontentloaded", timeout=5000))
+                await _quietly(page.wait_for_load_state("networkidle", timeout=5000))
+                await page.wait_for_timeout(200)
             if urlsplit(page.url).scheme not in ("http", "https"):
                 raise BrowserFailed(f"{url}: the page left the web ({page.url[:40]})")
-            html = await page.content() if render else ""
+            html = await _html(page) if render else ""
             return Opened(
                 last.url, last.status, dict(last.headers), body, html, json_seen,
                 await context.cookies(), await page.evaluate("navigator.userAgent"),
@@ -241,7 +240,41 @@ class Browser:
         except Exception as exc:
             raise BrowserFailed(f"{url}: {str(exc).splitlines()[0][:300]}") from exc
         finally:
+            for _response, reading in answers:
+                reading.cancel()
             await page.close()
+
+    async def _through(self, page, context, url: str, answers: list, deadline: float, cookies: set):
+        """The page's last answer and its body once it is not a challenge. A challenge that set
+        its cookie and then did not reload (its reload cancelled by a navigation the guard
+        refused) is reloaded here, twice at most; ``cookies``: those the browser held before."""
+        reloads, idle, seen = 0, 0, 0
+        while True:
+            if answers:
+                last, reading = answers[-1]
+                body = await _within(reading, 2)
+                if body is None:
+                    body = self.bodies.get((last.url, last.status))
+                kind = last.headers.get("content-type", "")
+                if (
+                    body is not None
+                    and STUB_HEADER not in last.headers
+                    and not challenge_kind(last.status, body, kind)
+                ):
+                    return last, body
+            if time.monotonic() > deadline:
+                raise BrowserFailed(f"{url}: the page's challenge did not let the browser through")
+            idle, seen = (idle + 1, seen) if len(answers) == seen else (0, len(answers))
+            if idle >= 8 and reloads < 2:
+                now = {(c["name"], c["value"]) for c in await context.cookies(url)}
+                if now != cookies:
+                    # the challenge page's own timers gone first, so none cancels the reload
+                    reloads, idle = reloads + 1, 0
+                    await _quietly(page.goto("about:blank"))
+                    await _quietly(page.goto(url, wait_until="commit"))
+                    continue
+            await _quietly(page.wait_for_load_state("networkidle", timeout=1000))
+            await page.wait_for_timeout(100)
 
     async def open(self, site: Site, url: str, render: bool = False) -> Opened:
         """The page at ``url`` once any challenge has let the browser through, rendered or not,
@@ -283,6 +316,56 @@ async def _headers(request, url: str, context) -> dict[str, str]:
     if cookies:
         headers["Cookie"] = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
     return headers
+
+
+def page_of(request):
+    """The page a request was made for, None for a worker's."""
+    try:
+        return request.frame.page
+    except Exception:
+        return None
+
+
+async def _refuse(route, request, page) -> None:
+    """A refused request fails; a refused navigation of a page's main frame is answered 204 No
+    Content instead, which leaves the page where it is (an aborted one would put Chromium's error
+    page in its place, and the page's own content would be lost)."""
+    main = (
+        page is not None and request.is_navigation_request() and (request.frame == page.main_frame)
+    )
+    if main:
+        await route.fulfill(status=204, body=b"")
+    else:
+        await route.abort("blockedbyclient")
+
+
+async def _html(page) -> str:
+    """The page as its scripts left it, also while it keeps trying to navigate away (each try
+    refused by the guard)."""
+    for _attempt in range(20):
+        try:
+            html = await page.evaluate("document.documentElement.outerHTML")
+            doctype = await page.evaluate("document.doctype ? '<!DOCTYPE html>' : ''")
+            return doctype + html
+        except Exception:
+            await asyncio.sleep(0.1)
+    return await page.content()
+
+
+async def _within(reading, seconds: float) -> bytes | None:
+    """A body being read, or None when it does not come within ``seconds``."""
+    try:
+        return await asyncio.wait_for(asyncio.shield(reading), seconds)
+    except Exception:
+        return None
+
+
+async def _quietly(waiting) -> None:
+    """Wait for something the page may never do (a timeout, an interrupted navigation)."""
+    try:
+        await waiting
+    except Exception:
+        return
 
 
 def _js_string(text: str) -> str:

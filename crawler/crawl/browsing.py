@@ -25,7 +25,6 @@ from scrapy import Request, signals
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.http import HtmlResponse, Response
 from scrapy.responsetypes import responsetypes
-from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crawl.browser import Browser, BrowserFailed, Opened, find_browser
 from crawler.crawl.challenge import INSTALL_HINT, challenge_kind, describe
@@ -34,6 +33,10 @@ from crawler.crawl.state import CrawlState
 from crawler.registry.sites import Site
 
 logger = logging.getLogger(__name__)
+# What the browser met in this process's last crawl, per site: the challenges (as described) and
+# the requests it was refused (url, why). `crawler check-site` crawls in its own process and reads
+# it; counts go to the archive (crawl_run_sites).
+LAST_CRAWL: dict[str, dict[str, list]] = {}
 _DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding", "set-cookie")
 
 
@@ -68,6 +71,7 @@ class BrowserMiddleware:
         self._delay = settings.getfloat("DOWNLOAD_DELAY")
         self.max_solves = settings.getint("ARCHIVE_CHALLENGE_SOLVES", 3)
         self.sessions: dict[str, Session] = {}
+        self.kinds: dict[str, list[str]] = {}  # the challenges met per site, as described
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
@@ -76,10 +80,16 @@ class BrowserMiddleware:
     def from_crawler(cls, crawler) -> BrowserMiddleware:
         return cls(crawler)
 
-    def _closed(self, spider=None):
+    async def _closed(self, spider=None) -> None:
+        LAST_CRAWL.clear()
+        for site_id, kinds in self.kinds.items():
+            LAST_CRAWL.setdefault(site_id, {"challenges": [], "refused": []})["challenges"] = kinds
+        for site_id, guard in (self.browser.guards if self.browser else {}).items():
+            LAST_CRAWL.setdefault(site_id, {"challenges": [], "refused": []})["refused"] = list(
+                guard.log.refused
+            )
         if self.browser is not None:
-            return deferred_from_coro(self.browser.close())
-        return None
+            await self.browser.close()
 
     def _site(self, request: Request) -> Site | None:
         # robots.txt requests carry no site: they belong to the site that owns them
@@ -117,6 +127,8 @@ class BrowserMiddleware:
         self.state.count(site.id, "rendered")
         self._keep_cookies(site, opened)
         request.meta.setdefault("api_seen", []).extend(opened.json_seen)
+        # the browser has followed (or refused) the page's redirects: Scrapy does not again
+        request.meta["dont_redirect"] = True
         return HtmlResponse(
             url=opened.url, status=opened.status, body=opened.html.encode("utf-8"),
             encoding="utf-8", request=request,
@@ -168,6 +180,8 @@ class BrowserMiddleware:
 
     async def _challenged(self, request: Request, response: Response, site: Site, kind: str):
         what = describe(kind, response.status)
+        if what not in self.kinds.setdefault(site.id, []):
+            self.kinds[site.id].append(what)
         if self.browser is None:
             if request.meta.get("site") is None:
                 return response  # robots.txt: read as it came (no rules); the pages will say it
@@ -199,6 +213,9 @@ class BrowserMiddleware:
             try:
                 opened = await self.browser.open(site, request.url)
             except BrowserFailed as exc:
+                if request.meta.get("site") is None:
+                    logger.warning("robots.txt read as it came: %s", exc)
+                    return response  # robots.txt: the site's pages will meet it and say so
                 self.state.given_up.add(site.id)
                 self.state.count(site.id, "challenges_unsolved")
                 raise JsChallengeUnsolved(

@@ -310,13 +310,13 @@ def leaky_site(host: str, canary: str) -> UnseenSite:
     entries = [("/news/1001.html", articles["lj-summary-2022"])]
     site.hidden, site.summary = entries[0][0], entries[0][1]
     site.add("/", _page(site.name, '<a href="/news/list.html">新闻</a>'))
+    # its own list first, written as the page is read; then the reaching out
     own = (
-        "<script>document.addEventListener('DOMContentLoaded', function () {"
-        "document.getElementById('list').innerHTML = "
+        "<script>document.getElementById('list').innerHTML = "
         + json.dumps(_items(entries))
-        + ";});</script>"
+        + ";</script>"
     )
-    site.add("/news/list.html", _page("新闻", f'<ul id="list"></ul>{own}', reach_for(canary)))
+    site.add("/news/list.html", _page("新闻", f'<ul id="list"></ul>{own}{reach_for(canary)}'))
     site.articles(entries)
     return site
 
