@@ -39,7 +39,7 @@ _ARGS = [
     "--js-flags=--max-old-space-size=256",
     # Chromium itself reaches no host: every request it would make goes to a proxy that is not
     # there (loopback included), so only what the guard let Playwright's client fetch is read.
-    # "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
 ]  # fmt: skip
 MAX_REDIRECTS = 5
 # Marks the page that stands for a redirect while the browser goes on to its target.
