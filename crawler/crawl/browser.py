@@ -226,8 +226,7 @@ class Browser:
             last, body = await self._through(page, context, url, answers, deadline, cookies)
             if render:  # its scripts run, and what they fetch answered
                 await _quietly(page.wait_for_load_state("domcontentloaded", timeout=5000))
-                await _quietly(page.wait_for_load_state("networkidle", timeout=5000))
-                await page.wait_for_timeout(200)
+                await _quietly(page.wait_for_load_state("networkidle", timeout=2000))
             if urlsplit(page.url).scheme not in ("http", "https"):
                 raise BrowserFailed(f"{url}: the page left the web ({page.url[:40]})")
             html = await _html(page) if render else ""

@@ -304,20 +304,33 @@ def reach_for(base: str) -> str:
 
 def leaky_site(host: str, canary: str) -> UnseenSite:
     """A site to be rendered whose column page reaches for ``canary`` (see :func:`reach_for`)
-    while its own list is written by its own script."""
+    while its own list is written by its own script; one of its articles has its text written by
+    a script too (``site.scripted``: rendered because reading it plainly finds no text)."""
     articles = load_articles()
     site = UnseenSite("leaky", "外联测试网", "测试市", host)
     entries = [("/news/1001.html", articles["lj-summary-2022"])]
     site.hidden, site.summary = entries[0][0], entries[0][1]
+    scripted = ("/news/1002.html", articles["yx-review-2022"])  # its text written by script
+    site.scripted = scripted
     site.add("/", _page(site.name, '<a href="/news/list.html">新闻</a>'))
     # its own list first, written as the page is read; then the reaching out
     own = (
         "<script>document.getElementById('list').innerHTML = "
-        + json.dumps(_items(entries))
+        + json.dumps(_items([*entries, scripted]))
         + ";</script>"
     )
     site.add("/news/list.html", _page("新闻", f'<ul id="list"></ul>{own}{reach_for(canary)}'))
     site.articles(entries)
+    paragraphs = "".join(f"<p>{esc(p)}</p>" for p in scripted[1].paragraphs)
+    site.add(
+        scripted[0],
+        _page(scripted[1].title, '<div id="main"></div><script>var doc = '
+              + json.dumps({"title": scripted[1].title, "date": scripted[1].published,
+                            "html": paragraphs}, ensure_ascii=False)
+              + ";document.getElementById('main').innerHTML = '<h1>' + doc.title + '</h1>"
+              "<div class=\"info\">发布时间：' + doc.date + '</div><div class=\"content\">'"
+              " + doc.html + '</div>';</script>"),
+    )  # fmt: skip
     return site
 
 
