@@ -72,6 +72,9 @@ def test_without_a_browser_a_challenged_site_says_what_to_install_once(tmp_path:
         assert all("apt-get install chromium" in e["message"] for e in errors)
         # no loop: robots.txt and the home page, and nothing more
         assert len(web["jsl"].requests) <= 3 and len(web["rs"].requests) <= 3
+        health = {r["site"]: r["health"] for r in rows(db, "SELECT site, health FROM site_health")}
+        assert health["jsl"].startswith("behind a JS challenge"), health
+        assert "apt-get install chromium" in health["rs"]
         check = run_crawler("check-site", "--sites", str(tmp_path / "sites.toml"), *FAST,
                             *NO_BROWSER, "jsl")  # fmt: skip
         assert "behind a JS challenge" in check.stdout, check.stdout
