@@ -24,9 +24,11 @@ needs_chromium = pytest.mark.skipif(
 NO_BROWSER = ["-s", "ARCHIVE_BROWSER=off"]
 
 
-def _crawl(web: SampleWeb, folder: Path, db: Path, *ids: str, extra: tuple[str, ...] = ()):
+def _crawl(
+    web: SampleWeb, folder: Path, db: Path, *ids: str, extra: tuple[str, ...] = (), toml=None
+):
     sites = folder / "sites.toml"
-    sites.write_text(web.sites_toml(), encoding="utf-8")
+    sites.write_text(web.sites_toml(toml), encoding="utf-8")
     result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST, *extra, *ids)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
@@ -112,11 +114,15 @@ def test_js_challenges_are_solved_in_chromium_and_the_crawl_goes_on_plainly(tmp_
     User-Agent; the re-crawl fetches no known article again."""
     with build_challenge_web(uses=4) as web:
         db = tmp_path / "archive.db"
-        _crawl(web, tmp_path, db, "jsl", "rs")
+        _crawl(web, tmp_path, db, "jsl", "rs", toml={"jsl": {"download_delay": "0.4"}})
         jsl, rs = web["jsl"], web["rs"]
         for site_id in ("jsl", "rs"):
             _found_in_full(db, web, site_id)
         assert "/private/a.html" not in jsl.paths_requested(), "robots.txt behind the challenge"
+        # the browser's requests are the site's: spaced by its delay like the plain ones
+        times = sorted(entry.at for entry in jsl.requests)
+        gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+        assert min(gaps) >= 0.35, gaps
         counts = {r["site"]: r for r in rows(db, "SELECT * FROM crawl_run_sites")}
         for site in (jsl, rs):
             assert counts[site.id]["challenges_solved"] >= 2, "solved, and again when it expired"

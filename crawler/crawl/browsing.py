@@ -146,7 +146,7 @@ class BrowserMiddleware:
         slot = downloader.slots.get(urlsplit(url).hostname or "")
         host = urlsplit(url).hostname or ""
         delay = slot.delay if slot is not None else self._delays.get(host, self._delay)
-        now = time.time()
+        now = time.monotonic()  # as the downloader's slots keep it
         last = max(self._last.get(site.id, 0.0), slot.lastseen if slot is not None else 0.0)
         at = max(now, last + (delay or 0.0))
         self._last[site.id] = at
