@@ -141,3 +141,15 @@ def test_js_challenges_are_solved_in_chromium_and_the_crawl_goes_on_plainly(tmp_
         _crawl(web, tmp_path, db, "jsl", "rs")
         again = jsl.paths_requested() + rs.paths_requested()
         assert not [p for p in again if "/t20" in p], again
+
+
+def test_render_true_without_a_browser_is_refused_before_the_crawl(tmp_path: Path):
+    with build_challenge_web() as web:
+        sites = tmp_path / "sites.toml"
+        sites.write_text(web.sites_toml({"concat": {"render": "true"}}), encoding="utf-8")
+        result = run_crawler("crawl", "--sites", str(sites), "--db", str(tmp_path / "a.db"),
+                             *FAST, *NO_BROWSER, "concat")  # fmt: skip
+        assert result.returncode == 2
+        assert "site 'concat' has render = true, and no browser to render with" in result.stderr
+        assert "apt-get install chromium" in result.stderr
+        assert web["concat"].requests == []
