@@ -55,9 +55,10 @@ def find_browser(configured: str | None = None) -> str | None:
     ``configured`` is "off")."""
     if configured and configured.lower() in ("off", "none", "false"):
         return None
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    # found, not imported: a crawl that never needs the browser does not pay for loading it
+    if importlib.util.find_spec("playwright") is None:
         return None
     return configured or next(filter(None, map(shutil.which, BROWSERS)), None)
 
