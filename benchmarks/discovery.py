@@ -64,6 +64,9 @@ def main() -> None:
                       f"{'yes' if found else 'NO':>12}")  # fmt: skip
     finally:
         web.stop()
+    import discovery_challenges  # JS challenges and script-built addresses (demo/challenges.py)
+
+    discovery_challenges.main()
 
 
 if __name__ == "__main__":

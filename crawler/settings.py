@@ -80,6 +80,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.crawl.middlewares.MetaRefreshLimitMiddleware": 580,
+    # JS challenges solved and pages rendered in the headless browser (crawl/browsing.py): after
+    # robots.txt; an answer is seen decompressed, and before retries and meta refreshes, so that
+    # a challenge answered 503 is solved, not retried, and one that refreshes is not followed.
+    "crawler.crawl.browsing.BrowserMiddleware": 585,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.crawl.middlewares.RedirectLimitMiddleware": 600,
     # Next to the downloader: it sees each response as it came, before decompression.
@@ -112,6 +116,16 @@ ARCHIVE_RETRY_AFTER_DAYS = 1.0
 ARCHIVE_RETRY_AFTER_MAX_DAYS = 32.0
 # After this many anti-bot answers (403, 412, 429, 521, ...) a site gets no more requests this run.
 ARCHIVE_BLOCKED_LIMIT = 3
+# The headless browser for JS challenges and pages only a browser can read (crawl/browser.py):
+# a Chromium's path, empty for the one on the PATH, "off" for none. A site's challenge is solved
+# at most ARCHIVE_CHALLENGE_SOLVES times a run (it comes back when its cookie expires); at most
+# ARCHIVE_RENDER_BUDGET pages a site are rendered because reading them plainly found nothing
+# (render = true has no such limit); each page has ARCHIVE_BROWSER_PAGE_TIMEOUT seconds (0: the
+# DOWNLOAD_TIMEOUT).
+ARCHIVE_BROWSER = ""
+ARCHIVE_CHALLENGE_SOLVES = 3
+ARCHIVE_RENDER_BUDGET = 10
+ARCHIVE_BROWSER_PAGE_TIMEOUT = 0.0
 # Keep every response as WARC (crawler/crawl/warc.py) in ARCHIVE_WARC_DIR, by default
 # `<archive stem>-warc/` beside the archive, in files rolled at ARCHIVE_WARC_MAX_BYTES.
 ARCHIVE_WARC = True

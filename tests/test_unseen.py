@@ -93,13 +93,13 @@ def _can_render() -> bool:
     import importlib.util
     import shutil
 
-    return bool(importlib.util.find_spec("scrapy_playwright") and shutil.which("chromium"))
+    return bool(importlib.util.find_spec("playwright") and shutil.which("chromium"))
 
 
-@pytest.mark.skipif(
-    not _can_render(), reason="needs scrapy-playwright (.[test]) and Debian's chromium"
-)
+@pytest.mark.skipif(not _can_render(), reason="needs playwright (.[test]) and Debian's chromium")
 def test_a_list_only_a_browser_can_read_is_rendered_and_paged_through_its_api(tmp_path: Path):
+    """Without a setting, a list page with scripts and no article links is rendered (the
+    fallback); render = false reads it as served, and finds nothing."""
     from crawler.demo.server import SampleWeb, loopback_hosts
     from crawler.demo.unseen import rendered_site
 
@@ -107,14 +107,15 @@ def test_a_list_only_a_browser_can_read_is_rendered_and_paged_through_its_api(tm
     with SampleWeb([site]) as web:
         sites = tmp_path / "sites.toml"
         db = tmp_path / "archive.db"
-        # read as HTML alone, the column is blind
-        sites.write_text(web.sites_toml(), encoding="utf-8")
+        # read as HTML alone (render = false: never in the browser), the column is blind
+        sites.write_text(web.sites_toml({"rendered": {"render": "false"}}), encoding="utf-8")
         plain = run_crawler(
             "crawl", "--sites", str(sites), "--db", str(tmp_path / "plain.db"), *FAST
         )
         assert plain.returncode == 0, plain.stderr
         assert rows(tmp_path / "plain.db", "SELECT count(*) AS n FROM sightings")[0]["n"] == 0
-        sites.write_text(web.sites_toml({"rendered": {"render": "true"}}), encoding="utf-8")
+        assert site.paths_requested().count("/js/list.js") == 0, "no browser asked for it"
+        sites.write_text(web.sites_toml(), encoding="utf-8")  # no render key: the fallback
         result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
         assert result.returncode == 0, result.stderr
         via = {r["url"]: r["via"] for r in rows(db, "SELECT url, via FROM pages")}
@@ -125,4 +126,7 @@ def test_a_list_only_a_browser_can_read_is_rendered_and_paged_through_its_api(tm
         site.clear_log()
         again = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
         assert again.returncode == 0, again.stderr
-        assert not [p for p in site.paths_requested() if p.startswith("/xxgk/5")]
+        again = [(r.path, r.status) for r in site.requests if r.path.startswith("/xxgk/5")]
+        assert site.hidden not in [path for path, _ in again], again
+        # the rendered list links the short news items too (pages, not articles): revalidated
+        assert all(status == 304 for _, status in again), again

@@ -87,6 +87,11 @@ class SiteCounts:
     deferred: int = 0  # URLs not asked for: they failed before and their retry_after is later
     robots_forbidden: int = 0  # URLs robots.txt does not allow
     blocked: int = 0  # anti-bot answers (401, 403, 412, 429, 451, 521)
+    challenges_solved: int = 0  # JS challenges the browser got through (crawl/browsing.py)
+    challenges_unsolved: int = 0  # JS challenges not got through (no browser, or it failed)
+    rendered: int = 0  # pages read in the browser
+    browser_requests: int = 0  # requests the browser made (counted in requests too)
+    browser_refused: int = 0  # requests the browser was refused by the site's rules
 
     def as_row(self) -> dict[str, int]:
         """The crawl_run_sites counts."""

@@ -127,6 +127,16 @@ class Reads:
             for row in self.db.execute("SELECT kind FROM crawl_errors WHERE kind != 'attachment'")
         )
 
+    def rendered_pages(self) -> list[str]:
+        """The pages read in the headless browser (render = true, or reading them plainly found
+        nothing), in URL order."""
+        return [
+            url
+            for (url,) in self.db.execute(
+                "SELECT url FROM pages WHERE via = 'rendered' ORDER BY url"
+            )
+        ]
+
     def failed_pages(self, limit: int = 10) -> list[dict]:
         """The first failed pages (URL, kind, message), attachments aside."""
         return list(

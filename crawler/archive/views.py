@@ -25,6 +25,7 @@ VIEWS: dict[str, str] = {
         WITH ranked AS (
             SELECT s.site, r.id AS run_id, r.started, COALESCE(s.status, r.status) AS status,
                    s.list_pages + s.not_modified AS list_pages, s.articles, s.errors,
+                   s.challenges_unsolved,
                    ROW_NUMBER() OVER (PARTITION BY s.site ORDER BY r.id DESC) AS n
             FROM crawl_run_sites s JOIN crawl_runs r ON r.id = s.run_id
             WHERE r.status != 'running' AND COALESCE(s.status, r.status) != 'interrupted'
@@ -38,6 +39,9 @@ VIEWS: dict[str, str] = {
                SUM(articles) AS articles,
                SUM(errors) AS errors,
                CASE
+                 WHEN (SELECT challenges_unsolved FROM ranked AS last
+                       WHERE last.site = ranked.site AND last.n = 1) > 0
+                   THEN 'behind a JS challenge the last run did not get through: install a browser (apt-get install chromium; pip install ''summary-archive[render]'') or see its js_challenge error'
                  WHEN COUNT(*) < {HEALTH_RUNS} THEN 'ok'
                  WHEN SUM(status = 'ok') = 0 THEN 'failing: the last {HEALTH_RUNS} runs did not complete'
                  WHEN SUM(list_pages) = 0 THEN 'blind: the last {HEALTH_RUNS} runs found no list page (not even unchanged ones)'

@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.archive import Archive
+from crawler.crawl.browsing import LAST_CRAWL
+from crawler.crawl.challenge import INSTALL_HINT
 from crawler.crawl.runner import run_crawl
 from crawler.registry.sites import SitesError, load_sites, select_sites
 
@@ -50,6 +52,15 @@ class SiteReport:
     max_requests: int | None = None
     cut: int = 0  # links not followed: the request budget was spent
     depth_cut: int = 0  # links not followed: deeper than max_depth
+    # The headless browser (crawl/browsing.py): challenges met (described) and solved or not, the
+    # pages read in it, its requests and those refused by the site's rules (url, why).
+    challenges: list[str] = field(default_factory=list)
+    challenges_solved: int = 0
+    challenges_unsolved: int = 0
+    rendered: list[str] = field(default_factory=list)
+    browser_requests: int = 0
+    browser_refused: list[tuple[str, str]] = field(default_factory=list)
+    browser_refused_count: int = 0
 
     def as_text(self, preview: int = 80) -> str:
         lines = [
@@ -94,6 +105,7 @@ class SiteReport:
                 f"budget: the {self.max_requests} requests were spent; {self.cut} links were not "
                 "followed (raise --max-requests, or max_requests in sites.toml)",
             ]
+        lines += self._browser_lines()
         if self.depth_cut:
             lines += ["", f"depth: {self.depth_cut} links lay deeper than max_depth, not followed"]
         if self.errors:
@@ -105,6 +117,30 @@ class SiteReport:
                 lines.append(f"  … and {sum(self.errors.values()) - len(self.failed)} more")
         lines += ["", "Nothing was written to any archive."]
         return "\n".join(lines)
+
+    def _browser_lines(self) -> list[str]:
+        """What the headless browser did: the challenge it met, the pages it read, what it was
+        refused."""
+        lines = []
+        for challenge in self.challenges:
+            outcome = (
+                f"solved in the browser ({self.challenges_solved}×)"
+                if self.challenges_solved
+                else f"not got through: {INSTALL_HINT}"
+            )
+            lines.append(f"JS challenge: {challenge}: {outcome}")
+        if self.challenges_unsolved and not self.challenges_solved and not self.challenges:
+            lines.append(f"behind a JS challenge the crawl did not get through: {INSTALL_HINT}")
+        if self.rendered:
+            lines.append(f"pages that needed the browser ({len(self.rendered)}):")
+            lines += [f"  {url}" for url in self.rendered[:10]]
+        if self.browser_requests or self.browser_refused_count:
+            lines.append(
+                f"browser: {self.browser_requests} requests, {self.browser_refused_count} refused "
+                "by the site's rules" + (":" if self.browser_refused else "")
+            )
+            lines += [f"  {url}  ({why})" for url, why in self.browser_refused[:10]]
+        return ["", *lines] if lines else []
 
     def as_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False, indent=2)
@@ -156,7 +192,15 @@ def _report(db: Path, name: str, start_urls: list[str], status: str) -> SiteRepo
         run = archive.last_run() or {}
         report = SiteReport(name, start_urls, status, requests=run.get("requests") or 0)
         report.cut, report.depth_cut = run.get("cut") or 0, run.get("depth_cut") or 0
+        report.challenges_solved = run.get("challenges_solved") or 0
+        report.challenges_unsolved = run.get("challenges_unsolved") or 0
+        report.browser_requests = run.get("browser_requests") or 0
+        report.browser_refused_count = run.get("browser_refused") or 0
+        met = next(iter(LAST_CRAWL.values()), {})  # check-site crawls one site
+        report.challenges = list(met.get("challenges", []))
+        report.browser_refused = list(met.get("refused", []))
         columns: dict[str, dict] = {}
+        report.rendered = archive.rendered_pages()
         for url, links, via, note in archive.list_page_links():
             column = columns.setdefault(
                 column_of(url),

@@ -36,6 +36,11 @@ class SiteGivenUp(IgnoreRequest):
     """A request queued for a site that has since answered with too many anti-bot statuses."""
 
 
+class JsChallengeUnsolved(IgnoreRequest):
+    """A site behind a JS challenge the crawl could not get through (no browser, or the challenge
+    would not let it); the message says which and what to do."""
+
+
 class RobotsForbidden(IgnoreRequest):
     """robots.txt does not allow the crawler this URL."""
 
@@ -100,6 +105,8 @@ def describe_failure(
         return FailureKind(f"http_{status}", f"HTTP {status} ({meaning})", request.url, status)
     if isinstance(exception, SiteGivenUp):
         return FailureKind(None, str(exception), request.url, counted="cut")
+    if isinstance(exception, JsChallengeUnsolved):
+        return FailureKind("js_challenge", str(exception), request.url)
     if isinstance(exception, RobotsForbidden):
         return FailureKind(None, str(exception), request.url, counted="robots_forbidden")
     if isinstance(exception, OffsiteRequest):

@@ -33,10 +33,28 @@ from crawler.registry.sites import Site, is_private_address
 
 
 class SiteScopeMiddleware:
-    """Requests stay inside their site and off private addresses."""
+    """Requests stay inside their site and off private addresses. A request that carries no site
+    (robots.txt, and where its redirects and meta refreshes lead) belongs to the site that owns
+    the URL it started from."""
+
+    def __init__(self, state=None):
+        self.state = state  # the crawl's CrawlState, whose registry lists the crawl's sites
+
+    @classmethod
+    def from_crawler(cls, crawler) -> SiteScopeMiddleware:
+        from crawler.crawl.state import CrawlState
+
+        return cls(CrawlState.of(crawler))
+
+    def _site(self, request: Request) -> Site | None:
+        site = request.meta.get("site")
+        if site is None and self.state is not None:
+            origin = (request.meta.get("redirect_urls") or [request.url])[0]
+            site = next((s for s in self.state.registry if s.owns(origin)), None)
+        return site
 
     def process_request(self, request: Request) -> None:
-        site: Site | None = request.meta.get("site")
+        site: Site | None = self._site(request)
         if site is None:
             return None
         via = request.meta.get("redirect_urls")
@@ -54,7 +72,7 @@ class SiteScopeMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         """A host name that resolved to a private address: the answer is dropped unread."""
-        site: Site | None = request.meta.get("site")
+        site: Site | None = self._site(request)
         address = response.ip_address
         if (
             site is not None

@@ -57,6 +57,7 @@ class CrawlState:
         self.given_up: set[str] = set()
         self.announced: set[str] = set()  # sites whose giving up has been recorded
         self.seen: set[str] = set()
+        self.renders: Counter[str] = Counter()  # pages rendered because plain reading found nothing
         # Requests admitted for a site and not yet answered (callback or errback entered); a site
         # whose count came back to 0 has ended its crawl, at done_at.
         self.outstanding: Counter[str] = Counter()

@@ -107,7 +107,12 @@ def _make_handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             payload = self.rfile.read(length) if length else b""
             path = self.path
-            route = site.routes.get(path)
+            # A site that answers by who is asking (cookies, User-Agent) before its routes: a JS
+            # challenge in front of it (crawler/demo/challenges.py).
+            gate = getattr(site, "gate", None)
+            route = gate(method, path, dict(self.headers.items())) if gate else None
+            if route is None:
+                route = site.routes.get(path)
             if route is None:
                 route = site.routes.get(urlsplit(path).path)
             if route is None:  # a path in Chinese arrives percent-encoded

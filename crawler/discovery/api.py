@@ -14,6 +14,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crawler.discovery.links import PAGE_PARAMETERS, Link, LinkKind, normalise_url
+from crawler.discovery.scripts import join_concatenations
 
 _CALLS = [
     re.compile(r"\bfetch\(\s*[\"'`]([^\"'`]+)[\"'`]"),
@@ -37,7 +38,9 @@ MAX_PAGES = 200
 
 
 def api_calls(raw_text: str, page_url: str) -> list[str]:
-    """The first page of each list API the page's scripts call (GET with its parameters)."""
+    """The first page of each list API the page's scripts call (GET with its parameters); an
+    address the script concatenates from variables it defines is read too (discovery/scripts.py)."""
+    raw_text = join_concatenations(raw_text)
     found = []
     for pattern in _CALLS:
         for match in pattern.finditer(raw_text):

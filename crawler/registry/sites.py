@@ -35,7 +35,7 @@ _OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "list_patterns": (list, []),
     "ignore_patterns": (list, []),
     "private_network": (bool, False),
-    "render": (bool, False),
+    "render": (bool, None),
     "attachments": (str, "likely"),
 }
 # Which linked PDF and Word files a crawl fetches and reads: those whose link text, file name or
@@ -76,8 +76,9 @@ class Site:
     # A site on an intranet or on this machine: its pages may come from private addresses.
     private_network: bool = False
     # Column pages read in a headless browser (a list that only a browser can fill): needs
-    # `pip install 'summary-archive[render]'` and a Chromium (crawler/crawl/render.py).
-    render: bool = False
+    # `pip install 'summary-archive[render]'` and a Chromium (crawler/crawl/render.py). None (not
+    # set): a page is rendered only when reading it plainly found nothing; False: never.
+    render: bool | None = None
     # Linked PDF and Word files fetched and read: likely (by their names and column), all, none.
     attachments: str = "likely"
     # The summary classifier's rules for this site: the defaults changed by sites.toml's

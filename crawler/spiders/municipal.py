@@ -21,6 +21,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.crawl.failures import describe_failure
+from crawler.crawl.fallback import article_api, json_article, render_again
 from crawler.crawl.items import ColumnItem, ErrorItem, PageItem, copy_fields
 from crawler.crawl.middlewares import robots_sitemaps
 from crawler.crawl.render import render_meta
@@ -156,6 +157,8 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         site: Site = response.meta["site"]
         requested = response.meta["kind"]
         hops = response.meta["hops"]
+        if "article_of" in response.meta:  # an article shell's text, as JSON (crawl/fallback.py)
+            response = json_article(response) or response
         if response.status == 304:
             yield PageItem(
                 url=response.url, site=site.id, region=site.region, kind="list", status=304
@@ -198,8 +201,13 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
             if requested in ("home", "list") or any(
                 link.kind is LinkKind.ARTICLE for link in links
             ):
-                self.crawl_state.count(site.id, "list_pages")
                 note = blind_list(page.doc, links) if requested == "list" else None
+                if note and (
+                    again := render_again(response, site, self.crawl_state, self.settings)
+                ):
+                    yield again  # read in the browser instead (crawl/fallback.py)
+                    return
+                self.crawl_state.count(site.id, "list_pages")
                 yield PageItem(kind="list", links=link_rows(links), reason=note, **base)
                 yield from self._follow_list(response, site, hops, links, title, attached)
                 return
@@ -214,6 +222,12 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
             yield from self._follow_list(
                 response, site, hops, links, title, attached, extracted.published
             )
+            return
+        if not text and (
+            again := article_api(response, page.decoded.text, site, self.crawl_state)
+            or render_again(response, site, self.crawl_state, self.settings)
+        ):
+            yield again  # its text is the script's (crawl/fallback.py)
             return
         if not text:
             yield ErrorItem(
