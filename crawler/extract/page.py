@@ -8,6 +8,8 @@ import re
 import lxml.etree
 import lxml.html
 
+from crawler.extract.variants import fold_variants
+
 _DROP_TAGS = [
     "script",
     "style",
@@ -112,7 +114,8 @@ PUNCTUATION = re.compile(r"[，。；、,;]")
 
 
 def clean_text(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    """Spaces collapsed, radical forms folded (⼾ → 户: crawler/extract/variants.py)."""
+    return fold_variants(_SPACES.sub(" ", text).strip())
 
 
 def cjk_count(text: str) -> int:
