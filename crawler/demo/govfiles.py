@@ -48,7 +48,7 @@ TWO_LINE = GovFile(
     signed="2023年3月28日",
     furniture=[
         "000123", "秘密★1年", "特急", "中共青山县委统战部文件", "青统发〔2023〕12号",
-        "县委，县人大常委会，县政府，县政协：", "（此件公开发布）", "抄送：", "印发", "共印",
+        "县委，县人大常委会，县政府，县政协：", "（此件公开发布）", "抄送：", "日印发", "共印",
     ],
 )  # fmt: skip
 
@@ -69,7 +69,7 @@ THREE_LINE = GovFile(
     published_from="sign-off in the text",
     source="青山县人民政府办公室",
     signed="二〇二三年三月二十八日",
-    furniture=["青山县人民政府办公室文件", "青政办发〔2023〕7号", "抄送：", "印发", "共印"],
+    furniture=["青山县人民政府办公室文件", "青政办发〔2023〕7号", "抄送：", "日印发", "共印"],
 )
 
 BUDGET = GovFile(
@@ -185,7 +185,7 @@ OFD_CHARS = GovFile(
     published_from="sign-off in the text",
     source="青山县财政局",
     signed="2023年7月12日",
-    furniture=["青山县财政局文件", "青财发〔2023〕9号", "抄送：", "印发"],
+    furniture=["青山县财政局文件", "青财发〔2023〕9号", "抄送：", "日印发"],
 )
 
 SAMPLES = [

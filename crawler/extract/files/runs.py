@@ -109,15 +109,15 @@ def _text(chars: list[Char]) -> str:
     return "".join(parts).strip()
 
 
-def _plain(pieces: list[Line]) -> bool:
+def _plain(pieces: list[Line], size: float) -> bool:
     """Pieces that read right as their own texts, left to right: none overlaps the next, none
-    holds a character set small, none was drawn out of order."""
+    is or holds a character set small beside the line's ``size``, none was drawn out of order."""
     for piece, after in zip(pieces, pieces[1:], strict=False):
         if after.x0 < piece.x1 - 0.5:
             return False
     for piece in pieces:
         chars = piece.chars or []
-        if any(char.size < _SMALL * piece.size for char in chars):
+        if piece.size < _SMALL * size or any(char.size < _SMALL * size for char in chars):
             return False
         if any(b.x0 < a.x0 - 0.5 for a, b in zip(chars, chars[1:], strict=False)):
             return False
@@ -133,7 +133,7 @@ def _row(pieces: list[Line]) -> Line:
         after.x0 - piece.x1 > 1.5 * max(piece.size, after.size)
         for piece, after in zip(pieces, pieces[1:], strict=False)
     )
-    if _plain(pieces):
+    if _plain(pieces, widest.size):
         text = pieces[0].text
         for piece, after in zip(pieces, pieces[1:], strict=False):
             # a table's cells stand apart however narrow the gap: figures never run together
