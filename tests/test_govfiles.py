@@ -222,17 +222,27 @@ def test_the_files_of_a_crawl_read_as_printed(tmp_path: Path):
         assert result.returncode == 0, result.stderr
     finally:
         web.stop()
-    pages = {row["url"]: row for row in rows(db, "SELECT url, title, published FROM pages")}
-    for sample in SAMPLES:
+    pages = {
+        row["url"]: row
+        for row in rows(db, "SELECT url, title, published, published_from FROM pages")
+    }
+    for sample in SAMPLES:  # dated by what each prints; a metadata date said to be one
         row = pages[where[sample.name]]
-        assert (row["title"], row["published"]) == (sample.title, sample.published), sample.name
+        assert (row["title"], row["published"], row["published_from"]) == (
+            sample.title,
+            sample.published,
+            sample.published_from,
+        ), sample.name
     errors = rows(db, "SELECT url, kind FROM crawl_errors")
     assert {"url": where[GARBLED], "kind": "garbled_text"} in errors
     # the page printed from the browser and the page itself: one document, two sightings
     (document,) = rows(
-        db, "SELECT id, body, content_hash FROM documents WHERE title = ?", (BROWSER.title,)
+        db,
+        "SELECT id, body, content_hash, published_from FROM documents WHERE title = ?",
+        (BROWSER.title,),
     )
     assert document["body"] == "\n".join(BROWSER.body)
+    assert document["published_from"] in ("sign-off in the text", "under the headline")
     sightings = rows(db, "SELECT url FROM sightings WHERE document_id = ?", (document["id"],))
     assert sorted(s["url"].rsplit(".", 1)[1] for s in sightings) == ["html", "pdf"]
     assert document["content_hash"] == content_hash(extracted(BROWSER.name).body)
