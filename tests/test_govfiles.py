@@ -18,14 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.cli import cli
-from crawler.demo.attachments import column_files
 from crawler.demo.badfiles import FILES, file
 from crawler.demo.cms import load_articles
 from crawler.demo.govfiles import BROWSER, SAMPLES
 from crawler.demo.govsite import GARBLED, build_gov_web
 from crawler.extract import extract_page
 from crawler.extract.dates import is_sign_off_date, parse_date
-from crawler.extract.files import Unreadable, extract_file
+from crawler.extract.files import extract_file
 from crawler.extract.files.layout import Line
 from crawler.extract.files.runs import Char, rows_of
 from crawler.extract.variants import KANGXI_SIMPLIFIED, fold_variants
@@ -45,6 +44,7 @@ def extracted(name: str):
     return extract_file(file(name))
 
 
+@cache
 def _extract_cli(name: str) -> dict:
     result = CliRunner().invoke(cli, ["extract", str(FILES / name)])
     assert result.exit_code == 0, result.output
@@ -70,6 +70,7 @@ def test_every_number_of_every_sample_is_read_unchanged():
     for digit: none fused with a note number, none split, none lost, none added."""
     articles = load_articles()
     sources = {sample.name: "\n".join(sample.body) for sample in SAMPLES}
+    names = set(sources)
     web_copies = {
         "lj-summary-2022.pdf": "lj-summary-2022", "lj-summary-2022-cover.pdf": "lj-summary-2022",
         "yx-review-2022.pdf": "yx-review-2022", "qs-summary-2022.docx": "qs-summary-2022",
@@ -80,7 +81,8 @@ def test_every_number_of_every_sample_is_read_unchanged():
     }  # fmt: skip
     sources |= {name: articles[key].body for name, key in web_copies.items()}
     for name, source in sources.items():
-        assert numbers(extracted(name).body) == numbers(source), name
+        body = _extract_cli(name)["body"] if name in names else extracted(name).body
+        assert numbers(body) == numbers(source), name
 
 
 @settings(max_examples=60, deadline=None)
@@ -162,9 +164,6 @@ def test_dates_by_their_role():
 
 
 def test_a_garbled_text_layer_is_told_by_its_characters():
-    with pytest.raises(Unreadable) as caught:
-        extract_file(file(GARBLED))
-    assert caught.value.kind == "garbled_text"
     result = CliRunner().invoke(cli, ["extract", str(FILES / GARBLED)])
     assert result.exit_code != 0 and "garbled_text" in result.output
 
@@ -246,11 +245,3 @@ def test_the_files_of_a_crawl_read_as_printed(tmp_path: Path):
     sightings = rows(db, "SELECT url FROM sightings WHERE document_id = ?", (document["id"],))
     assert sorted(s["url"].rsplit(".", 1)[1] for s in sightings) == ["html", "pdf"]
     assert document["content_hash"] == content_hash(extracted(BROWSER.name).body)
-
-
-def test_the_older_samples_still_read_like_their_web_copies():
-    """The county column's files (crawler/demo/attachments.py) keep their figures and text."""
-    articles = load_articles()
-    for path, _text, _day, body, _type in column_files()[:4]:
-        copy = "lj-summary-2022" if path.endswith("12345.pdf") else "qs-summary-2022"
-        assert extract_file(body).body == articles[copy].body.strip(), path
