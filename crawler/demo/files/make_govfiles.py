@@ -322,10 +322,9 @@ def garbled(target: Path) -> None:
     write standards and reports): Latin letters as rare ideographs (G → 犌, B → 犅, T → 犜, as
     seen in the wild), digits and signs as their full-width forms, each Chinese character as an
     ideograph outside common use."""
-    from crawler.extract.files.garbled import common_ideographs
+    from crawler.extract.files.garbled import is_common
 
-    common = common_ideographs()
-    rare = [chr(code) for code in range(0x4E00, 0x9FA6) if chr(code) not in common]
+    rare = [chr(code) for code in range(0x4E00, 0x9FA6) if not is_common(chr(code))]
 
     def wrong(ch: str) -> str:
         if ch.isascii() and ch.isalpha():

@@ -52,8 +52,8 @@ class Line:
     size: float  # the height of its characters
     page: int
     page_height: float
-    # the characters with their own positions (files/runs.py Char), where the line's text cannot
-    # be read in the order it was drawn: set small, or drawn out of order; None otherwise
+    # the characters with their own positions (files/runs.py Char, or pdfminer's LTChar), for
+    # a line whose text cannot be read as drawn (set small, drawn out of order, in pieces)
     chars: list | None = None
     table: bool = False  # pieces set apart like the cells of a table's row
 

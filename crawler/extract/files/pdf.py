@@ -14,7 +14,7 @@ import logging
 
 from crawler.extract.files.errors import Unreadable
 from crawler.extract.files.layout import Line
-from crawler.extract.files.runs import Char, rows_of
+from crawler.extract.files.runs import rows_of
 
 # pdfminer says a great deal at WARNING about fonts it can read anyway.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -37,11 +37,9 @@ def _lines_of(container, page: int, height: float, found: list[Line]) -> None:
                 text, item.x0, item.x1, height - item.y1, height - item.y0, size, page, height
             )
             # each character's own place: a note number set small, characters drawn out of
-            # their printed order, pieces of one line drawn apart are read by them (runs.py)
-            line.chars = [
-                Char(ch.x0, ch.x1, height - ch.y1, height - ch.y0, ch.size, ch.get_text())
-                for ch in letters
-            ]
+            # their printed order, pieces of one line drawn apart are read by them (runs.py,
+            # which turns them into Chars only where a line needs them)
+            line.chars = letters
             found.append(line)
         elif hasattr(item, "__iter__"):
             _lines_of(item, page, height, found)

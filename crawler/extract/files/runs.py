@@ -109,6 +109,20 @@ def _text(chars: list[Char]) -> str:
     return "".join(parts).strip()
 
 
+def _chars(piece: Line) -> list[Char]:
+    """A piece's characters as Chars: pdfminer's LTChar objects (boxes from the page's foot) are
+    turned round; a piece without its characters has them spread over its extent."""
+    if piece.chars is None:
+        return spread(piece.text, piece.x0, piece.x1, piece.top, piece.bottom, piece.size)
+    height = piece.page_height
+    return [
+        char
+        if isinstance(char, Char)
+        else Char(char.x0, char.x1, height - char.y1, height - char.y0, char.size, char.get_text())
+        for char in piece.chars
+    ]
+
+
 def _plain(pieces: list[Line], size: float) -> bool:
     """Pieces that read right as their own texts, left to right: none overlaps the next, none
     is or holds a character set small beside the line's ``size``, none was drawn out of order."""
@@ -140,15 +154,7 @@ def _row(pieces: list[Line]) -> Line:
             wide = (0.3 if table else 1.5) * after.size
             text += (" " if after.x0 - piece.x1 > wide else "") + after.text
     else:
-        chars = [
-            char
-            for piece in pieces
-            for char in (
-                piece.chars
-                if piece.chars is not None
-                else spread(piece.text, piece.x0, piece.x1, piece.top, piece.bottom, piece.size)
-            )
-        ]
+        chars = [char for piece in pieces for char in _chars(piece)]
         chars.sort(key=lambda char: char.x0)
         text = _text(_marked(chars))
     return replace(
