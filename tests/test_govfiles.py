@@ -245,3 +245,13 @@ def test_the_files_of_a_crawl_read_as_printed(tmp_path: Path):
     sightings = rows(db, "SELECT url FROM sightings WHERE document_id = ?", (document["id"],))
     assert sorted(s["url"].rsplit(".", 1)[1] for s in sightings) == ["html", "pdf"]
     assert document["content_hash"] == content_hash(extracted(BROWSER.name).body)
+
+
+def test_note_numbers_on_a_page_are_read_as_in_its_printed_file():
+    """The statistics report's web page (<sup>1</sup> before and after figures, km<sup>2</sup>,
+    CO<sub>2</sub>, ⼾) reads as its printed PDF does: the same figures, the same document."""
+    page = extract_page(file("stats-footnotes.html"))
+    printed = extracted("stats-footnotes.pdf")
+    assert page.body == printed.body
+    assert "1761.48万人" in page.body and "11761.48" not in page.body
+    assert content_hash(page.body) == content_hash(printed.body)

@@ -110,6 +110,7 @@ FOOTNOTES = GovFile(
     published_from="sign-off in the text",
     source="青山市统计局",
     signed="2023年3月20日",
+    html_name="stats-footnotes.html",
 )
 
 REGULATION = GovFile(

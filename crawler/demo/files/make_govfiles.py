@@ -14,7 +14,7 @@ fonts-noto-cjk, and the test extra's reportlab and pypdf.
   metadata dated by pypdf (no date is printed).
 - stats-footnotes.pdf: a statistics report whose figures carry footnote numbers set as
   superscripts before and after them (<sup>), a unit's power (km²) and a chemical index (CO₂), and
-  a Kangxi radical (⼾, U+2F3E) where the text means 户.
+  a Kangxi radical (⼾, U+2F3E) where the text means 户; stats-footnotes.html is the page printed.
 - regulation-effective.pdf: a regulation whose last article says when it takes effect and whose
   head says when it was adopted; no date is signed, the metadata says when the file was made.
 - regulation-runs.pdf: reportlab drawing a line's Chinese first and its digits after, each at its
@@ -347,7 +347,9 @@ def main() -> None:
                    "各乡镇人民政府，县政府各部门：", []), HERE / g.THREE_LINE.name)  # fmt: skip
     _print(budget(g.BUDGET), HERE / g.BUDGET.name)
     dated(HERE / g.BUDGET.name, "20250214")
-    _print(footnotes(g.FOOTNOTES), HERE / g.FOOTNOTES.name)
+    page = footnotes(g.FOOTNOTES)
+    (HERE / g.FOOTNOTES.html_name).write_text(page, encoding="utf-8")
+    _print(page, HERE / g.FOOTNOTES.name)
     _print(regulation(g.REGULATION), HERE / g.REGULATION.name)
     dated(HERE / g.REGULATION.name, "20110215")
     reportlab_runs(g.RUNS, HERE / g.RUNS.name)
