@@ -255,3 +255,28 @@ def test_note_numbers_on_a_page_are_read_as_in_its_printed_file():
     assert page.body == printed.body
     assert "1761.48万人" in page.body and "11761.48" not in page.body
     assert content_hash(page.body) == content_hash(printed.body)
+
+
+def test_a_word_file_s_label_and_note_numbers_are_not_its_text():
+    """A DOCX as Word writes an attachment: its label (附件3：) centred above the title, figures
+    with footnote numbers set as superscript runs."""
+    import io
+
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    document = Document()
+    for text in ("附件3：", "青山县2022年度统计工作总结"):
+        document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph = document.add_paragraph("年末全市常住人口")
+    paragraph.add_run("1").font.superscript = True
+    paragraph.add_run("1761.48万人，绿地86.5km")
+    paragraph.add_run("2").font.superscript = True
+    paragraph.add_run("，CO")
+    paragraph.add_run("2").font.subscript = True
+    paragraph.add_run("排放下降3.2%。")
+    data = io.BytesIO()
+    document.save(data)
+    found = extract_file(data.getvalue())
+    assert found.title == "青山县2022年度统计工作总结"
+    assert found.body == "年末全市常住人口1761.48万人，绿地86.5km²，CO₂排放下降3.2%。"

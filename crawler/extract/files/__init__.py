@@ -23,6 +23,7 @@ from crawler.extract.body import body_and_issuer
 from crawler.extract.dates import LABELLED_DATE, is_sign_off_date, parse_date
 from crawler.extract.files.errors import Unreadable
 from crawler.extract.files.garbled import RARE_SHARE, rare_share
+from crawler.extract.files.layout import FIELD_LABEL, FILE_LABEL
 from crawler.extract.gongwen import is_letterhead, record_tail
 from crawler.extract.variants import fold_variants
 
@@ -225,9 +226,16 @@ def extract_file(
     title_lines = [line for line in title_lines if not _UNMAPPED.search(line)]
     lines = [_UNMAPPED.sub("", line) for line in lines]
     # an official document's 版头 (中共青山县委统战部文件, 青统发〔2023〕3号) is not its title
-    title_lines = [tidy(line) for line in title_lines if not is_letterhead(tidy(line))]
+    title_lines = [
+        tidy(line)
+        for line in title_lines
+        if not is_letterhead(tidy(line)) and not FILE_LABEL.match(tidy(line))
+    ]
+    # a cover's field labels (预算主管部门：…) end its title
+    cut = next((i for i, line in enumerate(title_lines) if FIELD_LABEL.match(line)), None)
+    title_lines = title_lines[:cut]
     lines = [tidy(line) for line in lines if tidy(line)]
-    while lines and is_letterhead(lines[0]):
+    while lines and (is_letterhead(lines[0]) or FILE_LABEL.match(lines[0])):
         lines = lines[1:]
     if not title_lines and lines and len(lines[0]) <= 60 and not _SENTENCE_END.search(lines[0]):
         title_lines, lines = [lines[0]], lines[1:]
