@@ -280,3 +280,23 @@ def test_a_word_file_s_label_and_note_numbers_are_not_its_text():
     found = extract_file(data.getvalue())
     assert found.title == "青山县2022年度统计工作总结"
     assert found.body == "年末全市常住人口1761.48万人，绿地86.5km²，CO₂排放下降3.2%。"
+
+
+def test_a_letters_issuer_mark_and_an_orders_number_are_not_the_title():
+    """信函格式: the issuing body's name alone in large type over the 文号; 命令格式: …令 and
+    第N号. Neither is the title."""
+    from crawler.extract.files.layout import paragraphs
+
+    def line(text: str, top: float, size: float, x0: float = 80) -> Line:
+        return Line(text, x0, x0 + size * len(text), top, top + size, size, 0, 842.0)
+
+    text = "2022年，全县上下团结奋斗，经济社会发展取得新成效，群众满意度进一步提升。"
+    for head in (
+        [line("青山县人民政府办公室", 80, 36, 120), line("青政办函〔2023〕5号", 140, 16, 380)],
+        [line("青山县人民政府令", 80, 36, 150), line("第3号", 140, 16, 280)],
+    ):
+        layout = paragraphs([head + [
+            line("关于2022年度工作情况的报告", 190, 22, 150), line(text, 240, 16, 112),
+            line("特此报告。", 270, 16, 112),
+        ]])  # fmt: skip
+        assert layout.title_lines == ["关于2022年度工作情况的报告"]

@@ -17,7 +17,9 @@ _BODY_NAME = r"[\u4e00-\u9fff（）()、]{2,40}(?:部|局|委|委员会|政府|�
 _LETTERHEAD = re.compile(
     r"^(?:"
     # 发文机关标志: one body, or several set side by side, then 文件
-    rf"{_BODY_NAME}+文件"
+    rf"{_BODY_NAME}+(?:文件|令)"
+    # the number of an order (命令格式) under its 标志
+    r"|第\s*\d{1,5}\s*号"
     # 发文字号 (〔〕 as the standard has it; [] ［］ () （） as typed), with 签发人 beside it
     r"|[\u4e00-\u9fff]{1,15}\s*[〔\[［【(（]\s*(?:19|20)\d\d\s*[〕\]］】)）]\s*第?\s*[\dXx×Ｘ]{1,5}\s*号"
     r"(?:\s+签发人\s*[:：]\s*[\u4e00-\u9fff\s]{2,30})?"
@@ -47,6 +49,15 @@ def is_letterhead(line: str) -> bool:
     """A line of an official document's 版头 (above its title); its spacing (the gap a word
     processor sets between Chinese and digits, the letter-spacing of a 标志) does not count."""
     return bool(_LETTERHEAD.match(_SPACE.sub("", line)))
+
+
+_ISSUER_MARK = re.compile(rf"^{_BODY_NAME}+$")
+
+
+def is_issuer_name(line: str) -> bool:
+    """A line that is only the names of issuing bodies: the 发文机关标志 of a letter (信函格式)
+    or of a joint document, which carries no 文件 after it."""
+    return bool(_ISSUER_MARK.match(_SPACE.sub("", line)))
 
 
 def is_addressees(line: str) -> bool:

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from crawler.extract.gongwen import is_letterhead
+from crawler.extract.gongwen import is_issuer_name, is_letterhead
 
 # A page number on a line of its own: 3, - 3 -, — 3 —, 第3页, 第 3 页 共 7 页, 3/7, Page 3.
 PAGE_NUMBER = re.compile(
@@ -132,6 +132,15 @@ def _letterhead_end(kept: list[Line]) -> int:
             ),
             None,
         )
+        if stop is None and (
+            is_issuer_name(kept[start].text)
+            and run == start + 1
+            and run < len(kept)
+            and kept[run].page == kept[start].page
+            and kept[start].size >= 1.3 * kept[run].size
+        ):
+            # a letter's 标志 (the issuing body's name alone, set well above the title's size)
+            stop = run
         if stop is None or stop >= len(kept):
             return start
         start = stop
