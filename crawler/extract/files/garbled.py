@@ -45,7 +45,14 @@ def rare_share(lines: list[str]) -> float:
     letters = len(_LETTER.findall(text))
     if not letters:
         return 0.0
-    # each distinct ideograph asked once: a long report uses a few thousand
+    # each distinct ideograph asked once (a long report uses a few thousand), GB 2312 for all of
+    # them in one encoding: what it cannot encode comes back as ?
     found = Counter(_IDEOGRAPH.findall(text))
-    rare = sum(count for ch, count in found.items() if not is_common(ch))
+    distinct = "".join(found)
+    back = distinct.encode("gb2312", "replace").decode("gb2312")
+    rare = sum(
+        found[ch]
+        for ch, again in zip(distinct, back, strict=True)
+        if again == "?" and not is_common(ch)
+    )
     return (rare + len(_FULL_WIDTH_LATIN.findall(text))) / letters
