@@ -32,6 +32,9 @@ class PageRecord:
     via: str | None = None
     # A document file's type (pdf, docx, doc, ofd: crawler/extract/files); None for a web page.
     file_type: str | None = None
+    # Which evidence the date was read from (crawler/extract): "under the headline", "sign-off in
+    # the text", "document metadata (no date printed)" (a file's last resort) …
+    published_from: str | None = None
 
     def as_row(self) -> dict:
         """The pages row (without the timestamps and run the writer adds)."""
@@ -55,6 +58,7 @@ class DocumentRecord:
     region: str
     url: str
     genre: str | None = None  # 综述, 总结, 工作报告, 盘点/回眸 (crawler/classify_rules.toml)
+    published_from: str | None = None  # which evidence the date was read from (PageRecord)
 
     def as_row(self) -> dict:
         """The documents row (without the timestamps the writer adds)."""

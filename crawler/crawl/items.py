@@ -39,6 +39,7 @@ class PageItem:
     warc_offset: int | None = None
     via: str = "link"  # how it was reached: link, frame, form, sitemap, feed
     file_type: str | None = None  # pdf, docx, doc: a document file (crawler/extract/files)
+    published_from: str | None = None  # which evidence the date was read from (extract)
     # Set by the pipelines:
     is_summary: bool | None = None
     reason: str | None = None

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.dates import CHINESE_DATE, NUMERIC_DATE
-from crawler.extract.gongwen import is_addressees, is_letterhead, is_record_line
+from crawler.extract.dates import CHINESE_DATE, NOT_SIGNED, NUMERIC_DATE
+from crawler.extract.gongwen import is_addressees, is_letterhead, record_tail
 from crawler.extract.page import clean_text, without_leading_title
 
 # Lines that are furniture wherever they stand in the content box.
@@ -72,8 +72,7 @@ def body_and_issuer(lines: list[str], title: str | None = None) -> tuple[list[st
         if not kept and (is_letterhead(line) or is_addressees(line)):
             continue  # an official document's 版头 (文号 and all), its 主送机关
         kept.append(line)
-    while kept and is_record_line(kept[-1]):  # its 版记 and 附注 (抄送, 印发, 此件公开发布)
-        kept.pop()
+    kept = kept[: len(kept) - record_tail(kept)]  # its 版记 and 附注 (抄送, 印发, 此件公开发布)
     # A sign-off at the very end differs between reposts of the same text; it is metadata.
     signed = len(kept) - _sign_off_length(kept)
     kept, issuer = kept[:signed], _issuer_in(kept[signed:])
@@ -85,7 +84,13 @@ def body_and_issuer(lines: list[str], title: str | None = None) -> tuple[list[st
 
 
 def _dated(line: str) -> bool:
-    return len(line) <= 30 and bool(NUMERIC_DATE.search(line) or CHINESE_DATE.search(line))
+    # a sentence that holds a date (本条例自2011年3月1日起施行。) is text, not a sign-off
+    return (
+        len(line) <= 30
+        and bool(NUMERIC_DATE.search(line) or CHINESE_DATE.search(line))
+        and not NOT_SIGNED.search(line)
+        and not line.rstrip().endswith("。")
+    )
 
 
 def _sign_off_length(lines: list[str]) -> int:

@@ -15,8 +15,10 @@ from crawler.extract.page import clean_text, meta_content, without_leading_title
 from crawler.families import URL_DATES
 
 _DATE_NUMERIC = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-_CN_DIGITS = "〇零一二三四五六七八九"
-_DATE_CHINESE = rf"([{_CN_DIGITS}○Ｏ]{{4}})年([{_CN_DIGITS}十]{{1,3}})月([{_CN_DIGITS}十]{{1,3}})日"
+_CN_DIGITS = "〇零一二三四五六七八九"  # and the zeros typed for 〇: ○ Ｏ 0 О
+_DATE_CHINESE = (
+    rf"([{_CN_DIGITS}○Ｏ0О]{{4}})年([{_CN_DIGITS}十]{{1,3}})月([{_CN_DIGITS}十]{{1,3}})日"
+)
 LABELLED_DATE = re.compile(
     r"(发布时间|发布日期|发稿时间|更新时间|成文日期|日期|时间)\s*[:：]?\s*" + _DATE_NUMERIC
 )
@@ -77,7 +79,7 @@ def _valid_date(year: int, month: int, day: int) -> str | None:
 
 
 def _chinese_number(text: str) -> int:
-    digits = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
+    digits = {ch: i for i, ch in enumerate("〇一二三四五六七八九")} | dict.fromkeys("零○Ｏ0О", 0)
     if "十" in text:
         tens, _, units = text.partition("十")
         return (digits.get(tens, 1) if tens else 1) * 10 + (digits.get(units, 0) if units else 0)
@@ -114,6 +116,32 @@ def parse_date(text: str) -> str | None:
         if found:
             return found
     return _first_valid(_US_DATE.finditer(text), order=(3, 1, 2))
+
+
+# What a date says when it is not the day a document was written or signed: the day it takes
+# effect (本条例自2011年3月1日起施行), the day it was printed (…2023年1月10日印发), a period's end.
+NOT_SIGNED = re.compile(
+    r"施行|生效|起执行|起实施|开始执行|执行至|有效期|印发|截至|截止|以前|以后|之前|之后|期间"
+)
+# Beside a signed date, only the issuing body's name (or nothing).
+_SIGN_OFF_REST = re.compile(
+    r"(?:[\u4e00-\u9fff]{0,30}(?:部|局|委|委员会|政府|办公室|办|厅|院|会|处|室|中心|组|所|站|队|"
+    r"党组|公司|协会|学校|医院|街道|镇|乡|村|社区|人大|政协|法院|检察院))?"
+)
+
+
+def is_sign_off_date(line: str) -> bool:
+    """A line that prints a document's 成文日期: a date (Arabic or Chinese numerals, 〇 or 零),
+    with at most the issuing body's name beside it; never a sentence that holds a date, an
+    effective date or a printing date."""
+    text = line.strip()
+    if len(text) > 40 or NOT_SIGNED.search(text) or re.search(r"[。；;，,：:！？]", text):
+        return False
+    match = NUMERIC_DATE.search(text) or CHINESE_DATE.search(text)
+    if not match or not parse_date(match.group(0)):
+        return False
+    rest = re.sub(r"[\s（）()]", "", text[: match.start()] + text[match.end() :])
+    return bool(_SIGN_OFF_REST.fullmatch(rest))
 
 
 def date_from_url(url: str | None) -> str | None:

@@ -8,6 +8,8 @@ import re
 import lxml.etree
 import lxml.html
 
+from crawler.extract.variants import fold_variants
+
 _DROP_TAGS = [
     "script",
     "style",
@@ -112,7 +114,8 @@ PUNCTUATION = re.compile(r"[，。；、,;]")
 
 
 def clean_text(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    """Spaces collapsed, radical forms folded (⼾ → 户: crawler/extract/variants.py)."""
+    return fold_variants(_SPACES.sub(" ", text).strip())
 
 
 def cjk_count(text: str) -> int:
@@ -151,7 +154,30 @@ def lines_of(element: lxml.html.HtmlElement) -> list[str]:
     return [clean_text(raw) for raw in "".join(parts).split("\n") if raw and not raw.isspace()]
 
 
+# A footnote's mark set as a superscript: never part of the figure beside it.
+_NOTE_MARK = re.compile(r"^\s*[\[（(]?[0-9*＊†‡①-⑳]{1,3}[\]）)]?\s*$")
+
+
+def _placed_scripts(doc: lxml.html.HtmlElement) -> None:
+    """<sup> and <sub> as a file's text layer reads them (crawler/extract/files/runs.py): a note
+    mark dropped (常住人口<sup>1</sup>1761.48 is 1761.48, not 11761.48), a unit's power after a
+    Latin letter (km<sup>2</sup>) and a chemical index (CO<sub>2</sub>) kept as ² and ₂."""
+    for element in list(doc.iter("sup", "sub")):
+        text = element.text_content()
+        if element.tag == "sub":
+            if text.isdigit():
+                element.text = text.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+            continue
+        before = element.getprevious()
+        before_text = (before.tail if before is not None else element.getparent().text) or ""
+        if text in ("2", "3") and before_text[-1:].isascii() and before_text[-1:].isalpha():
+            element.text = text.translate(str.maketrans("23", "²³"))
+        elif _NOTE_MARK.match(text) and element.getparent() is not None:
+            element.drop_tree()
+
+
 def drop_noise(doc: lxml.html.HtmlElement) -> None:
+    _placed_scripts(doc)
     for bad in list(doc.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         bad.drop_tree() if hasattr(bad, "drop_tree") else bad.getparent().remove(bad)
     for tag in _DROP_TAGS:

@@ -20,9 +20,12 @@ from datetime import date
 from urllib.parse import unquote, urlsplit
 
 from crawler.extract.body import body_and_issuer
-from crawler.extract.dates import CHINESE_DATE, NUMERIC_DATE, parse_date
+from crawler.extract.dates import LABELLED_DATE, is_sign_off_date, parse_date
 from crawler.extract.files.errors import Unreadable
-from crawler.extract.gongwen import is_letterhead
+from crawler.extract.files.garbled import RARE_SHARE, rare_share
+from crawler.extract.files.layout import FIELD_LABEL, FILE_LABEL
+from crawler.extract.gongwen import is_letterhead, record_tail
+from crawler.extract.variants import fold_variants
 
 __all__ = ["FILE_TYPES", "Unreadable", "extract_file", "sniff", "title_from_link"]
 
@@ -34,20 +37,8 @@ FILE_TYPES = {
     "ofd": "application/ofd",
 }
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Fonts that draw 一 with the Kangxi radical's glyph print ⼀ (U+2F00); NFKC folds those. The
-# two- and three-em dashes (⸺ ⸻) that CJK fonts use for —— are not folded by NFKC.
-# Nor the CJK Radicals Supplement forms that fonts draw simplified characters with (⺠ for 民,
-# ⻅ for 见): folded to the unified ideographs Unicode names as their equivalents.
-_FOLD = str.maketrans(
-    {"\u2e3a": "——", "\u2e3b": "———"}
-    | dict(
-        zip(
-            "⺃⺅⺆⺊⺎⺏⺐⺒⺓⺔⺕⺖⺘⺙⺛⺝⺟⺠⺣⺨⺩⺪⺬⺹⺺⺼⻁⻂⻃⻄⻅⻆⻈⻉⻋⻌⻍⻏⻐⻑⻓⻔⻖⻗⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳",
-            "乚亻冂卜兀尣尢巳幺彑彐忄扌攵旡月母民灬犭王疋示耂肀月虎衤覀西见角讠贝车辶辶阝钅長长门阝雨青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾齐齿龙龟",
-            strict=True,
-        )
-    )
-)
+# The two- and three-em dashes (⸺ ⸻) that CJK fonts use for —— are not folded by NFKC.
+_FOLD = str.maketrans({"\u2e3a": "——", "\u2e3b": "———"})
 _SENTENCE_END = re.compile(r"[。！？；;!?]$")
 # A glyph whose font gives no Unicode for it: pdfminer writes its CID. Embedded CJK font subsets
 # without a ToUnicode map (some typesetting and PDF-printer tools make them) give nothing else.
@@ -93,12 +84,15 @@ _CJK_GAP = re.compile(
 # What NFKC folds that fonts put in a PDF's text and no author typed: Kangxi radicals, CJK
 # compatibility ideographs, Latin ligatures (ﬁ). Full-width punctuation (，：) is what the author
 # typed and stays, as on the web copy.
-_COMPATIBILITY = re.compile("[\u2f00-\u2fdf\uf900-\ufaff\ufb00-\ufb06\U0002f800-\U0002fa1f]")
+# (Radicals are folded to the simplified characters first: crawler/extract/variants.py.)
+_COMPATIBILITY = re.compile("[\uf900-\ufaff\ufb00-\ufb06\U0002f800-\U0002fa1f]")
 
 
 def tidy(text: str) -> str:
     """A line of a file's text as the web copy would have it."""
-    folded = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    folded = _COMPATIBILITY.sub(
+        lambda m: unicodedata.normalize("NFKC", m.group()), fold_variants(text)
+    )
     return _CJK_GAP.sub("", folded.translate(_FOLD)).strip()
 
 
@@ -171,12 +165,33 @@ def garbled_share(lines: list[str]) -> float:
 
 
 def _sign_off_date(lines: list[str]) -> str | None:
-    for line in reversed(lines[-4:]):
-        if len(line) <= 30 and (NUMERIC_DATE.search(line) or CHINESE_DATE.search(line)):
-            found = parse_date(line)
-            if found:
-                return found
+    """The 成文日期 printed in the sign-off: among the last lines, above the 附注 and 版记 (whose
+    印发 date is the printing's), a line that is a date and at most the issuer's name."""
+    ending = lines[: len(lines) - record_tail(lines)][-6:]
+    for line in reversed(ending):
+        if is_sign_off_date(line):
+            return parse_date(line)
     return None
+
+
+def _dated_by(lines: list[str], meta: dict) -> tuple[str | None, str | None]:
+    """The document's date by its role, and where it was read: the printed 成文日期 of the
+    sign-off; else a labelled date at the top of the text (发布日期：, the info line of a page
+    printed from a browser); else the file's metadata, which says when the file (or its
+    template) was made, not the document: the last resort, marked so. An effective date
+    (本条例自…起施行) or any date inside the text is never the document's."""
+    found = _sign_off_date(lines)
+    if found:
+        return found, "sign-off in the text"
+    found = next(
+        (parse_date(m.group(0)) for line in lines[:8] if (m := LABELLED_DATE.search(line))), None
+    )
+    if found:
+        return found, "labelled line in the text"
+    found = parse_date(meta.get("created") or "")
+    if found:
+        return found, "document metadata (no date printed)"
+    return None, None
 
 
 def extract_file(
@@ -200,12 +215,27 @@ def extract_file(
         )
     # A few unmapped glyphs (a bullet from a symbol font) are no text; a title with them is no
     # title (the link's text is).
+    rare = rare_share(title_lines + lines)
+    if rare >= RARE_SHARE:
+        raise Unreadable(
+            "garbled_text",
+            f"{rare:.0%} of the {kind.upper()} file's letters are ideographs outside common use "
+            "or full-width Latin (fonts that map their glyphs to the wrong characters): its "
+            "text cannot be read; OCR is not used",
+        )
     title_lines = [line for line in title_lines if not _UNMAPPED.search(line)]
     lines = [_UNMAPPED.sub("", line) for line in lines]
     # an official document's 版头 (中共青山县委统战部文件, 青统发〔2023〕3号) is not its title
-    title_lines = [tidy(line) for line in title_lines if not is_letterhead(tidy(line))]
+    title_lines = [
+        tidy(line)
+        for line in title_lines
+        if not is_letterhead(tidy(line)) and not FILE_LABEL.match(tidy(line))
+    ]
+    # a cover's field labels (预算主管部门：…) end its title
+    cut = next((i for i, line in enumerate(title_lines) if FIELD_LABEL.match(line)), None)
+    title_lines = title_lines[:cut]
     lines = [tidy(line) for line in lines if tidy(line)]
-    while lines and is_letterhead(lines[0]):
+    while lines and (is_letterhead(lines[0]) or FILE_LABEL.match(lines[0])):
         lines = lines[1:]
     if not title_lines and lines and len(lines[0]) <= 60 and not _SENTENCE_END.search(lines[0]):
         title_lines, lines = [lines[0]], lines[1:]
@@ -217,10 +247,8 @@ def extract_file(
         or title_from_link(link_text, url)
     )
     published, published_from = linked_date, "the linking page" if linked_date else None
-    if published is None and (found := _sign_off_date(lines)):
-        published, published_from = found, "sign-off in the text"
-    if published is None and meta.get("created"):
-        published, published_from = meta["created"], "document metadata"
+    if published is None:
+        published, published_from = _dated_by(lines, meta)
     if fetched_on and published and published > fetched_on.isoformat():
         published, published_from = None, None  # a clock set wrong where the file was made
     body_lines, issuer = body_and_issuer(lines, title)

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from crawler.extract.gongwen import is_letterhead
+from crawler.extract.gongwen import is_issuer_name, is_letterhead
 
 # A page number on a line of its own: 3, - 3 -, — 3 —, 第3页, 第 3 页 共 7 页, 3/7, Page 3.
 PAGE_NUMBER = re.compile(
@@ -25,6 +25,21 @@ _DIGITS = re.compile(r"\d+")
 _WORD_EDGE = re.compile(r"[A-Za-z0-9]")
 # How a paragraph's last line ends: a sentence closed, a quotation or bracket closed, a colon.
 _CLOSING = re.compile(r"[。！？!?；;：:」』”）)】]$")
+# A label above a file's title, its place in a set of attachments: 附件3：, 附表1, 大纲4.
+FILE_LABEL = re.compile(
+    r"^(?:附件|附表|附录|大纲|表)\s*[0-9０-９一二三四五六七八九十]{0,3}\s*[:：.．、]?$"
+)
+# A field label (预算主管部门：, 单位：, 编制日期：) begins the lines under a cover's title.
+FIELD_LABEL = re.compile(r"^[\u4e00-\u9fff（）()]{1,12}\s*[:：]")
+# A page printed from a browser: the site's search box (its placeholder printed), its
+# breadcrumbs; the article comes after them, the site's footer after the article.
+_CHROME = re.compile(
+    r"请输入(?:关键字|关键词|搜索|内容)|站内搜索|^搜\s*索$|当前位置|您的位置|现在的位置|"
+    r"^首页\s*[>＞»›/]|[>＞»›]\s*正文$"
+)
+_SITE_FOOTER = re.compile(
+    r"版权所有|ICP备|公网安备|网站标识码|主办单位|^主办\s*[:：]|网站地图|关于我们|联系我们"
+)
 
 
 @dataclass
@@ -37,6 +52,10 @@ class Line:
     size: float  # the height of its characters
     page: int
     page_height: float
+    # the characters with their own positions (files/runs.py Char, or pdfminer's LTChar), for
+    # a line whose text cannot be read as drawn (set small, drawn out of order, in pieces)
+    chars: list | None = None
+    table: bool = False  # pieces set apart like the cells of a table's row
 
 
 @dataclass
@@ -113,6 +132,15 @@ def _letterhead_end(kept: list[Line]) -> int:
             ),
             None,
         )
+        if stop is None and (
+            is_issuer_name(kept[start].text)
+            and run == start + 1
+            and run < len(kept)
+            and kept[run].page == kept[start].page
+            and kept[start].size >= 1.3 * kept[run].size
+        ):
+            # a letter's 标志 (the issuing body's name alone, set well above the title's size)
+            stop = run
         if stop is None or stop >= len(kept):
             return start
         start = stop
@@ -134,13 +162,39 @@ def _cover_end(kept: list[Line], start: int) -> int:
     return start
 
 
+def _without_chrome(kept: list[Line]) -> list[Line]:
+    """A page printed from a browser, read as the web page: the site's header, search box and
+    breadcrumbs above the article (the last such line within the first page's first 25 lines)
+    and the site's footer under it (from its first line among the last 15) dropped."""
+    if not kept:
+        return kept
+    first = [line for line in kept[:25] if line.page == kept[0].page]
+    ends = [index for index, line in enumerate(first) if _CHROME.search(line.text)]
+    if not ends:
+        return kept
+    kept = kept[ends[-1] + 1 :]
+    footer = next(
+        (
+            index
+            for index in range(max(0, len(kept) - 15), len(kept))
+            if _SITE_FOOTER.search(kept[index].text)
+        ),
+        None,
+    )
+    return kept[:footer] if footer else kept
+
+
 def paragraphs(pages: list[list[Line]]) -> Layout:
     """The title lines (larger than the body, at the top of the first page) and the body's
     paragraphs, from the lines of each page in reading order."""
     every = [line for lines in pages for line in lines]
     size = _body_size(every)
     dropped = _furniture(pages, size)
-    kept = [line for line in every if id(line) not in dropped and line.text.strip()]
+    kept = _without_chrome(
+        [line for line in every if id(line) not in dropped and line.text.strip()]
+    )
+    while kept and FILE_LABEL.match(kept[0].text.strip()):
+        kept = kept[1:]  # 附件3：, never the title
     if not kept:
         return Layout([], [])
     body_lines = [line for line in kept if abs(line.size - size) <= 0.15 * size] or kept
@@ -162,6 +216,9 @@ def paragraphs(pages: list[list[Line]]) -> Layout:
         and kept[start].page == first_page
         and kept[start].size > 1.15 * size
         and len(title) < 4
+        # a cover's field labels (预算主管部门：…) and a 密级 line are not the title's
+        and not FIELD_LABEL.match(kept[start].text.strip())
+        and not is_letterhead(kept[start].text)
     ):
         title.append(kept[start].text.strip())
         start += 1
@@ -184,6 +241,8 @@ def paragraphs(pages: list[list[Line]]) -> Layout:
             or line.x0 > left + 0.8 * line.size  # indented, or centred
             or (short and (not indented or _CLOSING.search(previous.text.rstrip())))
             or abs(line.size - previous.size) > 0.15 * size
+            or line.table
+            or previous.table
             or (line.page == previous.page and line.top - previous.top > 1.4 * pitch)
         )
         if new or not found:

@@ -22,7 +22,8 @@ from lxml import etree
 from crawler.extract.files.errors import Unreadable
 from crawler.extract.files.layout import Line
 from crawler.extract.files.office import zip_errors, zip_part
-from crawler.extract.files.pdf import MAX_PAGES, rows_of
+from crawler.extract.files.pdf import MAX_PAGES
+from crawler.extract.files.runs import Char, rows_of
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
@@ -63,6 +64,11 @@ def _advances(value: str | None, count: int) -> list[float]:
     return found[:count]
 
 
+def _width(ch: str) -> float:
+    """A glyph's advance in ems: half for Latin letters, digits and half-width forms."""
+    return 0.5 if ch.isascii() or "\uff61" <= ch <= "\uffdc" else 1.0
+
+
 def _xml(archive: zipfile.ZipFile, name: str):
     data = zip_part(archive, name.lstrip("/"))
     if data is None:
@@ -91,16 +97,26 @@ def _lines_of_page(root, number: int, default_box: list[float]) -> list[Line]:
             text = code.text or ""
             x = (_numbers(code.get("X")) or [x])[0]
             y = (_numbers(code.get("Y")) or [y])[0]
+            # every character at its own place: the DeltaX advances where given, else the width
+            # of a full- or half-width glyph (a one-character object has no advances at all)
+            advances = _advances(code.get("DeltaX"), len(text) - 1)
+            places = [x]
+            for index, ch in enumerate(text[:-1]):
+                step = advances[index] if index < len(advances) else size * _width(ch)
+                places.append(places[-1] + step)
+            glyph = size * scale
+            chars = []
+            for ch, place in zip(text, places, strict=True):
+                left = boundary[0] + a * place + c * y + e
+                baseline = boundary[1] + b * place + d * y + f
+                width = size * _width(ch) * (abs(a) or 1.0)
+                chars.append(Char(left, left + width, baseline - glyph, baseline, glyph, ch))
+            x = places[-1] + size * _width(text[-1]) if text else x
             if not text.strip():
                 continue
-            advances = _advances(code.get("DeltaX"), len(text) - 1)
-            width = sum(advances) + size if advances else size * len(text)
-            left = boundary[0] + a * x + c * y + e
-            baseline = boundary[1] + b * x + d * y + f
-            glyph = size * scale
             found.append(
-                Line(text.strip(), left, left + width * (abs(a) or 1.0), baseline - glyph,
-                     baseline, glyph, number, height)
+                Line(text.strip(), chars[0].x0, max(ch.x1 for ch in chars), chars[0].top,
+                     chars[0].bottom, glyph, number, height, chars)
             )  # fmt: skip
     return rows_of(found)
 

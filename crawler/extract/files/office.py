@@ -64,11 +64,33 @@ def zip_part(archive: zipfile.ZipFile, name: str) -> bytes | None:
     return data
 
 
+# A note mark set as a superscript (the number of a footnote, an asterisk): never part of the
+# figure beside it (常住人口¹1761.48万人 is not 11761.48).
+_NOTE_MARK = re.compile(r"^\s*[\[（(]?[0-9*＊†‡①-⑳]{1,3}[\]）)]?\s*$")
+
+
+def _placed(node) -> str:
+    """A run's text where it is set as a superscript or subscript (see crawler/extract/files/
+    runs.py): a note mark dropped, a unit's power and a chemical index kept as such."""
+    text = node.text or ""
+    place = node.find(f"../{W}rPr/{W}vertAlign")
+    where = place.get(W + "val") if place is not None else None
+    if where == "superscript":
+        if text in ("2", "3") and (node.getparent().getprevious() is not None):
+            before = "".join(node.getparent().getprevious().itertext())
+            if before[-1:].isascii() and before[-1:].isalpha():
+                return text.translate(str.maketrans("23", "²³"))
+        return "" if _NOTE_MARK.match(text) else text
+    if where == "subscript":
+        return text.translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return text
+
+
 def _paragraph_text(paragraph) -> str:
     parts = []
     for node in paragraph.iter(W + "t", W + "tab", W + "br", W + "cr"):
         if node.tag == W + "t":
-            parts.append(node.text or "")
+            parts.append(_placed(node))
         else:
             parts.append(" " if node.tag == W + "tab" else "\n")
     return "".join(parts)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import replace
 
 from crawler.extract.files.errors import Unreadable
 from crawler.extract.files.layout import Line
+from crawler.extract.files.runs import rows_of
 
 # pdfminer says a great deal at WARNING about fonts it can read anyway.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -30,32 +30,19 @@ def _lines_of(container, page: int, height: float, found: list[Line]) -> None:
             text = item.get_text().strip()
             if not text:
                 continue
-            sizes = sorted(ch.size for ch in item if isinstance(ch, LTChar))
+            letters = [ch for ch in item if isinstance(ch, LTChar)]
+            sizes = sorted(ch.size for ch in letters)
             size = sizes[len(sizes) // 2] if sizes else item.height
-            found.append(
-                Line(text, item.x0, item.x1, height - item.y1, height - item.y0, size, page, height)
+            line = Line(
+                text, item.x0, item.x1, height - item.y1, height - item.y0, size, page, height
             )
+            # each character's own place: a note number set small, characters drawn out of
+            # their printed order, pieces of one line drawn apart are read by them (runs.py,
+            # which turns them into Chars only where a line needs them)
+            line.chars = letters
+            found.append(line)
         elif hasattr(item, "__iter__"):
             _lines_of(item, page, height, found)
-
-
-def rows_of(found: list[Line]) -> list[Line]:
-    """The page's lines top to bottom, the pieces of one printed line (set apart by justified
-    spacing or a change of font) joined left to right."""
-    found.sort(key=lambda line: (round(line.top), line.x0))
-    rows: list[Line] = []
-    for line in found:
-        last = rows[-1] if rows else None
-        if (
-            last is not None
-            and abs(line.top - last.top) < 0.4 * max(line.size, last.size)
-            and line.x0 >= last.x1 - 0.5
-        ):
-            gap = " " if line.x0 - last.x1 > 1.5 * line.size else ""
-            rows[-1] = replace(last, text=last.text + gap + line.text, x1=line.x1)
-        else:
-            rows.append(line)
-    return rows
 
 
 def _pdf_date(value) -> str | None:
