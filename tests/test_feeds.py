@@ -109,3 +109,21 @@ def test_chinese_texts_differ_by_character():
     assert "<del>活动</del><ins>培训</ins>12<del>场</del><ins>期</ins>" in html
     assert "<p>同上。</p>" in html
     assert "&lt;" in str(diff_html("<b>", "<i>")), "texts are escaped"
+
+
+def test_a_feed_nothing_matches_yet_is_an_empty_feed_named_in_words(tmp_path: Path):
+    """A reader subscribed before the first match gets a valid empty feed, named by the view's
+    title and its filter, never an error or the SQL behind it."""
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        archive.db["sites"].insert_all(SITES)
+        publish(archive, "http://hn.example/1.html", "hn", "长沙市统战工作综述",
+                "\n".join([INTRO, *PARAGRAPHS]), "2023-01-05")  # fmt: skip
+    empty = feed(db, "/archive/documents_feed.atom?region__startswith=江西省")
+    assert empty.entries == []
+    assert empty.feed.title.startswith("订阅新综述 · Feed of new summaries — where region starts with")
+    assert "江西省" in empty.feed.title and "select" not in empty.feed.title.lower()
+    assert feed(db, "/archive/changed_texts_feed.atom").entries == [], "no text changed yet"
+    full = feed(db, "/archive/documents_feed.atom")
+    assert full.feed.title == "订阅新综述 · Feed of new summaries · 地方工作综述档案 · summary-archive"
+    assert [e.title for e in full.entries] == ["长沙市统战工作综述"]

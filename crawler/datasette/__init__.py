@@ -6,6 +6,7 @@ from crawler.datasette.plugin import (
     extra_css_urls,
     extra_template_vars,
     prepare_connection,
+    register_output_renderer,
     register_routes,
     render_cell,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "extra_css_urls",
     "extra_template_vars",
     "prepare_connection",
+    "register_output_renderer",
     "register_routes",
     "render_cell",
 ]

@@ -133,6 +133,14 @@ async def _charts(datasette, request):
     return Response.html("<p>No archive is being served.</p>", status=404)
 
 
+@hookimpl(trylast=True)
+def register_output_renderer():
+    # Called after datasette-atom's hook, so this renderer is the one registered for .atom.
+    from crawler.datasette import feeds
+
+    return {"extension": "atom", "render": feeds.render, "can_render": feeds.can_render}
+
+
 @hookimpl
 def register_routes():
     from crawler.datasette.diff import diff_page
