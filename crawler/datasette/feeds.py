@@ -26,7 +26,9 @@ def can_render(columns) -> bool:
     return REQUIRED.issubset(columns)
 
 
-def feed_title(datasette, database: str, table: str | None, query_name: str | None, data: dict) -> str:
+def feed_title(
+    datasette, database: str, table: str | None, query_name: str | None, data: dict
+) -> str:
     """The feed's name as a reader lists it: the view's title from the metadata, then what it is
     filtered by (Datasette's own words for the filter, without the sort order)."""
     name = table or query_name or database
@@ -47,14 +49,14 @@ def feed_title(datasette, database: str, table: str | None, query_name: str | No
 def render(datasette, request, sql, columns, rows, database, table, query_name, view_name, data):
     """The rows as an Atom 1.0 feed; no rows, an empty feed dated now."""
     if not can_render(columns):
-        return Response.text(
-            "A feed needs the columns " + ", ".join(sorted(REQUIRED)), status=400
-        )
+        return Response.text("A feed needs the columns " + ", ".join(sorted(REQUIRED)), status=400)
     feed = FeedGenerator()
     feed.generator(generator="Datasette", version=__version__)
     feed.id(request.url)
     feed.link(href=request.url, rel="self")
-    feed.title(request.args.get("_feed_title") or feed_title(datasette, database, table, query_name, data))
+    feed.title(
+        request.args.get("_feed_title") or feed_title(datasette, database, table, query_name, data)
+    )
     updated = [row["atom_updated"] for row in rows if row["atom_updated"]]
     # An empty feed still needs <updated>: the moment it was asked for.
     feed.updated(max(updated) if updated else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
