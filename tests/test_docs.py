@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demo.registry import write_demo_registry
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # The order the offline examples run in: the crawl first, then what reads its archive.
@@ -66,7 +68,7 @@ def test_every_option_the_docs_name_exists(page: Path):
 
 
 def test_the_docs_offline_examples_run_against_the_sample_sites(tmp_path: Path, sample_web):
-    (tmp_path / "sites.toml").write_text(sample_web.sites_toml(), encoding="utf-8")
+    write_demo_registry(sample_web, tmp_path)  # as `crawler demo` writes it
     env = dict(
         os.environ,
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
