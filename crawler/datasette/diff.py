@@ -66,7 +66,9 @@ async def diff_page(datasette, request):
             )
             comparisons = await _comparisons(database, request.args)
             if comparisons is None:
-                return Response.html("<p>No such version or family.</p>", status=404)
+                return Response.html(
+                    "<p>没有这个版本或家族 · No such version or family.</p>", status=404
+                )
             return Response.html(
                 await datasette.render_template(
                     "summary_archive_diff.html",
@@ -142,7 +144,13 @@ async def _comparisons(database, args) -> list[dict] | None:
                 )  # fmt: skip
                 for row in rows[1:]
             ]
-            or [_compare(first, first, "a family of one text: nothing to compare")]
+            or [
+                _compare(
+                    first,
+                    first,
+                    "这个家族只有一个文本，无可比较 · a family of one text: nothing to compare",
+                )
+            ]
         )
     return None
 
