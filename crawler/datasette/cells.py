@@ -20,6 +20,14 @@ HEALTH = {
     "blind": "找不到栏目",
     "unreachable": "无法访问",
 }
+# A run's outcome (crawl_runs.status, site_health.last_status) in Chinese.
+STATUS = {
+    "ok": "完成",
+    "running": "进行中",
+    "interrupted": "中断",
+    "failed": "失败",
+    "timed out": "超时",
+}
 # Columns whose value is a document's id, in tables and queries.
 DOCUMENT_COLUMNS = ("document", "document_id")
 
@@ -59,6 +67,8 @@ def render(value, column: str, table: str | None, database: str, datasette, row)
                 f'<span class="health-{css}">{escape(chinese)}</span> '
                 f"<small>{escape(value)}</small>"
             )
+    if column in ("status", "last_status") and value in STATUS and table != "watch_deliveries":
+        return Markup(f"{escape(STATUS[value])} <small>{escape(value)}</small>")
     if column in ("site", "first_site") and isinstance(value, str) and table != "sites":
         return site_link(datasette, database, value)
     if column in DOCUMENT_COLUMNS and isinstance(value, int):

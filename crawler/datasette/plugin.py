@@ -149,6 +149,8 @@ document.querySelectorAll("dl.column-descriptions").forEach(function (list) {
   list.before(fold);
   fold.append(line, list);
 });
+var searchLabel = document.querySelector('label[for="_search"]');
+if (searchLabel) { searchLabel.textContent = "检索 · Search:"; }
 """
 
 
