@@ -276,14 +276,18 @@ def test_schedule_list_says_when_the_service_will_crawl(tmp_path: Path, sample_w
         return dict(line.split(None, 1) for line in result.stdout.splitlines())
 
     fresh = listing(tmp_path / "new.db")
-    assert set(fresh.values()) == {"when the service starts (never crawled into new.db)"}
+    assert fresh["yunxi-gov"] == (
+        "when the service starts (never crawled into new.db), then every 6h from when the "
+        "service starts"
+    )
+    assert fresh["qingshan-tz"].startswith("when the service starts (never crawled into new.db)")
+    assert fresh["qingshan-tz"].endswith("02:30:00 CST (by its schedule)")
     assert not (tmp_path / "new.db").exists()
     known = listing(crawled)
-    assert (
-        known["yunxi-gov"]
-        == "every 6h from when the service starts (it keeps no time for this yet)"
+    assert known["yunxi-gov"] == (
+        "every 6h from when the service starts (the service keeps no time for it yet)"
     )
     assert known["qingshan-tz"].endswith(
-        "02:30:00 CST (by its schedule; the service keeps it once started)"
+        "02:30:00 CST (by its schedule) (the service keeps no time for it yet)"
     )
     assert not Path(f"{crawled}-shm").exists() or Path(f"{crawled}-wal").exists()

@@ -20,13 +20,15 @@ def listing_lines(service, db_path: Path) -> list[str]:
     lines = []
     for site_id, next_run, kept in service.next_runs():
         site = by_id[site_id]
-        if site_id not in crawled:
-            when = f"when the service starts (never crawled into {db_path.name})"
-        elif kept:
+        if kept:
             when = f"{next_run:%Y-%m-%d %H:%M:%S %Z}"
         elif isinstance(service.trigger(site), IntervalTrigger):
-            when = f"{site.schedule or DEFAULT_SCHEDULE} from when the service starts (it keeps no time for this yet)"
+            when = f"{site.schedule or DEFAULT_SCHEDULE} from when the service starts"
         else:
-            when = f"{next_run:%Y-%m-%d %H:%M:%S %Z} (by its schedule; the service keeps it once started)"
+            when = f"{next_run:%Y-%m-%d %H:%M:%S %Z} (by its schedule)"
+        if site_id not in crawled:
+            when = f"when the service starts (never crawled into {db_path.name}), then {when}"
+        elif not kept:
+            when += " (the service keeps no time for it yet)"
         lines.append(f"{site_id:24} {when}")
     return lines
