@@ -189,6 +189,13 @@ def test_a_researcher_reads_each_page_in_chinese_on_its_first_screen(served: str
             )
             link = first.find_element(By.TAG_NAME, "a")
             assert target in link.get_attribute("href"), name
+            if name == "documents":  # Datasette's facets, named in Chinese, after the rows
+                facets = [
+                    f.text for f in driver.find_elements(By.CSS_SELECTOR, ".facet-info-name strong")
+                ]
+                assert any(f.startswith("地区 region") for f in facets), facets
+                facet = driver.find_element(By.CSS_SELECTOR, ".facet-results")
+                assert facet.location["y"] > first.location["y"]
             if name == "search":
                 marks = driver.find_elements(By.CSS_SELECTOR, "td.col-body mark")
                 assert marks and {m.text for m in marks} == {"统战"}

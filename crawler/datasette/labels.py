@@ -132,3 +132,22 @@ def header_script() -> str:
 });
 """
     )
+
+
+def facet_script() -> str:
+    """JavaScript for a table page: each facet's name gets its Chinese label, the column's name
+    kept beside it (Datasette's facet template stays as it is)."""
+    return (
+        "var facetLabels = " + json.dumps(LABELS, ensure_ascii=False) + ";\n"
+        """document.querySelectorAll(".facet-info[data-column]").forEach(function (facet) {
+  var name = facet.getAttribute("data-column");
+  var strong = facet.querySelector(".facet-info-name strong");
+  if (!facetLabels[name] || !strong || !strong.firstChild) { return; }
+  var small = document.createElement("span");
+  small.className = "column-name";
+  small.textContent = name + " ";
+  strong.firstChild.textContent = facetLabels[name] + " ";
+  strong.insertBefore(small, strong.firstChild.nextSibling);
+});
+"""
+    )

@@ -160,7 +160,11 @@ def extra_body_script(template, view_name):
         from crawler.datasette.labels import header_script
 
         return header_script()
-    return FOLD_DESCRIPTIONS if view_name == "table" else None
+    if view_name == "table":
+        from crawler.datasette.labels import facet_script
+
+        return FOLD_DESCRIPTIONS + facet_script()
+    return None
 
 
 @hookimpl(trylast=True)
