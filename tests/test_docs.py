@@ -107,3 +107,21 @@ def test_the_registry_error_the_docs_show_is_the_one_the_program_prints(tmp_path
     with pytest.raises(SitesError) as error:
         load_sites(registry)
     assert str(error.value).replace(str(registry), "sites.toml") == shown.group(1)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_code_fence_is_closed_on_a_line_of_its_own(page: Path):
+    """A closing fence with text after it (```` ``` The crawler… ````) does not close the block:
+    the rest of the page would render as code."""
+    opened = None
+    for number, line in enumerate(page.read_text("utf-8").splitlines(), start=1):
+        if not line.startswith("```"):
+            continue
+        if opened is None:
+            opened = number
+        else:
+            assert line.rstrip() == "```", (
+                f"{page.name}:{number}: fence of line {opened} not closed"
+            )
+            opened = None
+    assert opened is None, f"{page.name}: the fence of line {opened} is never closed"
