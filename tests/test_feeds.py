@@ -121,9 +121,13 @@ def test_a_feed_nothing_matches_yet_is_an_empty_feed_named_in_words(tmp_path: Pa
                 "\n".join([INTRO, *PARAGRAPHS]), "2023-01-05")  # fmt: skip
     empty = feed(db, "/archive/documents_feed.atom?region__startswith=江西省")
     assert empty.entries == []
-    assert empty.feed.title.startswith("订阅新综述 · Feed of new summaries — where region starts with")
+    assert empty.feed.title.startswith(
+        "订阅新综述 · Feed of new summaries — where region starts with"
+    )
     assert "江西省" in empty.feed.title and "select" not in empty.feed.title.lower()
     assert feed(db, "/archive/changed_texts_feed.atom").entries == [], "no text changed yet"
     full = feed(db, "/archive/documents_feed.atom")
-    assert full.feed.title == "订阅新综述 · Feed of new summaries · 地方工作综述档案 · summary-archive"
+    assert (
+        full.feed.title == "订阅新综述 · Feed of new summaries · 地方工作综述档案 · summary-archive"
+    )
     assert [e.title for e in full.entries] == ["长沙市统战工作综述"]
