@@ -76,6 +76,7 @@ def test_feeds_hold_exactly_the_new_summaries_and_changed_texts(tmp_path: Path):
     page = get(db, link[link.index("/-/diff") :]).text
     assert "<del>" in page and "<ins>1</ins>3场" in page.replace("<ins>13</ins>", "<ins>1</ins>3")
     assert "未改动" in page, "unchanged paragraphs folded"
+    assert "北京时间 → " in page and "Z → " not in page, "when, in China time"
     document = get(db, "/archive/documents/1").text
     assert "/-/diff?url=http%3A%2F%2Fjx.example%2F1.html" in document, "linked from the document"
     every = get(db, "/-/diff?url=http%3A%2F%2Fjx.example%2F1.html").text

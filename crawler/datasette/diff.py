@@ -95,7 +95,7 @@ async def _comparisons(database, args) -> list[dict] | None:
         if len(rows) == 1:
             return [_compare(rows[0], rows[0], f"{url}: one version, nothing changed")]
         return [
-            _compare(old, new, f"{url}: {old['first_seen']} → {new['first_seen']}")
+            _compare(old, new, f"{url}: {_when(old)} → {_when(new)}")
             for old, new in zip(rows, rows[1:], strict=False)
         ]
     if version and version.isdigit():
@@ -121,7 +121,7 @@ async def _comparisons(database, args) -> list[dict] | None:
         if not previous:
             return [_compare(new, new, "the first version at this URL: nothing before it")]
         old = dict(previous[0])
-        return [_compare(old, new, f"{new['url']}: {old['first_seen']} → {new['first_seen']}")]
+        return [_compare(old, new, f"{new['url']}: {_when(old)} → {_when(new)}")]
     if family and family.isdigit():
         rows = (
             await database.execute(
@@ -153,6 +153,13 @@ async def _comparisons(database, args) -> list[dict] | None:
             ]
         )
     return None
+
+
+def _when(version: dict) -> str:
+    """When a version was first seen, in China time (the archive stores UTC)."""
+    from crawler.datasette.labels import china_time_text
+
+    return china_time_text(version["first_seen"])
 
 
 def _compare(old: dict, new: dict, label: str) -> dict:

@@ -68,6 +68,17 @@ def label(column: str) -> Markup:
     return Markup(f'{escape(chinese)} <span class="column-name">{escape(column)}</span>')
 
 
+def china_time_text(value: object) -> str:
+    """A stored UTC time as plain text in China time (``2026-12-07 05:46 北京时间``); anything
+    else as it is."""
+    if not isinstance(value, str) or not _UTC_TIME.match(value):
+        return "" if value is None else str(value)
+    match = _UTC_TIME.match(value)
+    clock = match.group(2) if len(match.group(2)) > 5 else match.group(2) + ":00"
+    moment = datetime.fromisoformat(f"{match.group(1)}T{clock}").replace(tzinfo=UTC)
+    return f"{moment.astimezone(CHINA):%Y-%m-%d %H:%M} 北京时间"
+
+
 def china_time(value: object) -> Markup | None:
     """A UTC time as the archive stores it (2026-12-06T21:46:34Z), said in China time with the
     zone named and the stored value on hover; None for anything else."""
