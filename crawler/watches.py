@@ -43,6 +43,12 @@ class Message:
     # the last document and changed text looked at (wanted or not): where the watch moves to
     through_document: int = 0
     through_version: int = 0
+    # why sending failed; None when it went through (or was not sent: a dry run)
+    error: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.error is None
 
     @property
     def title(self) -> str:
@@ -109,6 +115,7 @@ def notify(db_path: str | Path, watches: list[Watch], dry_run: bool = False) -> 
             results = _send_all(messages)
             for message, error in zip(messages, results, strict=True):
                 archive.record_delivery(message, error)
+                message.error = error
                 if error is None:
                     logger.info("watch %s: %s", message.watch.name, message.title)
                 else:

@@ -141,3 +141,80 @@ def test_what_changed_reads_in_a_browser(tmp_path: Path):
         finally:
             driver.quit()
     assert (ARTIFACTS / "diff-repost.png").stat().st_size > 10_000
+
+
+# The pages a researcher opens, as screenshots for docs/screenshots/ (copied from test-artifacts/
+# after a run): name, path, the first column, where its link leads.
+PAGES = [
+    ("index", "/", None, None),
+    ("documents", "/archive/documents", "title", "/archive/documents/"),
+    ("search", "/archive/documents?_search=统战", "title", "/archive/documents/"),
+    ("ranked-search", "/archive/search?q=统战", "title", "/archive/documents/"),
+    ("reposts", "/archive/reposts?id=", "title", "/archive/documents/"),
+    ("families", "/archive/document_families", "title", "/archive/document_families/"),
+    ("health", "/archive/site_health", "site", "/archive/sites/"),
+    ("feeds", "/archive/documents_feed", "title", "/archive/documents/"),
+    ("versions", "/archive/versions", "title", "/archive/documents/"),
+]
+
+
+def test_a_researcher_reads_each_page_in_chinese_on_its_first_screen(served: str, tmp_path: Path):
+    """Each page of the archive in a 1280×900 window: Chinese headings, the title column first
+    with its first row on the first screen and linked, no CREATE statement anywhere; the document
+    page with its title, fields and sightings. Screenshots go to test-artifacts/."""
+    from selenium.webdriver.common.by import By
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver = chromium(tmp_path)
+    try:
+        for name, path, lead, target in PAGES:
+            driver.get(served + path)
+            source = driver.page_source
+            assert "CREATE TABLE" not in source and "CREATE VIEW" not in source, name
+            driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+            if lead is None:
+                items = driver.find_elements(
+                    By.CSS_SELECTOR, "ul.archive-start li, ul.archive-records li"
+                )
+                assert len(items) >= 15
+                for item in items:
+                    assert " — " in item.text, item.text
+                continue
+            headings = driver.find_elements(By.CSS_SELECTOR, "table.rows-and-columns thead th")
+            assert headings[0].text.split()[0] in ("标题", "网站"), (name, headings[0].text)
+            assert headings[0].text.split()[-1] == lead, (name, headings[0].text)
+            first = driver.find_element(By.CSS_SELECTOR, "table.rows-and-columns tbody tr td")
+            assert first.location["y"] + first.size["height"] / 2 < 900, (
+                f"{name}: below the first screen"
+            )
+            link = first.find_element(By.TAG_NAME, "a")
+            assert target in link.get_attribute("href"), name
+            if name == "documents":  # Datasette's facets, named in Chinese, after the rows
+                facets = [
+                    f.text for f in driver.find_elements(By.CSS_SELECTOR, ".facet-info-name strong")
+                ]
+                assert any(f.startswith("地区 region") for f in facets), facets
+                facet = driver.find_element(By.CSS_SELECTOR, ".facet-results")
+                assert facet.location["y"] > first.location["y"]
+            if name == "search":
+                marks = driver.find_elements(By.CSS_SELECTOR, "td.col-body mark")
+                assert marks and {m.text for m in marks} == {"统战"}
+        # a document: opened from the documents table as a reader would
+        driver.get(served + "/archive/documents")
+        reposted = [
+            a
+            for a in driver.find_elements(By.CSS_SELECTOR, "a.row-title")
+            if "统一战线工作综述" in a.text
+        ]
+        reposted[0].click()
+        heading = driver.find_element(By.TAG_NAME, "h1")
+        assert heading.text and heading.location["y"] < 200
+        labels = [dt.text for dt in driver.find_elements(By.CSS_SELECTOR, "dl.record-fields dt")]
+        assert labels[:3] == ["发布日期 published", "地区 region", "网站 site"], labels
+        seen = driver.find_elements(By.CSS_SELECTOR, "table.archive-sightings tbody tr")
+        assert len(seen) == 2 and "首发" in seen[0].text and "首发" not in seen[1].text
+        assert "北京时间" in driver.page_source
+        driver.save_screenshot(str(ARTIFACTS / "document.png"))
+    finally:
+        driver.quit()
+    assert all((ARTIFACTS / f"{name}.png").stat().st_size > 10_000 for name, *_ in PAGES)

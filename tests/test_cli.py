@@ -77,6 +77,13 @@ def test_demo_crawls_the_sample_sites_and_refuses_a_real_archive(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "Archive: 4 documents, 5 sightings" in result.stderr
     assert len(rows(tmp_path / "demo.db", "SELECT id FROM documents")) == 4
+    # the sample sites' registry, for the docs' commands while the demo runs
+    from crawler.registry.sites import load_sites
+
+    registry = tmp_path / "demo-sites.toml"
+    assert {s.id for s in load_sites(registry)} == {"linjiang-news", "qingshan-tz", "yunxi-gov"}
+    assert "Their registry: demo-sites.toml" in result.stderr
+    assert "docs/registry-and-discovery.md" in registry.read_text("utf-8")
     # run again: the same archive, nothing duplicated
     result = run_demo(tmp_path)
     assert result.returncode == 0, result.stderr
@@ -136,6 +143,10 @@ def test_check_site_takes_a_bare_url_and_prints_json(tmp_path: Path, sample_web)
         ]
     )
     assert all(s["body"] for s in report["summaries"])
+    # an address without its scheme, as a person types it, is that site's URL
+    bare = run_crawler("check-site", site.base_url.removeprefix("http://"), "--json", *FAST)
+    assert bare.returncode == 0, bare.stderr
+    assert json.loads(bare.stdout)["site"] == site.base_url + "/"
     bad = run_crawler("check-site", "nope", "--sites", str(tmp_path / "missing.toml"))
     assert bad.returncode == 2 and "no such file" in bad.stderr
 
@@ -211,3 +222,73 @@ def test_check_site_says_what_failed_where_and_what_the_budget_cut(sample_web):
                                             "budget", "depth", "errors", "linked", "Nothing")), line  # fmt: skip
     ftp = run_crawler("check-site", "ftp://example.org/")
     assert ftp.returncode == 2 and ftp.stderr.startswith("error: ftp://example.org/: only http")
+
+
+def test_a_crawl_by_hand_prints_its_summary_and_names_an_unreachable_site(
+    tmp_path: Path, sample_web
+):
+    """No Scrapy INFO or tracebacks unless -v; a site refusing connections is said to be
+    unreachable after its first run, not counted as healthy."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]  # nothing listens here
+    registry = tmp_path / "sites.toml"
+    registry.write_text(
+        sample_web.sites_toml() + f'\n[[site]]\nid = "gone"\nname = "已关闭"\nregion = "R"\n'
+        f'start_urls = ["http://127.0.0.1:{closed}/"]\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "archive.db"
+    quick = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
+    result = run_crawler("crawl", "--sites", str(registry), "--db", str(db), *quick,
+                         "yunxi-gov", "gone")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "Traceback" not in result.stderr and " INFO: " not in result.stderr
+    assert len(lines) <= 6, lines  # a line per failed page, the summary, the attention line
+    assert lines[-2].startswith("run 1 ok:")
+    assert lines[-1] == (
+        "site gone needs attention: unreachable: the last run read no page of the site "
+        "(connection_refused; see crawl_errors)"
+    )
+    health = {r["site"]: r["health"] for r in rows(db, "SELECT site, health FROM site_health")}
+    assert health["yunxi-gov"] == "ok" and health["gone"].startswith("unreachable")
+    verbose = run_crawler("crawl", "-v", "--sites", str(registry), "--db", str(db), *quick,
+                          "yunxi-gov")  # fmt: skip
+    assert verbose.returncode == 0, verbose.stderr
+    assert "[scrapy.core.engine] INFO: Spider closed (finished)" in verbose.stderr
+
+
+def test_schedule_list_says_when_the_service_will_crawl(tmp_path: Path, sample_web, crawled: Path):
+    registry = tmp_path / "scheduled.toml"
+    registry.write_text(
+        sample_web.sites_toml(extra={"yunxi-gov": {"schedule": '"every 6h"'},
+                                     "qingshan-tz": {"schedule": '"30 2 * * *"'}}),
+        encoding="utf-8",
+    )  # fmt: skip
+
+    def listing(db: Path) -> dict[str, str]:
+        result = run_crawler(
+            "schedule", "--sites", str(registry), "--db", str(db), "--list", "--jitter", "0"
+        )
+        assert result.returncode == 0, result.stderr
+        return dict(line.split(None, 1) for line in result.stdout.splitlines())
+
+    fresh = listing(tmp_path / "new.db")
+    assert fresh["yunxi-gov"] == (
+        "when the service starts (never crawled into new.db), then every 6h from when the "
+        "service starts"
+    )
+    assert fresh["qingshan-tz"].startswith("when the service starts (never crawled into new.db)")
+    assert fresh["qingshan-tz"].endswith("02:30:00 CST (by its schedule)")
+    assert not (tmp_path / "new.db").exists()
+    known = listing(crawled)
+    assert known["yunxi-gov"] == (
+        "every 6h from when the service starts (the service keeps no time for it yet)"
+    )
+    assert known["qingshan-tz"].endswith(
+        "02:30:00 CST (by its schedule) (the service keeps no time for it yet)"
+    )
+    assert not Path(f"{crawled}-shm").exists() or Path(f"{crawled}-wal").exists()

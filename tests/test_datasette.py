@@ -191,7 +191,7 @@ def test_canned_queries(crawled: Path):
         and reposts[0]["site"] == "临江新闻网"
         and reposts[0]["published"] < reposts[1]["published"]
     )
-    health = get(crawled, "/archive/crawl_health.json?_shape=objects").json()["rows"]
+    health = get(crawled, "/archive/site_health.json?_shape=objects").json()["rows"]
     assert {r["site"] for r in health} == {"linjiang-news", "qingshan-tz", "yunxi-gov"}
 
 
@@ -271,7 +271,7 @@ def test_the_archive_stylesheet_is_a_static_file_every_page_links(crawled: Path)
     assert href in page
     css = get(crawled, href)
     assert css.status_code == 200 and "text/css" in css.headers["content-type"]
-    assert 'td.col-published::before { content: "发布日期 Published"; }' in css.text
+    assert ".health-bad {" in css.text and "dl.record-fields {" in css.text
 
 
 def test_charts_follow_the_databases_permissions(crawled: Path):
@@ -305,9 +305,95 @@ def test_the_first_screens_show_a_researcher_the_archive_not_its_machinery(crawl
     names = {s["id"]: s["name"] for s in get(crawled, "/archive/sites.json?_shape=objects").json()["rows"]}  # fmt: skip
     assert f'/archive/sites/{document["site"]}">{names[document["site"]]}</a>' in page
     assert f'/archive/documents?family_id={document["family_id"]}">家族 Family' in page
+    assert "1 texts" not in page and "个文本" in page
     # reposts: the first publication said in words, the SQL out of the way
     reposts = get(crawled, "/archive/reposts?id=").text
     assert "首发 · first" in reposts
     assert ">show</a>)" in reposts, "the SQL is folded"
     rows = get(crawled, "/archive/reposts.json?id=&_shape=objects").json()["rows"]
-    assert {row["first_published"] for row in rows} <= {"首发 · first", ""}
+    assert {row["first_publication"] for row in rows} <= {"首发 · first", ""}
+
+
+def headings(page: str) -> list[str]:
+    """The data-column of each heading of a page's table of rows, in order."""
+    import re
+
+    table = page[page.index('class="rows-and-columns archive-rows"') :]
+    return re.findall(r'<th [^>]*data-column="([^"]+)"', table[: table.index("</thead>")])
+
+
+def test_the_pages_a_researcher_opens_read_in_chinese_title_first(crawled: Path):
+    """Documents, search, a document, families, health and feeds: Chinese headings, the title
+    first and linked, the body as a marked snippet, sightings listed, times in China time, rows
+    named by numbers linked, no CREATE statement; Datasette's JSON, CSV and facets unchanged."""
+    import re
+
+    documents = get(crawled, "/archive/documents").text
+    columns = headings(documents)
+    assert columns[0] == "title" and "content_hash" not in columns and "id" not in columns
+    assert columns[:4] == ["title", "published", "region", "site"]
+    assert '标题 <span class="column-name">title</span>' in documents
+    assert "发布日期 <span" in documents and "地区 <span" in documents
+    ids = [r["id"] for r in get(crawled, "/archive/documents.json?_shape=objects").json()["rows"]]
+    for document_id in ids:
+        assert f'class="row-title" href="/archive/documents/{document_id}"' in documents
+    assert "CREATE TABLE" not in documents and "View and edit SQL" in documents
+    data = get(crawled, "/archive/documents.json?_facet=region").json()
+    assert "content_hash" in data["columns"] and data["facet_results"]["region"]["results"]
+    csv = get(crawled, "/archive/documents.csv")
+    assert csv.status_code == 200 and "content_hash" in csv.text.splitlines()[0]
+    # search: the passage around the word, the word marked
+    searched = get(crawled, "/archive/documents?_search=统战").text
+    snippets = re.findall(r'<span class="body-snippet">(.*?)</span>', searched, re.S)
+    assert snippets and all("<mark>统战</mark>" in s for s in snippets)
+    assert all(len(re.sub(r"<[^>]+>", "", s)) < 140 for s in snippets), "a snippet, not the body"
+    # a document: its title as the heading, each place it was seen, the first marked
+    family = get(crawled, "/archive/reposts.json?id=&_shape=objects").json()["rows"]
+    reposted = family[0]["document"]
+    page = get(crawled, f"/archive/documents/{reposted}").text
+    title = family[0]["title"]
+    assert f"<h1>{title}</h1>" in page and f"documents: {reposted}" not in page
+    sightings = page[page.index("archive-sightings") :]
+    assert sightings.count("<tr") == 1 + 2 and sightings.count("首发 · first published") == 1
+    assert "临江新闻网</a>" in sightings and "青山统战网</a>" in sightings
+    assert "北京时间" in page and not re.search(r">\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<", page)
+    assert "document_shingles" not in page
+    # the ranked search: titles link to their documents
+    ranked = get(crawled, "/archive/search?q=统战").text
+    for row in get(crawled, "/archive/search.json?q=统战&_shape=objects").json()["rows"]:
+        assert f'<a href="/archive/documents/{row["id"]}">{row["title"]}</a>' in ranked
+    # reposts and families: numbers that name rows are links, a site by its name
+    reposts = get(crawled, "/archive/reposts?id=").text
+    assert f'href="/archive/documents/{reposted}">文档 {reposted}</a>' in reposts
+    assert f'href="/archive/documents?family_id={family[0]["family"]}">家族' in reposts
+    families = get(crawled, "/archive/document_families").text
+    assert headings(families)[0] == "title" and "CREATE TABLE" not in families
+    assert '/archive/sites/linjiang-news">临江新闻网</a>' in families
+    assert re.search(r'/archive/documents\?family_id=\d+">1 个文本</a>', families)
+    # site health: one page by one name, its verdict in Chinese first
+    health = get(crawled, "/archive/site_health").text
+    assert "CREATE VIEW" not in health and "View and edit SQL" in health
+    assert '<span class="health-ok">正常</span>' in health
+    assert headings(health)[:2] == ["site", "health"]
+    assert get(crawled, "/archive/crawl_health").status_code == 404
+    # the feeds view: the title first and linked, the feed's machinery left to the feed
+    feed_page = get(crawled, "/archive/documents_feed").text
+    feed_columns = headings(feed_page)
+    assert feed_columns[0] == "title" and not any(c.startswith("atom_") for c in feed_columns)
+    assert "CREATE VIEW" not in feed_page
+    for document_id in ids:
+        assert f'href="/archive/documents/{document_id}">' in feed_page
+    assert "atom_id" in get(crawled, "/archive/documents_feed.json").json()["columns"]
+
+    # the index: every link says what it holds
+    home = get(crawled, "/").text
+    lists = re.findall(r'<ul class="archive-(?:start|records)">(.*?)</ul>', home, re.S)
+    items = [item for block in lists for item in re.findall(r"<li>(.*?)</li>", block, re.S)]
+    assert len(items) >= 15
+    for item in items:
+        link, _, note = item.partition("</a> — ")
+        assert note.strip(), f"no description: {item}"
+        assert re.search(r"[\u4e00-\u9fff]", note), f"no Chinese: {item}"
+    assert '/archive/site_health">站点健康 · Site health' in home and "crawl_health" not in home
+    one = get(crawled, "/-/diff?family=1")  # every family of the sample web has one text
+    assert one.status_code == 200 and "这个家族只有一个文本，无可比较" in one.text

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demo.registry import write_demo_registry
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # The order the offline examples run in: the crawl first, then what reads its archive.
@@ -66,7 +68,7 @@ def test_every_option_the_docs_name_exists(page: Path):
 
 
 def test_the_docs_offline_examples_run_against_the_sample_sites(tmp_path: Path, sample_web):
-    (tmp_path / "sites.toml").write_text(sample_web.sites_toml(), encoding="utf-8")
+    write_demo_registry(sample_web, tmp_path)  # as `crawler demo` writes it
     env = dict(
         os.environ,
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -105,3 +107,21 @@ def test_the_registry_error_the_docs_show_is_the_one_the_program_prints(tmp_path
     with pytest.raises(SitesError) as error:
         load_sites(registry)
     assert str(error.value).replace(str(registry), "sites.toml") == shown.group(1)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_code_fence_is_closed_on_a_line_of_its_own(page: Path):
+    """A closing fence with text after it (```` ``` The crawler… ````) does not close the block:
+    the rest of the page would render as code."""
+    opened = None
+    for number, line in enumerate(page.read_text("utf-8").splitlines(), start=1):
+        if not line.startswith("```"):
+            continue
+        if opened is None:
+            opened = number
+        else:
+            assert line.rstrip() == "```", (
+                f"{page.name}:{number}: fence of line {opened} not closed"
+            )
+            opened = None
+    assert opened is None, f"{page.name}: the fence of line {opened} is never closed"

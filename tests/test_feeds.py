@@ -76,6 +76,7 @@ def test_feeds_hold_exactly_the_new_summaries_and_changed_texts(tmp_path: Path):
     page = get(db, link[link.index("/-/diff") :]).text
     assert "<del>" in page and "<ins>1</ins>3场" in page.replace("<ins>13</ins>", "<ins>1</ins>3")
     assert "未改动" in page, "unchanged paragraphs folded"
+    assert "北京时间 → " in page and "Z → " not in page, "when, in China time"
     document = get(db, "/archive/documents/1").text
     assert "/-/diff?url=http%3A%2F%2Fjx.example%2F1.html" in document, "linked from the document"
     every = get(db, "/-/diff?url=http%3A%2F%2Fjx.example%2F1.html").text
@@ -109,3 +110,25 @@ def test_chinese_texts_differ_by_character():
     assert "<del>活动</del><ins>培训</ins>12<del>场</del><ins>期</ins>" in html
     assert "<p>同上。</p>" in html
     assert "&lt;" in str(diff_html("<b>", "<i>")), "texts are escaped"
+
+
+def test_a_feed_nothing_matches_yet_is_an_empty_feed_named_in_words(tmp_path: Path):
+    """A reader subscribed before the first match gets a valid empty feed, named by the view's
+    title and its filter, never an error or the SQL behind it."""
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        archive.db["sites"].insert_all(SITES)
+        publish(archive, "http://hn.example/1.html", "hn", "长沙市统战工作综述",
+                "\n".join([INTRO, *PARAGRAPHS]), "2023-01-05")  # fmt: skip
+    empty = feed(db, "/archive/documents_feed.atom?region__startswith=江西省")
+    assert empty.entries == []
+    assert empty.feed.title.startswith(
+        "订阅新综述 · Feed of new summaries — where region starts with"
+    )
+    assert "江西省" in empty.feed.title and "select" not in empty.feed.title.lower()
+    assert feed(db, "/archive/changed_texts_feed.atom").entries == [], "no text changed yet"
+    full = feed(db, "/archive/documents_feed.atom")
+    assert (
+        full.feed.title == "订阅新综述 · Feed of new summaries · 地方工作综述档案 · summary-archive"
+    )
+    assert [e.title for e in full.entries] == ["长沙市统战工作综述"]

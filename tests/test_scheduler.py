@@ -112,7 +112,9 @@ def test_runs_on_schedule_without_overlap_and_a_failing_site_does_not_stop_the_o
         assert wait_for(lambda: len(site_runs(db, "qingshan-tz", "finished IS NOT NULL")) >= 2, 120)
         log = tmp_path / "logs" / "scheduler.log"
         assert wait_for(
-            lambda: log.exists() and "site gone needs attention: blind" in log.read_text("utf-8"),
+            lambda: (
+                log.exists() and "site gone needs attention: unreachable" in log.read_text("utf-8")
+            ),
             90,
         )
         assert wait_for(lambda: len(site_runs(db, "yunxi-gov", "finished IS NOT NULL")) >= 2, 60)
@@ -133,9 +135,11 @@ def test_runs_on_schedule_without_overlap_and_a_failing_site_does_not_stop_the_o
         "crawls run in their own processes"
     )
     health = {row["site"]: row for row in rows(db, "SELECT * FROM site_health")}
-    assert health["gone"]["health"].startswith("blind")
+    assert health["gone"]["health"].startswith(
+        "unreachable: the last run read no page of the site (connection_refused"
+    )
     assert health["yunxi-gov"]["health"] == "ok"
-    assert "site gone needs attention: blind" in output
+    assert "site gone needs attention: unreachable" in output
     assert "crawl yunxi-gov: ok in" in output and "new documents" in output
     assert (tmp_path / "logs" / "scheduler.log").read_text("utf-8").count(
         "crawl yunxi-gov: ok in"

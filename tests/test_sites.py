@@ -62,3 +62,31 @@ def test_shipped_registry_is_valid():
 
     sites = load_sites(Path(__file__).parent.parent / "sites.toml")
     assert {"jjxw", "czxww", "jstz", "tz-rednet", "srxww"} <= {site.id for site in sites}
+
+
+def test_every_mistake_is_reported_in_one_run_with_the_key_meant(tmp_path):
+    """A registry with four mistakes in two sites and the defaults: one run of the real CLI names
+    all four; a misspelt key is named with the key it stands for, not as the real key missing."""
+    from conftest import run_crawler
+
+    registry = tmp_path / "sites.toml"
+    registry.write_text(
+        GOOD.replace("start_urls", "start_url")
+        + '\n[defaults]\nschedul = "every 6h"\n'
+        + GOOD.replace('"jiujiang-news"', '"second"').replace("every 6h", "hourly")
+        + 'max_depth = "2"\n',
+        encoding="utf-8",
+    )
+    result = run_crawler("crawl", "--sites", str(registry), "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 2
+    lines = result.stderr.replace(str(registry), "sites.toml").strip().splitlines()
+    assert lines[0] == "error: sites.toml: 4 mistakes:"
+    assert lines[1:] == [
+        "sites.toml: [defaults]: key 'schedul': unknown key (did you mean 'schedule'?)",
+        "sites.toml: site #1 'jiujiang-news': key 'start_url': unknown key (did you mean 'start_urls'?)",
+        lines[3],
+        "sites.toml: site #2 'second': key 'max_depth': expected an integer, got str",
+    ]
+    assert lines[3].startswith("sites.toml: site #2 'second': key 'schedule':")
+    assert "missing" not in result.stderr
+    assert not (tmp_path / "a.db").exists(), "nothing is crawled or written"

@@ -78,12 +78,15 @@ def test_each_watch_is_told_once_what_is_new_for_it(tmp_path: Path, sample_web):
         receiver.stop()
     # the receiver is down while a new summary comes: the failure is recorded, nothing is lost
     sample_web["linjiang-news"].publish("tongzhan", load_articles()["lj-halfyear-2023"])
-    crawl(sites, db, "linjiang-news")
+    told = crawl(sites, db, "linjiang-news").stderr
+    assert "told watch linjiang" not in told, "a message that did not go is not said to have gone"
+    assert "watch linjiang not told (tried again after the next crawl)" in told
     failed = rows(db, "SELECT watch, status, error FROM watch_deliveries WHERE status = 'failed'")
     assert [f["watch"] for f in failed] == ["linjiang"], failed
     again = Receiver(receiver.port)
     try:
-        crawl(sites, db, "linjiang-news")  # nothing new on the site; the message owed goes now
+        owed = crawl(sites, db, "linjiang-news")  # nothing new on the site; the owed message goes
+        assert "told watch linjiang" in owed.stderr
         assert len(again.received) == 1, again.received
         assert "上半年" in again.received[0]["message"]
         crawl(sites, db, "linjiang-news")

@@ -155,3 +155,23 @@ class Reads:
                 "SELECT url, reason FROM pages WHERE kind = 'attachment' AND status IS NULL"
             )
         ]
+
+
+def sites_crawled_into(path: str | Path) -> set[str]:
+    """The sites crawled into the archive at ``path`` at least once, read without writing (an
+    empty set when there is no archive yet)."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return set()
+    # Without a -wal file no writer has the archive open and its file is whole: read it as
+    # immutable, which leaves no -wal and -shm files behind as a read-only WAL reader does.
+    quiet = "" if path.with_name(path.name + "-wal").exists() else "&immutable=1"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{quiet}", uri=True, timeout=30)
+    try:
+        if not conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'crawl_run_sites'"
+        ).fetchone():
+            return set()
+        return {row[0] for row in conn.execute("SELECT DISTINCT site FROM crawl_run_sites")}
+    finally:
+        conn.close()

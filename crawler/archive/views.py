@@ -20,7 +20,9 @@ VIEWS: dict[str, str] = {
         FROM documents d JOIN sightings s ON s.document_id = d.id GROUP BY d.id""",
     # Each site judged by its last HEALTH_RUNS runs, by its own outcome in each ('ok' when its
     # work ended before the process did); runs still open and outcomes of a stopped service say
-    # nothing.
+    # nothing. A site whose last run read nothing of it and met errors (a refused connection, a
+    # dead host) is unreachable at once: counted as an ok run, it would read as healthy, then as
+    # blind, which suggests a changed layout.
     "site_health": f"""
         WITH ranked AS (
             SELECT s.site, r.id AS run_id, r.started, COALESCE(s.status, r.status) AS status,
@@ -42,8 +44,16 @@ VIEWS: dict[str, str] = {
                  WHEN (SELECT challenges_unsolved FROM ranked AS last
                        WHERE last.site = ranked.site AND last.n = 1) > 0
                    THEN 'behind a JS challenge the last run did not get through: install a browser (apt-get install chromium; pip install ''summary-archive[render]'') or see its js_challenge error'
+                 WHEN COUNT(*) >= {HEALTH_RUNS} AND SUM(status = 'ok') = 0 THEN 'failing: the last {HEALTH_RUNS} runs did not complete'
+                 WHEN EXISTS (SELECT 1 FROM ranked AS last WHERE last.site = ranked.site AND last.n = 1
+                              AND last.list_pages = 0 AND last.articles = 0 AND last.errors > 0)
+                   THEN 'unreachable: the last run read no page of the site ('
+                        || COALESCE((SELECT e.kind FROM crawl_errors e
+                                     JOIN ranked AS last ON last.site = e.site AND last.n = 1
+                                     WHERE e.site = ranked.site AND e.run_id = last.run_id
+                                     ORDER BY e.id LIMIT 1), 'errors')
+                        || '; see crawl_errors)'
                  WHEN COUNT(*) < {HEALTH_RUNS} THEN 'ok'
-                 WHEN SUM(status = 'ok') = 0 THEN 'failing: the last {HEALTH_RUNS} runs did not complete'
                  WHEN SUM(list_pages) = 0 THEN 'blind: the last {HEALTH_RUNS} runs found no list page (not even unchanged ones)'
                  ELSE 'ok'
                END AS health

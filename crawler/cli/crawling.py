@@ -33,6 +33,13 @@ from crawler.registry.sites import SitesError
     is_flag=True,
     help="Leave out sites another crawl has instead of refusing; exit 3 only when all are.",
 )
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Print Scrapy's log too: -v its INFO lines and stats, -vv every request (DEBUG). "
+    "Without it only warnings and the run's summary are printed.",
+)
 def crawl(
     site_ids: tuple[str, ...],
     sites_path: str,
@@ -42,6 +49,7 @@ def crawl(
     warc_dir: str | None,
     no_warc: bool,
     skip_busy: bool,
+    verbose: int,
 ) -> None:
     """Crawl the sites in the registry (or only SITE_IDS) into the archive.
 
@@ -70,6 +78,14 @@ def crawl(
             settings["ARCHIVE_WARC_DIR"] = warc_dir
         if no_warc:
             settings["ARCHIVE_WARC"] = "False"
+        # A crawl run by hand prints its summary line, not Scrapy's hundred lines of INFO and
+        # stats; a log file (the scheduler's, a worker's) or -s LOG_LEVEL keeps what it asks for.
+        if "LOG_LEVEL" not in settings and "LOG_FILE" not in settings:
+            settings["LOG_LEVEL"] = ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
+            if not verbose:
+                from crawler.cli.advice import one_line_page_failures
+
+                one_line_page_failures()
         result = run_crawl(sites_path, site_ids, db_path, settings, skip_busy)
     except SiteBusy as exc:
         click.echo(f"refused: {exc}", err=True)
@@ -78,11 +94,23 @@ def crawl(
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(result.summary, err=True)
+    if result.run_id is not None and not settings.get("ARCHIVE_JOURNAL"):
+        from crawler.cli.advice import unhealthy_sites
+
+        for site_id, health in unhealthy_sites(db_path, result.run_id):
+            click.echo(f"site {site_id} needs attention: {health}", err=True)
     if not settings.get("ARCHIVE_JOURNAL"):  # a worker's crawl: the writer tells the watches
         from crawler.watches import tell_watches
 
         for message in tell_watches(sites_path, db_path):
-            click.echo(f"told watch {message.watch.name}: {message.title}", err=True)
+            if message.delivered:
+                click.echo(f"told watch {message.watch.name}: {message.title}", err=True)
+            else:
+                click.echo(
+                    f"watch {message.watch.name} not told (tried again after the next crawl): "
+                    f"{message.title}",
+                    err=True,
+                )
     if result.status == "interrupted":
         sys.exit(EXIT_INTERRUPTED)
     if result.status != "ok":
@@ -146,14 +174,17 @@ def check_site_command(
 ) -> None:
     """Crawl one site without touching the archive and print what was found.
 
-    SITE_ID_OR_URL is a site of the registry or a start URL. The report lists the columns with
+    SITE_ID_OR_URL is a site of the registry or a start URL (a bare host or host:port, such as
+    127.0.0.3:8101, is taken as http://127.0.0.3:8101/). The report lists the columns with
     their pages and article links, every summary with its date, title, year, region and the start
     of its text, the other articles with the reason they were not taken, and the errors. The
     crawl is a real one (robots.txt, delays), into a temporary archive that is then deleted.
     """
+    from crawler.cli.advice import as_start_url
     from crawler.crawl.check import check_site
     from crawler.crawl.runner import parse_overrides
 
+    target = as_start_url(target)
     try:
         report = check_site(target, sites_path, parse_overrides(overrides), max_requests)
     except (SitesError, ArchiveError, ValueError) as exc:

@@ -91,6 +91,7 @@ def demo(db_path: str, port: int, serve: bool) -> None:
     site) run on 127.0.0.x; the crawl is the real one, with robots.txt and all, minus the delays.
     """
     from crawler.crawl.runner import crawl_command
+    from crawler.demo.registry import write_demo_registry
     from crawler.demo.sites import build_sample_web
 
     web = build_sample_web()
@@ -104,11 +105,17 @@ def demo(db_path: str, port: int, serve: bool) -> None:
     )
     try:
         with tempfile.TemporaryDirectory(prefix="summary-archive-demo-") as workdir:
-            sites_file = Path(workdir) / "demo-sites.toml"
-            sites_file.write_text(web.sites_toml(), encoding="utf-8")
+            sites_file = write_demo_registry(
+                web, Path(db_path).resolve().parent, Path(db_path).name
+            )
             click.echo("Sample sites running:", err=True)
             for site in web.sites.values():
                 click.echo(f"  {site.id:15} {site.base_url}/  {site.name}", err=True)
+            click.echo(
+                f"Their registry: {_shown(sites_file)} (try the docs' commands with "
+                f"--sites {_shown(sites_file)} while the demo runs)",
+                err=True,
+            )
             started = time.monotonic()
             # the demo's sites are on this machine: no politeness delays needed
             fast = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "LOG_LEVEL=WARNING"]
@@ -129,6 +136,14 @@ def demo(db_path: str, port: int, serve: bool) -> None:
                 run_datasette(db_path, "127.0.0.1", port, workdir)
     finally:
         web.stop()
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said from here."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _ports_free(web) -> bool:

@@ -6,6 +6,8 @@ from crawler.datasette.plugin import (
     extra_css_urls,
     extra_template_vars,
     prepare_connection,
+    prepare_jinja2_environment,
+    register_output_renderer,
     register_routes,
     render_cell,
 )
@@ -15,6 +17,8 @@ __all__ = [
     "extra_css_urls",
     "extra_template_vars",
     "prepare_connection",
+    "prepare_jinja2_environment",
+    "register_output_renderer",
     "register_routes",
     "render_cell",
 ]

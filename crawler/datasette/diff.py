@@ -66,7 +66,9 @@ async def diff_page(datasette, request):
             )
             comparisons = await _comparisons(database, request.args)
             if comparisons is None:
-                return Response.html("<p>No such version or family.</p>", status=404)
+                return Response.html(
+                    "<p>没有这个版本或家族 · No such version or family.</p>", status=404
+                )
             return Response.html(
                 await datasette.render_template(
                     "summary_archive_diff.html",
@@ -93,7 +95,7 @@ async def _comparisons(database, args) -> list[dict] | None:
         if len(rows) == 1:
             return [_compare(rows[0], rows[0], f"{url}: one version, nothing changed")]
         return [
-            _compare(old, new, f"{url}: {old['first_seen']} → {new['first_seen']}")
+            _compare(old, new, f"{url}: {_when(old)} → {_when(new)}")
             for old, new in zip(rows, rows[1:], strict=False)
         ]
     if version and version.isdigit():
@@ -119,7 +121,7 @@ async def _comparisons(database, args) -> list[dict] | None:
         if not previous:
             return [_compare(new, new, "the first version at this URL: nothing before it")]
         old = dict(previous[0])
-        return [_compare(old, new, f"{new['url']}: {old['first_seen']} → {new['first_seen']}")]
+        return [_compare(old, new, f"{new['url']}: {_when(old)} → {_when(new)}")]
     if family and family.isdigit():
         rows = (
             await database.execute(
@@ -142,9 +144,22 @@ async def _comparisons(database, args) -> list[dict] | None:
                 )  # fmt: skip
                 for row in rows[1:]
             ]
-            or [_compare(first, first, "a family of one text: nothing to compare")]
+            or [
+                _compare(
+                    first,
+                    first,
+                    "这个家族只有一个文本，无可比较 · a family of one text: nothing to compare",
+                )
+            ]
         )
     return None
+
+
+def _when(version: dict) -> str:
+    """When a version was first seen, in China time (the archive stores UTC)."""
+    from crawler.datasette.labels import china_time_text
+
+    return china_time_text(version["first_seen"])
 
 
 def _compare(old: dict, new: dict, label: str) -> dict:

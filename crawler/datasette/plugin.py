@@ -11,31 +11,24 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from crawler.datasette import cells
 from crawler.datasette.stored import stored_copy_path
 from crawler.search import FTS_TABLE, fts_query, passage
 
 
-# Labels for the fields of a document page, which is laid out as a reading page rather than a
-# one-row table.
 @hookimpl
 def render_cell(value, column, table, database, datasette, row):
     if table in ("pages", "sightings", "url_versions") and column == "file_type" and value:
         return _stored_link(datasette, row["url"], value)
     is_address = isinstance(value, str) and value.startswith(("http://", "https://"))
-    if table in ("documents", "sightings", "url_versions") and column == "url" and is_address:
+    if column in ("url", "first_url") and is_address:
         return _url_cell(datasette, database, value)
-    if table != "documents":
-        return None
-    if column == "body" and isinstance(value, str):
+    if table == "documents" and column == "body" and isinstance(value, str):
         paragraphs = "".join(f"<p>{escape(line)}</p>" for line in value.split("\n") if line.strip())
         return Markup(f'<div class="archive-body">{paragraphs}</div>')
-    if column == "site" and isinstance(value, str):  # a site by its name, linked to its row
-        return _site_link(datasette, database, value)
-    if column == "family_id" and isinstance(value, int):  # the family, linked to its members
-        return _family_link(datasette, database, value)
-    if column == "family_similarity" and value is None:
-        return Markup("<small>— 家族中最早的文本 · the family's first text</small>")
-    return None
+    if table == "documents" and column == "family_id" and isinstance(value, int):
+        return _family_link(datasette, database, value)  # the family, linked to its members
+    return cells.render(value, column, table, database, datasette, row)
 
 
 def _stored_link(datasette, url: str, file_type: str) -> Markup:
@@ -43,20 +36,6 @@ def _stored_link(datasette, url: str, file_type: str) -> Markup:
     return Markup(
         f'{escape(file_type.upper())} · <a href="{escape(href)}">存档副本 · stored copy</a>'
     )
-
-
-def _site_link(datasette, database: str, site_id: str):
-    async def render():
-        rows = await datasette.get_database(database).execute(
-            "SELECT name FROM sites WHERE id = ?", [site_id]
-        )
-        name = rows.first()["name"] if rows.first() else site_id
-        href = datasette.urls.row(database, "sites", site_id)
-        return Markup(
-            f'<a href="{escape(href)}">{escape(name)}</a> <small>({escape(site_id)})</small>'
-        )
-
-    return render
 
 
 def _url_cell(datasette, database: str, url: str):
@@ -89,12 +68,7 @@ def _family_link(datasette, database: str, family_id: int):
             "SELECT documents, sites FROM document_families WHERE id = ?", [family_id]
         )
         row = rows.first()
-        size = (
-            f"{row['documents']} 个文本, {row['sites']} 个网站 · {row['documents']} texts on "
-            f"{row['sites']} sites"
-            if row
-            else ""
-        )
+        size = f"{row['documents']} 个文本，{row['sites']} 个网站" if row else ""
         members = datasette.urls.table(database, "documents") + f"?family_id={family_id}"
         compare = datasette.urls.path(f"/-/diff?family={family_id}")
         return Markup(
@@ -133,6 +107,14 @@ async def _charts(datasette, request):
     return Response.html("<p>No archive is being served.</p>", status=404)
 
 
+@hookimpl(trylast=True)
+def register_output_renderer():
+    # Called after datasette-atom's hook, so this renderer is the one registered for .atom.
+    from crawler.datasette import feeds
+
+    return {"extension": "atom", "render": feeds.render, "can_render": feeds.can_render}
+
+
 @hookimpl
 def register_routes():
     from crawler.datasette.diff import diff_page
@@ -142,9 +124,19 @@ def register_routes():
 
 
 @hookimpl
-def extra_template_vars():
-    # a link to the charts on every page's footer
-    return {"summary_archive_charts": "/-/charts"}
+def extra_template_vars(view_name, table, database, request, datasette):
+    from crawler.datasette.pages import page_vars
+
+    return page_vars(view_name, table, database, request, datasette)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    from crawler.datasette.labels import china_time, label, snippet
+
+    env.filters["column_label"] = label
+    env.filters["snippet"] = snippet
+    env.filters["china_time"] = lambda value: china_time(value) or value
 
 
 # Column descriptions fold under one line, so a table's rows and search box come first.
@@ -157,12 +149,22 @@ document.querySelectorAll("dl.column-descriptions").forEach(function (list) {
   list.before(fold);
   fold.append(line, list);
 });
+var searchLabel = document.querySelector('label[for="_search"]');
+if (searchLabel) { searchLabel.textContent = "检索 · Search:"; }
 """
 
 
 @hookimpl
-def extra_body_script(view_name):
-    return FOLD_DESCRIPTIONS if view_name == "table" else None
+def extra_body_script(template, view_name):
+    if template and template.startswith("query"):  # canned queries and SQL typed by hand
+        from crawler.datasette.labels import header_script
+
+        return header_script()
+    if view_name == "table":
+        from crawler.datasette.labels import facet_script
+
+        return FOLD_DESCRIPTIONS + facet_script()
+    return None
 
 
 @hookimpl(trylast=True)

@@ -35,35 +35,44 @@ def metadata_for(db_path: str | Path) -> dict:
     return metadata
 
 
+# The index's links: path under the database, label, one line on what it holds.
+START_PAGES = [
+    ("documents", "工作综述 · Documents", "每篇综述一行，可按地区、年度、体裁、网站筛选并全文检索 · one row per summary: facets, search"),
+    ("search", "全文检索 · Search", "按相关度排序，显示命中段落 · ranked by relevance, with the matching passage"),
+    ("sightings", "出现记录 · Sightings", "综述出现过的每个网址 · every URL where a summary appeared"),
+    ("document_families", "同源转载家族 · Families of reposts", "同一篇综述的各种转载版本，及其首发网站和日期 · near-identical reposts of one summary, where and when it appeared first"),
+    ("reposts", "转载情况 · Reposts", "一篇综述出现过的所有网址，首发在前 · where a summary appeared, first publication first"),
+    ("versions", "版本历史 · Versions", "每个网址上正文的各个版本 · every text seen at each URL, numbered"),
+    ("changed_after_publication", "发布后改动 · Changed after publication", "同一网址上正文改动过的文章，可逐字比较 · texts changed at their URL, compared character by character"),
+    ("latest_summaries", "最新综述 · Latest summaries", "最近发布的100篇综述 · the 100 most recently published summaries"),
+    ("documents_feed", "订阅 · Feeds", "新综述与正文改动的 Atom 订阅，可按地区、网站、关键词筛选 · Atom feeds of new summaries (and of changed texts), filtered as you like"),
+]  # fmt: skip
+RECORD_PAGES = [
+    ("site_health", "站点健康 · Site health", "各站最近几次抓取是否正常、是否无法访问 · each site judged by its last runs"),
+    ("crawl_runs", "抓取记录 · Crawl runs", "每次抓取一行，含状态与计数 · one row per crawl, its status and counts"),
+    ("crawl_errors", "抓取错误 · Crawl errors", "未能抓取或读取的网址及原因 · URLs that could not be fetched or read, and why"),
+    ("failed_urls", "失败网址 · Failing URLs", "屡次失败、稍后重试的网址 · URLs put off after failing, and when they are tried again"),
+    ("failed_jobs", "未能写入的任务 · Results not written", "多机抓取时未能写入的结果 · workers' results the writer could not write"),
+    ("pages", "抓取页面 · Pages", "抓取过的每个网址及判断理由 · every URL fetched, its kind and why it was or was not a summary"),
+    ("sites", "网站 · Sites", "站点登记表 · the site registry as last crawled"),
+]  # fmt: skip
+
+
 def start_here(name: str) -> str:
-    """The index page's list of the archive's own pages, first; the crawl's records after them.
-    (In the metadata rather than an index.html of our own, which another plugin's would race.)"""
-    pages = [
-        ("documents", "工作综述 · Documents", "每篇综述一行，可按地区、年度、体裁、网站筛选并全文检索 · one row per summary: facets, search"),
-        ("search", "全文检索 · Search", "按相关度排序，显示命中段落 · ranked, with the matching passage"),
-        ("sightings", "出现记录 · Sightings", "综述出现过的每个网址 · every URL where a summary appeared"),
-        ("document_families", "同源转载家族 · Families of reposts", ""),
-        ("reposts", "转载情况 · Reposts", "一篇综述出现过的所有网址，首发在前 · where a summary appeared, first publication first"),
-        ("versions", "版本历史 · Versions", ""),
-        ("changed_after_publication", "发布后改动 · Changed after publication", ""),
-        ("latest_summaries", "最新综述 · Latest summaries", ""),
-        ("documents_feed", "订阅 · Feeds", "新综述与正文改动的 Atom 订阅，可按地区、网站、关键词筛选 · Atom feeds of new summaries (and of changed texts), filtered as you like"),
-    ]  # fmt: skip
-    items = "".join(
-        f'<li><a href="/{name}/{path}">{label}</a>{" — " + note if note else ""}</li>'
-        for path, label, note in pages
-    )
-    records = ", ".join(
-        f'<a href="/{name}/{path}">{label}</a>'
-        for path, label in (
-            ("crawl_health", "各站健康 · site health"), ("crawl_runs", "crawl_runs"),
-            ("crawl_errors", "crawl_errors"), ("failed_urls", "failed_urls"),
-            ("failed_jobs", "failed_jobs"), ("pages", "pages"), ("sites", "sites"),
+    """The index page's list of the archive's own pages, first; the crawl's records after them,
+    each link with a line on what it holds. (In the metadata rather than an index.html of our
+    own, which another plugin's would race.)"""
+
+    def items(pages: list[tuple[str, str, str]]) -> str:
+        return "".join(
+            f'<li><a href="/{name}/{path}">{label}</a> — {note}</li>' for path, label, note in pages
         )
-    )  # fmt: skip
+
+    charts = '<li><a href="/-/charts">图表 · Charts</a> — 按年度、地区的综述数，每日抓取 · summaries per year and region, crawls per day</li>'
     return (
-        f'<ul class="archive-start">{items}<li><a href="/-/charts">图表 · Charts</a></li></ul>'
-        f'<p class="archive-records">抓取记录 · Crawl records: {records}</p>'
+        f'<ul class="archive-start">{items(START_PAGES)}{charts}</ul>'
+        f'<p class="archive-records-title">抓取记录 · Crawl records</p>'
+        f'<ul class="archive-records">{items(RECORD_PAGES)}</ul>'
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.classify import Rules, default_rules, parse_rules
+from crawler.registry.mistakes import Checker, SitesError, meant
 from crawler.registry.schedules import ScheduleError, trigger_for
 from crawler.registry.watches import Watch, parse_watches
 
@@ -51,10 +52,6 @@ _DEFAULTABLE = {
     "render",
     "attachments",
 }
-
-
-class SitesError(ValueError):
-    """sites.toml is unreadable or invalid; the message names the file, the site and the key."""
 
 
 @dataclass(frozen=True)
@@ -169,129 +166,94 @@ def _check_schedule(value: str) -> str | None:
     return None
 
 
-class _Checker:
-    def __init__(self, path: str):
-        self.path = path
-
-    def fail(self, where: str, key: str | None, message: str) -> SitesError:
-        location = f"{self.path}: {where}"
-        if key:
-            location += f": key '{key}'"
-        return SitesError(f"{location}: {message}")
-
-    def value(self, where: str, key: str, raw: Any) -> Any:
-        expected, _default = _OPTIONAL[key]
-        if (
-            isinstance(raw, bool)
-            and expected is not bool
-            and bool not in (expected if isinstance(expected, tuple) else (expected,))
-        ):
-            raise self.fail(where, key, f"expected {_type_name(expected)}, got a boolean")
-        if not isinstance(raw, expected):
-            raise self.fail(
-                where, key, f"expected {_type_name(expected)}, got {type(raw).__name__}"
-            )
-        if key in ("max_requests",) and raw < 1:
-            raise self.fail(where, key, "must be at least 1")
-        if key in ("max_depth", "download_delay") and raw < 0:
-            raise self.fail(where, key, "must not be negative")
-        if key == "schedule":
-            problem = _check_schedule(raw)
-            if problem:
-                raise self.fail(where, key, problem)
-        if key == "allowed_domains":
-            if not raw or not all(isinstance(d, str) and d and "/" not in d for d in raw):
-                raise self.fail(
-                    where, key, "expected a non-empty list of host names such as 'jjxw.cn'"
-                )
-            return tuple(d.lower().lstrip(".") for d in raw)
-        if key.endswith("_patterns"):
-            compiled = []
-            for pattern in raw:
-                if not isinstance(pattern, str):
-                    raise self.fail(where, key, "expected a list of regular expressions (strings)")
-                try:
-                    compiled.append(re.compile(pattern))
-                except re.error as exc:
-                    raise self.fail(
-                        where, key, f"invalid regular expression {pattern!r}: {exc}"
-                    ) from None
-            return tuple(compiled)
-        if key == "encoding":
-            import codecs
-
-            try:
-                codecs.lookup(raw)
-            except LookupError:
-                raise self.fail(where, key, f"unknown encoding {raw!r}") from None
-        if key == "download_delay":
-            return float(raw)
-        if key == "attachments" and raw not in ATTACHMENT_POLICIES:
-            raise self.fail(
-                where,
-                key,
-                f"expected one of {', '.join(map(repr, ATTACHMENT_POLICIES))}, got {raw!r}",
-            )
-        return raw
+def _value(check: Checker, where: str, key: str, raw: Any) -> Any:
+    """A [[site]] or [defaults] value checked: its type and rules, a schedule the scheduler can
+    run, an attachments policy it knows."""
+    expected, _default = _OPTIONAL[key]
+    value = check.value(where, key, raw, expected)
+    if key == "schedule":
+        problem = _check_schedule(raw)
+        if problem:
+            raise check.fail(where, key, problem)
+    if key == "attachments" and raw not in ATTACHMENT_POLICIES:
+        raise check.fail(
+            where, key, f"expected one of {', '.join(map(repr, ATTACHMENT_POLICIES))}, got {raw!r}"
+        )
+    return value
 
 
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "true or false",
-        list: "a list",
-    }
-    if isinstance(expected, tuple):
-        return " or ".join(names.get(t, t.__name__) for t in expected)
-    return names.get(expected, expected.__name__)
+_TOP = ("site", "defaults", "classify", "watch")
+_SITE_KEYS = (*_REQUIRED, *_OPTIONAL, "classify")
 
 
 def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
-    """Parse and validate registry text; raise SitesError naming the file, site and key."""
-    check = _Checker(path)
+    """Parse and validate registry text; raise SitesError naming the file, site and key of every
+    mistake in it (one line each)."""
+    check = Checker(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SitesError(f"{path}: not valid TOML: {exc}") from None
-    unknown_top = set(data) - {"site", "defaults", "classify", "watch"}
-    if unknown_top:
-        raise check.fail(
-            "top level",
-            sorted(unknown_top)[0],
-            "unknown key (expected [[site]] tables, an optional [defaults] and [classify] table, "
-            "and [[watch]] tables)",
-        )
+    for key in sorted(set(data) - set(_TOP)):
+        check.mistakes.append(str(check.unknown("top level", key, _TOP, (
+            "expected [[site]] tables, an optional [defaults] and [classify] table, "
+            "and [[watch]] tables"))))  # fmt: skip
     defaults = data.get("defaults", {})
-    global_rules = _classify_rules(check, "[classify]", data.get("classify"), None)
+    global_rules = None
+    with check.collecting():
+        global_rules = _classify_rules(check, "[classify]", data.get("classify"), None)
     if not isinstance(defaults, dict):
-        raise check.fail("top level", "defaults", "expected a table")
-    for key, raw in defaults.items():
-        if key not in _DEFAULTABLE:
-            raise check.fail(
-                "[defaults]", key, f"unknown key (allowed: {', '.join(sorted(_DEFAULTABLE))})"
-            )
-        check.value("[defaults]", key, raw)
+        check.mistakes.append(str(check.fail("top level", "defaults", "expected a table")))
+        defaults = {}
+    for key, raw in list(defaults.items()):
+        with check.collecting():
+            if key not in _DEFAULTABLE:
+                defaults.pop(key)
+                raise check.unknown("[defaults]", key, _DEFAULTABLE,
+                                    f"allowed: {', '.join(sorted(_DEFAULTABLE))}")  # fmt: skip
+            _value(check, "[defaults]", key, raw)
     entries = data.get("site", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise check.fail("top level", "site", "expected [[site]] tables")
+        check.mistakes.append(str(check.fail("top level", "site", "expected [[site]] tables")))
+        entries = []
     sites: list[Site] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
-        raw_id = entry.get("id")
-        where = f"site #{number}" + (f" '{raw_id}'" if isinstance(raw_id, str) else "")
-        for key in _REQUIRED:
-            if key not in entry:
-                raise check.fail(where, key, "missing")
-        for key in entry:
-            if key not in _REQUIRED and key not in _OPTIONAL and key != "classify":
-                raise check.fail(
-                    where,
-                    key,
-                    f"unknown key (allowed: {', '.join(list(_REQUIRED) + list(_OPTIONAL) + ['classify'])})",
-                )
-        site_id = entry["id"]
+        before = check.count()
+        with check.collecting():
+            site = _parse_site(check, number, entry, defaults, global_rules, seen)
+            if check.count() == before:
+                sites.append(site)
+    if "watch" in data:  # checked with the sites, so that a mistake stops every command
+        with check.collecting():
+            parse_watches(data["watch"], check, {site.id for site in sites})
+    check.raise_all()
+    if not sites:
+        raise SitesError(f"{path}: no [[site]] tables")
+    return sites
+
+
+def _parse_site(
+    check: Checker, number: int, entry: dict, defaults: dict, global_rules, seen: set[str]
+) -> Site:
+    """One [[site]] table as a Site; its mistakes recorded on ``check`` (SitesError for the one
+    that stops it being read further)."""
+    raw_id = entry.get("id")
+    where = f"site #{number}" + (f" '{raw_id}'" if isinstance(raw_id, str) else "")
+    misspelt = set()
+    for key in entry:
+        if key not in _SITE_KEYS:
+            misspelt.add(meant(key, _SITE_KEYS))
+            check.mistakes.append(str(check.unknown(where, key, _SITE_KEYS,
+                                                    f"allowed: {', '.join(_SITE_KEYS)}")))  # fmt: skip
+    for key in _REQUIRED:
+        # a required key under a misspelt name was reported as that name
+        if key not in entry and key not in misspelt:
+            check.mistakes.append(str(check.fail(where, key, "missing")))
+    if any(key not in entry for key in _REQUIRED):
+        raise SitesError(check.mistakes.pop())
+    site_id = entry["id"]
+    with check.collecting():
         if not isinstance(site_id, str) or not SITE_ID.match(site_id):
             raise check.fail(
                 where, "id", "expected lowercase letters, digits and dashes, e.g. 'jiujiang-news'"
@@ -299,50 +261,39 @@ def parse_sites(text: str, path: str = "sites.toml") -> list[Site]:
         if site_id in seen:
             raise check.fail(where, "id", f"duplicate id '{site_id}'")
         seen.add(site_id)
-        for key in ("name", "region"):
-            if not isinstance(entry[key], str) or not entry[key].strip():
-                raise check.fail(where, key, "expected a non-empty string")
-        start_urls = entry["start_urls"]
-        if isinstance(start_urls, str):
-            start_urls = [start_urls]
-        if not isinstance(start_urls, list) or not start_urls:
-            raise check.fail(where, "start_urls", "expected a non-empty list of http(s) URLs")
-        for url in start_urls:
-            parts = urlsplit(url) if isinstance(url, str) else None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-                raise check.fail(where, "start_urls", f"{url!r} is not an http(s) URL")
-        options: dict[str, Any] = {}
-        for key, (_expected, default) in _OPTIONAL.items():
+    for key in ("name", "region"):
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            check.mistakes.append(str(check.fail(where, key, "expected a non-empty string")))
+    start_urls = entry["start_urls"]
+    if isinstance(start_urls, str):
+        start_urls = [start_urls]
+    if not isinstance(start_urls, list) or not start_urls:
+        raise check.fail(where, "start_urls", "expected a non-empty list of http(s) URLs")
+    for url in start_urls:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            check.mistakes.append(
+                str(check.fail(where, "start_urls", f"{url!r} is not an http(s) URL"))
+            )
+    options: dict[str, Any] = {}
+    for key, (_expected, default) in _OPTIONAL.items():
+        options[key] = () if key.endswith("_patterns") else default
+        with check.collecting():
             if key in entry:
-                options[key] = check.value(where, key, entry[key])
+                options[key] = _value(check, where, key, entry[key])
             elif key in defaults:
-                options[key] = check.value("[defaults]", key, defaults[key])
-            elif key.endswith("_patterns"):
-                options[key] = ()
-            else:
-                options[key] = default
+                options[key] = _value(check, "[defaults]", key, defaults[key])
+    with check.collecting():
         options["rules"] = _classify_rules(check, where, entry.get("classify"), global_rules)
-        urls = tuple(start_urls)
-        domains = options.pop("allowed_domains") or default_domains(urls)
-        site = Site(
-            id=site_id,
-            name=entry["name"].strip(),
-            region=entry["region"].strip(),
-            start_urls=urls,
-            allowed_domains=domains,
-            **options,
-        )
-        for url in urls:
-            if not site.owns(url):
-                raise check.fail(
-                    where, "start_urls", f"{url!r} is outside allowed_domains {list(domains)}"
-                )
-        sites.append(site)
-    if not sites:
-        raise SitesError(f"{path}: no [[site]] tables")
-    if "watch" in data:  # checked with the sites, so that a mistake stops every command
-        parse_watches(data["watch"], check, {site.id for site in sites})
-    return sites
+    urls = tuple(start_urls)
+    domains = options.pop("allowed_domains") or default_domains(urls)
+    site = Site(id=str(site_id), name=str(entry["name"]).strip(), region=str(entry["region"]).strip(),
+                start_urls=urls, allowed_domains=domains, **options)  # fmt: skip
+    for url in urls:
+        if isinstance(url, str) and not site.owns(url) and urlsplit(url).hostname:
+            check.mistakes.append(str(check.fail(
+                where, "start_urls", f"{url!r} is outside allowed_domains {list(domains)}")))  # fmt: skip
+    return site
 
 
 def load_watches(path: str | Path) -> list[Watch]:
@@ -353,10 +304,10 @@ def load_watches(path: str | Path) -> list[Watch]:
     if "watch" not in data:
         return []
     site_ids = {entry.get("id") for entry in data.get("site", []) if isinstance(entry, dict)}
-    return parse_watches(data["watch"], _Checker(str(path)), site_ids)
+    return parse_watches(data["watch"], Checker(str(path)), site_ids)
 
 
-def _classify_rules(check: _Checker, where: str, table: Any, base: Rules | None) -> Rules | None:
+def _classify_rules(check: Checker, where: str, table: Any, base: Rules | None) -> Rules | None:
     """The classifier rules as a [classify] table changes them; ``base`` when there is none."""
     if table is None:
         return base

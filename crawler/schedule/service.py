@@ -94,9 +94,10 @@ class Service:
     def trigger(self, site: Site):
         return trigger_for(site.schedule or DEFAULT_SCHEDULE, self.jitter, self.timezone)
 
-    def next_runs(self) -> list[tuple[str, datetime]]:
-        """Each enabled site's next run: the stored one when the job state has it for the same
-        schedule, else the schedule's next time. Reads the state file read-only; writes nothing."""
+    def next_runs(self) -> list[tuple[str, datetime, bool]]:
+        """Each enabled site's next run and whether the job state keeps it: the stored one when
+        the job state has it for the same schedule, else the schedule's next time from now.
+        Reads the state file read-only; writes nothing."""
         stored = {}
         state = Path(self.state_path)
         if state.exists():
@@ -112,11 +113,12 @@ class Service:
             if not site.enabled:
                 continue
             job = stored.get(f"crawl:{site.id}")
-            if job is not None and job.kwargs.get("schedule_key") == self.schedule_key(site):
+            kept = job is not None and job.kwargs.get("schedule_key") == self.schedule_key(site)
+            if kept:
                 next_run = job.next_run_time
             else:
                 next_run = self.trigger(site).get_next_fire_time(None, now)
-            found.append((site.id, next_run))
+            found.append((site.id, next_run, kept))
         return sorted(found)
 
     def sync_jobs(self, scheduler: BackgroundScheduler, crawl_now: set[str] = frozenset()) -> None:
@@ -248,8 +250,9 @@ def run_service(options: ScheduleOptions) -> int:
             service.dispatcher = Dispatcher(options.broker, options.dead_after, options.result_wait)
         if options.list_only:
             # Listing reads the stored job state if there is one, and writes nothing anywhere.
-            for site_id, next_run in service.next_runs():
-                print(f"{site_id:24} {next_run:%Y-%m-%d %H:%M:%S %Z}")
+            from crawler.schedule.listing import listing_lines
+
+            print("\n".join(listing_lines(service, db_path)))
             return 0
         refuse_foreign_database(db_path)  # before the lock file is made beside it
         lock = hold_scheduler_lock(db_path)
