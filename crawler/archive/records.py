@@ -87,6 +87,10 @@ class SiteCounts:
     deferred: int = 0  # URLs not asked for: they failed before and their retry_after is later
     robots_forbidden: int = 0  # URLs robots.txt does not allow
     blocked: int = 0  # anti-bot answers (401, 403, 412, 429, 451, 521)
+    refusals_waited: int = 0  # 429s (and 503s with Retry-After) waited out and asked again
+    trap_cut: int = 0  # pages not asked for: a trap's URL shape, or a pager past its column's end
+    aliases_folded: int = 0  # articles fetched at another address of one already archived
+    parts_joined: int = 0  # further pages of articles in pieces, joined into their article
 
     def as_row(self) -> dict[str, int]:
         """The crawl_run_sites counts."""
@@ -114,6 +118,10 @@ class SiteState:
     # Document attachments recorded and not fetched (not likely summaries by their names, or the
     # site's policy): not recorded again; fetched when the policy or the names' reading changes.
     recorded_attachments: set[str] = field(default_factory=set)
+    # URL shapes cut as traps (discovery/traps.py): never asked for again.
+    trap_shapes: set[str] = field(default_factory=set)
+    # Published dates of the articles, for telling a column's order (discovery/order.py).
+    published: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """Plain data, to travel with a crawl job to another machine."""
@@ -123,6 +131,8 @@ class SiteState:
             "walked_columns": sorted(self.walked_columns),
             "deferred": dict(self.deferred),
             "recorded_attachments": sorted(self.recorded_attachments),
+            "trap_shapes": sorted(self.trap_shapes),
+            "published": dict(self.published),
         }
 
     @classmethod
@@ -133,6 +143,8 @@ class SiteState:
             set(data.get("walked_columns", ())),
             dict(data.get("deferred", {})),
             set(data.get("recorded_attachments", ())),
+            set(data.get("trap_shapes", ())),
+            dict(data.get("published", {})),
         )
 
     def unfetched_articles(self) -> list[str]:

@@ -36,6 +36,10 @@ class SiteGivenUp(IgnoreRequest):
     """A request queued for a site that has since answered with too many anti-bot statuses."""
 
 
+class TrapCut(IgnoreRequest):
+    """A request for a page of a URL shape found to be a trap (discovery/traps.py)."""
+
+
 class RobotsForbidden(IgnoreRequest):
     """robots.txt does not allow the crawler this URL."""
 
@@ -100,6 +104,8 @@ def describe_failure(
         return FailureKind(f"http_{status}", f"HTTP {status} ({meaning})", request.url, status)
     if isinstance(exception, SiteGivenUp):
         return FailureKind(None, str(exception), request.url, counted="cut")
+    if isinstance(exception, TrapCut):
+        return FailureKind(None, str(exception), request.url, counted="trap_cut")
     if isinstance(exception, RobotsForbidden):
         return FailureKind(None, str(exception), request.url, counted="robots_forbidden")
     if isinstance(exception, OffsiteRequest):
