@@ -239,7 +239,7 @@ class ThrottledSite(HabitSite):
     """Answers 429 (Retry-After: 1) to a request that comes sooner than ``interval`` seconds
     after the last one it answered."""
 
-    interval = 0.4
+    interval = 0.3
 
     def __init__(self, host: str, articles: list[SampleArticle]):
         super().__init__("throttled", "限流网", host)
