@@ -141,6 +141,14 @@ class Reads:
             )
         )
 
+    def trap_shapes(self) -> list[str]:
+        """The URL shapes cut as traps (discovery/traps.py)."""
+        return sorted(
+            link[0]
+            for (links,) in self.db.execute("SELECT links FROM pages WHERE kind = 'trap'")
+            for link in json.loads(links or "[]")
+        )
+
     def attachment_urls(self) -> list[tuple[str, str]]:
         """Linked files recorded and not fetched, with why (the site's policy, their names)."""
         return [

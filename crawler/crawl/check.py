@@ -50,6 +50,12 @@ class SiteReport:
     max_requests: int | None = None
     cut: int = 0  # links not followed: the request budget was spent
     depth_cut: int = 0  # links not followed: deeper than max_depth
+    # habits met (crawl/guards.py, discovery/traps.py, spiders/parts.py)
+    aliases_folded: int = 0
+    parts_joined: int = 0
+    trap_cut: int = 0
+    refusals_waited: int = 0
+    traps: list[str] = field(default_factory=list)  # URL shapes cut as traps
 
     def as_text(self, preview: int = 80) -> str:
         lines = [
@@ -96,6 +102,7 @@ class SiteReport:
             ]
         if self.depth_cut:
             lines += ["", f"depth: {self.depth_cut} links lay deeper than max_depth, not followed"]
+        lines += self._habits()
         if self.errors:
             lines += ["", "errors: " + ", ".join(f"{k} ×{v}" for k, v in self.errors.items())]
             for error in self.failed:
@@ -105,6 +112,24 @@ class SiteReport:
                 lines.append(f"  … and {sum(self.errors.values()) - len(self.failed)} more")
         lines += ["", "Nothing was written to any archive."]
         return "\n".join(lines)
+
+    def _habits(self) -> list[str]:
+        """What the site does that the crawl had to meet, in one line, and its traps."""
+        met = [
+            f"{count} {label}"
+            for count, label in (
+                (self.aliases_folded, "canonical aliases folded"),
+                (self.parts_joined, "article parts joined"),
+                (self.trap_cut, "pages cut as traps"),
+                (self.refusals_waited, "429s waited (Retry-After)"),
+            )
+            if count
+        ]
+        if not met:
+            return []
+        lines = ["", "met: " + ", ".join(met)]
+        lines += [f"  trap: {shape}  (its pages held no article)" for shape in self.traps]
+        return lines
 
     def as_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False, indent=2)
@@ -156,6 +181,9 @@ def _report(db: Path, name: str, start_urls: list[str], status: str) -> SiteRepo
         run = archive.last_run() or {}
         report = SiteReport(name, start_urls, status, requests=run.get("requests") or 0)
         report.cut, report.depth_cut = run.get("cut") or 0, run.get("depth_cut") or 0
+        for name in ("aliases_folded", "parts_joined", "trap_cut", "refusals_waited"):
+            setattr(report, name, run.get(name) or 0)
+        report.traps = archive.trap_shapes()
         columns: dict[str, dict] = {}
         for url, links, via, note in archive.list_page_links():
             column = columns.setdefault(

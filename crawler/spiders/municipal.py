@@ -376,10 +376,12 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
         state = self.crawl_state
         if site.id in state.given_up and site.id not in state.announced:
             state.announced.add(site.id)
+            waited = state.counts(site.id).refusals_waited
             yield ErrorItem(
                 site.start_urls[0],
                 site.id,
                 "site_blocked",
                 f"{state.blocked_limit} anti-bot answers (the last HTTP {status}); no further "
-                "requests to this site in this run",
+                "requests to this site in this run"
+                + (f" ({waited} refusals waited out as Retry-After asked, first)" if waited else ""),
             )

@@ -1,0 +1,181 @@
+"""Habits of real sites that cost texts or requests (crawler/demo/habits.py), crawled by the real
+crawler: articles in pieces, oldest-first columns, one article at many addresses, traps, and
+429s with Retry-After. Every summary is found with its full text, no false document is made, a
+re-crawl fetches no known article again, and check-site names what it met."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FAST, rows, run_crawler
+
+from crawler.demo.habits import build_habits_web
+from crawler.demo.server import Route, SampleSite, SampleWeb, loopback_hosts
+
+
+@pytest.fixture
+def habits(tmp_path: Path):
+    web = build_habits_web().start()
+    (tmp_path / "sites.toml").write_text(web.sites_toml(), encoding="utf-8")
+    yield web
+    web.stop()
+
+
+def crawl(tmp_path: Path, site_id: str, *extra: str) -> None:
+    result = run_crawler(
+        "crawl", "--sites", str(tmp_path / "sites.toml"), "--db", str(tmp_path / "a.db"),
+        *FAST, *extra, site_id,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def articles_fetched(site, paths, parts: tuple[str, ...] = ()) -> list[str]:
+    """The requests for these articles (and for paths containing any of ``parts``)."""
+    return [
+        p for p in site.paths_requested() if p in set(paths) or any(part in p for part in parts)
+    ]
+
+
+def check_site(site) -> str:
+    report = run_crawler("check-site", *FAST, site.base_url + "/")
+    assert report.returncode == 0, report.stderr
+    return report.stdout
+
+
+def test_an_article_in_pieces_is_one_page_row_with_its_whole_text(tmp_path: Path, habits):
+    site = habits["pieces"]
+    crawl(tmp_path, "pieces")
+    db = tmp_path / "a.db"
+    documents = {r["url"]: r["body"] for r in rows(db, "SELECT url, body FROM documents")}
+    assert set(documents) == {site.url(path) for path in site.summaries}
+    for path, paragraphs in site.full_texts.items():
+        body = documents[site.url(path)]
+        assert body.splitlines() == paragraphs, path  # every part, in order, no pager line
+    articles = rows(db, "SELECT url FROM pages WHERE kind = 'article'")
+    assert len(articles) == len(site.article_paths)  # one row per article, none per part
+    assert rows(db, "SELECT articles, parts_joined FROM crawl_runs")[0] == {
+        "articles": 4, "parts_joined": 3,
+    }  # fmt: skip
+    site.clear_log()
+    crawl(tmp_path, "pieces")
+    assert articles_fetched(site, site.article_paths, ("page=2", "_2.", "_3.")) == []
+    assert "3 article parts joined" in check_site(site)
+
+
+def test_an_oldest_first_column_is_read_at_its_end_on_a_recrawl(tmp_path: Path, habits):
+    from crawler.demo.cms import load_articles
+
+    site = habits["oldest"]
+    crawl(tmp_path, "oldest")
+    db = tmp_path / "a.db"
+    assert len(rows(db, "SELECT url FROM sightings")) == 1
+    # a new summary appended on the last page; every page's item count changes
+    new = site.append(load_articles()["lj-halfyear-2023"])
+    known = list(site.article_paths[:-1])
+    site.clear_log()
+    crawl(tmp_path, "oldest")
+    assert site.url(new) in {r["url"] for r in rows(db, "SELECT url FROM sightings")}
+    assert articles_fetched(site, known) == []
+    # unchanged: the first and the last page, each answered 304
+    site.clear_log()
+    crawl(tmp_path, "oldest")
+    lists = [e for e in site.requests if "/tzgg/list" in e.path]
+    assert [(e.path, e.status) for e in lists] == [
+        ("/tzgg/list.html", 304), ("/tzgg/list_3.html", 304),
+    ]  # fmt: skip
+    # the page it was appended to filled up: the next new item opens a page of its own
+    site.append(load_articles()["lj-news-forum"])
+    newest = site.append(load_articles()["qs-summary-2022"])
+    crawl(tmp_path, "oldest")
+    assert site.url(newest) in {r["url"] for r in rows(db, "SELECT url FROM sightings")}
+
+
+def test_one_article_at_three_addresses_is_one_row_one_sighting_one_document(
+    tmp_path: Path, habits
+):
+    site = habits["aliases"]
+    crawl(tmp_path, "aliases")
+    db = tmp_path / "a.db"
+    folded = site.article_paths[:-1]  # the last names a canonical on another host
+    pages = {r["url"]: r for r in rows(db, "SELECT url, links FROM pages WHERE kind='article'")}
+    for path in folded:
+        assert site.url(path) in pages, path
+        number = path.split("/")[-1].split(".")[0]
+        assert site.url(f"/show.aspx?id={number}") not in pages
+        assert site.url(f"/show.aspx?id={number}") in pages[site.url(path)]["links"]
+    assert not [url for url in pages if "from=" in url or "spm=" in url]
+    documents = [r["url"] for r in rows(db, "SELECT url FROM documents")]
+    assert sorted(documents) == sorted(site.url(p) for p in site.summaries)
+    assert len(rows(db, "SELECT id FROM sightings")) == len(site.summaries)
+    # no address with tracking parameters asked for; each article once at /a/N.html
+    requested = site.paths_requested()
+    assert not [p for p in requested if "from=" in p or "spm=" in p]
+    assert all(requested.count(p) == 1 for p in site.article_paths)
+    site.clear_log()
+    crawl(tmp_path, "aliases")
+    assert [p for p in site.paths_requested() if "/a/" in p or "show.aspx" in p] == []
+    assert "canonical aliases folded" in check_site(site)
+
+
+def test_traps_are_bounded_and_not_walked_again(tmp_path: Path, habits):
+    site = habits["trapped"]
+    crawl(tmp_path, "trapped")
+    db = tmp_path / "a.db"
+    assert len(site.requests) < 60, len(site.requests)
+    fetched = {r["url"] for r in rows(db, "SELECT url FROM pages WHERE kind='article'")}
+    assert {site.url(p) for p in site.article_paths} <= fetched
+    documents = {r["url"] for r in rows(db, "SELECT url FROM documents")}
+    assert documents == {site.url(p) for p in site.summaries}  # none from 页面不存在 pages
+    asked = site.paths_requested()
+    assert "/news/list_999.html" not in asked and "/zcwj/list.jsp?page=50" not in asked
+    assert rows(db, "SELECT links FROM pages WHERE kind = 'trap'")  # the calendar's days
+    assert rows(db, "SELECT trap_cut FROM crawl_runs")[0]["trap_cut"] > 0
+    site.clear_log()
+    crawl(tmp_path, "trapped")
+    again = site.paths_requested()
+    assert not [p for p in again if "day.jsp" in p], again
+    assert articles_fetched(site, site.article_paths) == []
+    assert len(again) <= 10, again
+    report = check_site(site)
+    assert "pages cut as traps" in report and "trap: " in report and "day.jsp" in report
+
+
+def test_429_with_retry_after_is_waited_out_and_the_site_slowed_down(tmp_path: Path, habits):
+    site = habits["throttled"]
+    crawl(tmp_path, "throttled")
+    db = tmp_path / "a.db"
+    assert site.refused >= 1  # it did push back
+    fetched = {r["url"] for r in rows(db, "SELECT url FROM pages WHERE kind='article'")}
+    assert fetched == {site.url(p) for p in site.article_paths}
+    assert {r["url"] for r in rows(db, "SELECT url FROM documents")} == {
+        site.url(p) for p in site.summaries
+    }
+    run = rows(db, "SELECT refusals_waited, blocked FROM crawl_runs")[0]
+    assert run["refusals_waited"] >= 1 and run["blocked"] == 0
+    # after the first wait the site was asked at its pace: at most the one refusal per wait
+    assert site.refused == run["refusals_waited"]
+
+
+def test_a_site_that_refuses_every_time_is_dropped_after_its_waits_and_says_so(tmp_path: Path):
+    site = SampleSite("always", "总是限流", "测试市", loopback_hosts(1)[0])
+    links = "".join(f'<a href="/a/{n}.html">第{n}篇</a>' for n in range(1, 6))
+    site.add("/", f"<html><body>{links}</body></html>")
+    for n in range(1, 6):
+        site.routes[f"/a/{n}.html"] = lambda *_: Route(
+            b"busy", status=429, headers={"Retry-After": "0"}
+        )
+    with SampleWeb([site]) as web:
+        (tmp_path / "sites.toml").write_text(web.sites_toml(), encoding="utf-8")
+        crawl(tmp_path, "always")
+    db = tmp_path / "a.db"
+    refused = [e.path for e in site.requests if e.path.startswith("/a/")]
+    # an article asked for again 3 times (3 waits) before it counts as refused; the site dropped
+    # after 3 such refusals (the others in flight then are not asked for again)
+    assert max(refused.count(path) for path in refused) == 4
+    assert sum(1 for path in set(refused) if refused.count(path) == 4) >= 3
+    errors = rows(db, "SELECT kind, message FROM crawl_errors")
+    assert [e["kind"] for e in errors].count("blocked") == 3
+    (dropped,) = [e["message"] for e in errors if e["kind"] == "site_blocked"]
+    assert "HTTP 429" in dropped and "Retry-After" in dropped, dropped
+    assert rows(db, "SELECT refusals_waited FROM crawl_runs")[0]["refusals_waited"] >= 9
