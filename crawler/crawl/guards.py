@@ -61,9 +61,7 @@ class RetryAfterMiddleware:
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         site: Site | None = request.meta.get("site")
-        asked = retry_after_seconds(
-            response.headers.get(b"Retry-After", b"").decode("latin-1")
-        )
+        asked = retry_after_seconds(response.headers.get(b"Retry-After", b"").decode("latin-1"))
         if site is None or not (
             response.status == SLOW_DOWN or (response.status == 503 and asked is not None)
         ):

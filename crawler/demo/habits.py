@@ -79,11 +79,15 @@ def pieces_site(host: str, first: SampleArticle, second: SampleArticle,
     split = thirds(first.paragraphs)
     for number, paragraphs in enumerate(split, 1):
         links = " ".join(
-            f"<b>{n}</b>" if n == number else f'<a href="content_501{"" if n == 1 else f"_{n}"}.html">{n}</a>'  # noqa: E501
+            f"<b>{n}</b>"
+            if n == number
+            else f'<a href="content_501{"" if n == 1 else f"_{n}"}.html">{n}</a>'  # noqa: E501
             for n in range(1, 4)
         )
         after = (
-            f'<a href="content_501_{number + 1}.html">下一页</a>' if number < 3 else "<span>下一页</span>"  # noqa: E501
+            f'<a href="content_501_{number + 1}.html">下一页</a>'
+            if number < 3
+            else "<span>下一页</span>"  # noqa: E501
         )
         pager = f'<div class="page">共3页 <span>上一页</span> {links} {after}</div>'
         path = "/xwzx/2023-02/content_501" + ("" if number == 1 else f"_{number}") + ".html"
@@ -93,8 +97,12 @@ def pieces_site(host: str, first: SampleArticle, second: SampleArticle,
     site.add("/art/show.php?id=77", _article(
         second, halves[0], '<div class="pages">第1页 <a href="show.php?id=77&amp;page=2">第2页</a>'
         ' <a href="show.php?id=77&amp;page=2">下一页</a></div>'))  # fmt: skip
-    site.add("/art/show.php?id=77&page=2", _article(
-        second, halves[1], '<div class="pages"><a href="show.php?id=77">上一页</a> 第2页</div>'))
+    site.add(
+        "/art/show.php?id=77&page=2",
+        _article(
+            second, halves[1], '<div class="pages"><a href="show.php?id=77">上一页</a> 第2页</div>'
+        ),
+    )
     singles = [(f"/xwzx/2023-01/content_{410 + n}.html", a) for n, a in enumerate(news)]
     for path, article in singles:
         site.add(path, _article(article))
@@ -125,15 +133,21 @@ class OldestFirstSite(HabitSite):
         return path
 
     def render(self) -> None:
-        pages = [self.items[i : i + self.per_page] for i in range(0, len(self.items), self.per_page)]
+        pages = [
+            self.items[i : i + self.per_page] for i in range(0, len(self.items), self.per_page)
+        ]
         for number, entries in enumerate(pages, 1):
             numbers = " ".join(
-                f'<a href="{self._list(n)}">{n}</a>' for n in range(1, len(pages) + 1) if n != number
+                f'<a href="{self._list(n)}">{n}</a>'
+                for n in range(1, len(pages) + 1)
+                if n != number
             )
             pager = f'<div class="pager">共{len(self.items)}条 第{number}/{len(pages)}页 {numbers}'
             if number < len(pages):
                 pager += f' <a href="{self._list(number + 1)}">下一页</a>'
-            self.add(self._list(number), _page("通知公告", f"<ul>{_items(entries)}</ul>{pager}</div>"))
+            self.add(
+                self._list(number), _page("通知公告", f"<ul>{_items(entries)}</ul>{pager}</div>")
+            )
         for path, article in self.items:
             self.add(path, _article(article))
         self.article_paths = [path for path, _ in self.items]
@@ -158,11 +172,27 @@ def aliases_site(host: str, articles: list[SampleArticle]) -> HabitSite:
         f"{esc(a.title)}</a></li>"
         for n, a in zip(numbers, articles, strict=True)
     )
-    site.add("/", _page(site.name, f'<ul>{home}</ul><a href="/news/">新闻</a> <a href="/zt/">专题</a>'))
-    site.add("/news/", _page("新闻", "<ul>" + _items(
-        [(f"/a/{n}.html", a) for n, a in zip(numbers, articles, strict=True)]) + "</ul>"))
-    site.add("/zt/", _page("专题", "<ul>" + _items(
-        [(f"/show.aspx?id={n}", a) for n, a in zip(numbers, articles, strict=True)]) + "</ul>"))
+    site.add(
+        "/", _page(site.name, f'<ul>{home}</ul><a href="/news/">新闻</a> <a href="/zt/">专题</a>')
+    )
+    site.add(
+        "/news/",
+        _page(
+            "新闻",
+            "<ul>"
+            + _items([(f"/a/{n}.html", a) for n, a in zip(numbers, articles, strict=True)])
+            + "</ul>",
+        ),
+    )
+    site.add(
+        "/zt/",
+        _page(
+            "专题",
+            "<ul>"
+            + _items([(f"/show.aspx?id={n}", a) for n, a in zip(numbers, articles, strict=True)])
+            + "</ul>",
+        ),
+    )
     site.article_paths = [f"/a/{n}.html" for n in numbers]
     site.summaries = [f"/a/{n}.html" for n, a in zip(numbers, articles, strict=True)
                       if a.kind == "summary"]  # fmt: skip
@@ -223,7 +253,11 @@ def trapped_site(host: str, articles: list[SampleArticle]) -> HabitSite:
             day = date.fromisoformat(query.get("ym", ["2026-11"])[0] + "-01")
         if day.year < 1990:
             return Route(SOFT_404.encode())
-        return Route(_page("日历", f"<p>{day:%Y年%m月}：当日无信息</p>{_calendar(day.replace(day=1))}").encode())
+        return Route(
+            _page(
+                "日历", f"<p>{day:%Y年%m月}：当日无信息</p>{_calendar(day.replace(day=1))}"
+            ).encode()
+        )
 
     site.routes.update({f"/news/list{suffix}": news_column for suffix in [".html"]})
     for number in range(2, 1000):

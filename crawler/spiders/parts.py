@@ -174,4 +174,3 @@ class ArticleAssembly:
                 response, site, assembly["hops"], assembly["attached"],
                 extracted.title or assembly["title"], extracted.published,
             )  # fmt: skip
-
