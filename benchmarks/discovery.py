@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from discovery_habits import main as habits_main
+
 from crawler.demo.unseen import build_unseen_web, finish_unseen_web
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=ERROR"]
@@ -64,6 +66,8 @@ def main() -> None:
                       f"{'yes' if found else 'NO':>12}")  # fmt: skip
     finally:
         web.stop()
+    print()
+    habits_main()  # the habits of crawler/demo/habits.py (benchmarks/discovery_habits.py)
 
 
 if __name__ == "__main__":
