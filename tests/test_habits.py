@@ -120,6 +120,9 @@ def test_one_article_at_three_addresses_is_one_row_one_sighting_one_document(
 
 def test_traps_are_bounded_and_not_walked_again(tmp_path: Path, habits):
     site = habits["trapped"]
+    # deep enough for the calendar to lead back to 1990 month by month
+    registry = habits.sites_toml({"trapped": {"max_depth": "8"}})
+    (tmp_path / "sites.toml").write_text(registry, encoding="utf-8")
     crawl(tmp_path, "trapped")
     db = tmp_path / "a.db"
     assert len(site.requests) < 60, len(site.requests)
@@ -129,14 +132,15 @@ def test_traps_are_bounded_and_not_walked_again(tmp_path: Path, habits):
     assert documents == {site.url(p) for p in site.summaries}  # none from 页面不存在 pages
     asked = site.paths_requested()
     assert "/news/list_999.html" not in asked and "/zcwj/list.jsp?page=50" not in asked
-    assert rows(db, "SELECT links FROM pages WHERE kind = 'trap'")  # the calendar's days
+    traps = rows(db, "SELECT links FROM pages WHERE kind = 'trap'")
+    assert len(traps) == 2 and "day.jsp" in str(traps) and "month.jsp" in str(traps)
     assert rows(db, "SELECT trap_cut FROM crawl_runs")[0]["trap_cut"] > 0
     site.clear_log()
     crawl(tmp_path, "trapped")
     again = site.paths_requested()
-    assert not [p for p in again if "day.jsp" in p], again
+    assert not [p for p in again if "/rili/" in p], again
     assert articles_fetched(site, site.article_paths) == []
-    assert len(again) <= 10, again
+    assert len(again) <= 8, again
     report = check_site(site)
     assert "pages cut as traps" in report and "trap: " in report and "day.jsp" in report
 
@@ -179,3 +183,44 @@ def test_a_site_that_refuses_every_time_is_dropped_after_its_waits_and_says_so(t
     (dropped,) = [e["message"] for e in errors if e["kind"] == "site_blocked"]
     assert "HTTP 429" in dropped and "Retry-After" in dropped, dropped
     assert rows(db, "SELECT refusals_waited FROM crawl_runs")[0]["refusals_waited"] >= 9
+
+
+def test_tracking_parameters_and_canonical_addresses():
+    from lxml import html
+
+    from crawler.discovery.urls import canonical_url, clean_url
+
+    assert clean_url("http://a.cn/a/1.html?from=index&spm=a2c4.1.0&t=1701234567890") == (
+        "http://a.cn/a/1.html"
+    )
+    assert clean_url("http://a.cn/show.aspx?id=12&utm_source=wx&share=1") == (
+        "http://a.cn/show.aspx?id=12"
+    )
+    kept = "http://a.cn/list.jsp?channel=7&page=2&t=2"
+    assert clean_url(kept) == kept  # not a time stamp: kept, unchanged
+    owns = lambda url: url.startswith("http://a.cn/")  # noqa: E731
+    doc = html.fromstring(
+        '<html><head><link rel="canonical" href="/a/12.html?spm=1"></head></html>'
+    )
+    assert canonical_url(doc, "http://a.cn/show.aspx?id=12", owns) == "http://a.cn/a/12.html"
+    assert canonical_url(doc, "http://a.cn/a/12.html?from=x", owns) is None  # itself
+    away = html.fromstring(
+        '<html><head><link rel="canonical" href="http://b.cn/a/1.html"></head></html>'
+    )
+    assert canonical_url(away, "http://a.cn/a/1.html", owns) is None
+
+
+def test_article_parts_and_soft_404_pages_are_told_apart():
+    from crawler.discovery.traps import says_not_found, url_shape
+    from crawler.spiders.parts import joined, part_number
+
+    first = "http://a.cn/xwzx/2023-02/content_501.html"
+    assert part_number("http://a.cn/xwzx/2023-02/content_501_3.html", first) == 3
+    assert part_number("http://a.cn/xwzx/2023-02/content_502.html", first) is None
+    assert part_number("http://a.cn/other/content_501_2.html", first) is None
+    assert part_number("http://a.cn/show.php?id=77&page=2", "http://a.cn/show.php?id=77") == 2
+    assert part_number("http://a.cn/show.php?id=78&page=2", "http://a.cn/show.php?id=77") is None
+    assert joined(["一段。\n共3页 上一页 1 2 3 下一页", "二段。"]) == "一段。\n二段。"
+    assert says_not_found("对不起，您访问的页面不存在或已被删除。")
+    assert not says_not_found("今年以来，" * 20 + "个别页面不存在问题已整改。")
+    assert url_shape("http://a.cn/rili/day.jsp?date=2026-11-03") == "a.cn/rili/day.jsp?date=N-N-N"
