@@ -57,6 +57,9 @@ def test_an_article_in_pieces_is_one_page_row_with_its_whole_text(tmp_path: Path
     assert rows(db, "SELECT articles, parts_joined FROM crawl_runs")[0] == {
         "articles": 4, "parts_joined": 3,
     }  # fmt: skip
+    # read again from the stored responses, the parts too: the text stays whole
+    again = run_crawler("reprocess", "--db", str(db), "--sites", str(tmp_path / "sites.toml"))
+    assert again.returncode == 0 and "0 texts changed, 0 unreadable" in again.stderr, again.stderr
     site.clear_log()
     crawl(tmp_path, "pieces")
     assert articles_fetched(site, site.article_paths, ("page=2", "_2.", "_3.")) == []

@@ -5,8 +5,8 @@ many pages it is split over.
   ``content_501.html``, ``content_501_2.html`` …, or ``show.php?id=77`` and
   ``show.php?id=77&page=2``) has its further pages fetched one after the other and their texts
   joined in order; the article is recorded once, under its first page's URL, with its parts in
-  its row's links (``[url, "part"]``), which later crawls count as known: no part is asked for
-  again.
+  its row's links (``[url, "part", warc file, warc offset]``: `crawler reprocess` reads them
+  again), which later crawls count as known: no part is asked for again.
 - **At many addresses.** A page whose ``<link rel="canonical">`` names another address of the
   same site is recorded under that address (``documents.url`` is the canonical one), with the
   address it was fetched at as an alias (``[url, "alias"]``); a copy fetched after its canonical
@@ -130,7 +130,10 @@ class ArticleAssembly:
             body = extract(page, response.url).body
             assembly["numbers"].append(response.meta["part"])
             assembly["bodies"].append(body)
-            assembly["parts"].append(response.url)
+            stored = response.meta.get("warc")  # where its response is kept, for reprocessing
+            assembly["parts"].append(
+                [response.url, "part"] + ([stored.file, stored.offset] if stored else [])
+            )
             self.crawl_state.count(site.id, "parts_joined")
             yield from self._next_part(response, site, assembly, parts)
         finally:
@@ -145,17 +148,18 @@ class ArticleAssembly:
 
     def _emit_article(self, response: Response | None, site: Site, assembly: dict) -> Iterator:
         base = dict(assembly["base"])
-        links = [[url, "part"] for url in assembly["parts"]]
+        links = list(assembly["parts"])
+        part_urls = [row[0] for row in links]
         canonical = assembly["canonical"]
         pending = self.__dict__.setdefault("_aliases_pending", {})
         emitted = self.__dict__.setdefault("_articles_emitted", set())
         if canonical:
             self.crawl_state.count(site.id, "aliases_folded")
             if canonical in self.crawl_state.site(site.id).known_articles or canonical in emitted:
-                yield AliasItem(canonical, site.id, [base["url"], *assembly["parts"]])
+                yield AliasItem(canonical, site.id, [base["url"], *part_urls])
                 return
             if canonical in self.crawl_state.seen:  # asked for, not yet answered
-                pending.setdefault(canonical, []).extend([base["url"], *assembly["parts"]])
+                pending.setdefault(canonical, []).extend([base["url"], *part_urls])
                 return
             self.crawl_state.seen.add(canonical)  # this copy stands for it
             links.append([base["url"], "alias"])
