@@ -162,6 +162,17 @@ def test_429_with_retry_after_is_waited_out_and_the_site_slowed_down(tmp_path: P
     assert run["refusals_waited"] >= 1 and run["blocked"] == 0
     # after the first wait the site was asked at its pace: at most the one refusal per wait
     assert site.refused == run["refusals_waited"]
+    assert "429s waited (Retry-After)" in check_site(site)
+
+
+def test_retry_after_is_read_in_seconds_or_as_a_date():
+    from email.utils import formatdate
+
+    from crawler.crawl.guards import retry_after_seconds
+
+    assert retry_after_seconds("2") == 2.0
+    assert retry_after_seconds(formatdate(1_000_030, usegmt=True), now=1_000_000) == 30.0
+    assert retry_after_seconds("") is None and retry_after_seconds("soon") is None
 
 
 def test_a_site_that_refuses_every_time_is_dropped_after_its_waits_and_says_so(tmp_path: Path):

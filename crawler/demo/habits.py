@@ -317,5 +317,5 @@ def build_habits_web() -> SampleWeb:
         OldestFirstSite(hosts[1], oldest),
         aliases_site(hosts[2], [summaries[0], *news[:2], summaries[2], others[0]]),
         trapped_site(hosts[3], trapped),
-        ThrottledSite(hosts[4], [summaries[3], *news[:4]]),
+        ThrottledSite(hosts[4], [summaries[3], *news[:2]]),
     ])  # fmt: skip
