@@ -115,9 +115,23 @@ def test_one_article_at_three_addresses_is_one_row_one_sighting_one_document(
     requested = site.paths_requested()
     assert not [p for p in requested if "from=" in p or "spm=" in p]
     assert all(requested.count(p) == 1 for p in site.article_paths)
+    # the fold taught how /show.aspx?id=N names /a/N.html: a rule later crawls use
+    assert rows(db, "SELECT url FROM pages WHERE kind = 'alias_rule'")
     site.clear_log()
     crawl(tmp_path, "aliases")
     assert [p for p in site.paths_requested() if "/a/" in p or "show.aspx" in p] == []
+    # a new article at both addresses is fetched once, at its canonical address
+    body = site.routes["/a/101.html"].body.replace(b"/a/101.html", b"/a/110.html")
+    site.add("/a/110.html", body)
+    site.add("/show.aspx?id=110", body)
+    for path, link in (("/news/", "/a/110.html"), ("/zt/", "/show.aspx?id=110")):
+        listed = site.routes[path].body.replace(
+            b"</ul>", f'<li><a href="{link}">新</a></li></ul>'.encode()
+        )
+        site.add(path, listed)
+    site.clear_log()
+    crawl(tmp_path, "aliases")
+    assert [p for p in site.paths_requested() if "110" in p] == ["/a/110.html"]
     assert "canonical aliases folded" in check_site(site)
 
 

@@ -122,6 +122,9 @@ class SiteState:
     trap_shapes: set[str] = field(default_factory=set)
     # Published dates of the articles, for telling a column's order (discovery/order.py).
     published: dict[str, str] = field(default_factory=dict)
+    # How a URL shape names its articles' canonical addresses: shape -> [index, template]
+    # (discovery/urls.py, AliasRules).
+    alias_rules: dict[str, list] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """Plain data, to travel with a crawl job to another machine."""
@@ -133,6 +136,7 @@ class SiteState:
             "recorded_attachments": sorted(self.recorded_attachments),
             "trap_shapes": sorted(self.trap_shapes),
             "published": dict(self.published),
+            "alias_rules": dict(self.alias_rules),
         }
 
     @classmethod
@@ -145,6 +149,7 @@ class SiteState:
             set(data.get("recorded_attachments", ())),
             set(data.get("trap_shapes", ())),
             dict(data.get("published", {})),
+            dict(data.get("alias_rules", {})),
         )
 
     def unfetched_articles(self) -> list[str]:

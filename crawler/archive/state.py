@@ -43,6 +43,9 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
                 state.known_articles.update(link[0] for link in json.loads(links or "[]"))
             elif kind == "trap":
                 state.trap_shapes.update(link[0] for link in json.loads(links or "[]"))
+            elif kind == "alias_rule":
+                for shape, _kind, index, template in json.loads(links or "[]"):
+                    state.alias_rules[shape] = [index, template]
             elif kind == "attachment":
                 state.recorded_attachments.add(url)
             elif kind in ("list", "other") and status == 200:

@@ -40,6 +40,10 @@ class TrapCut(IgnoreRequest):
     """A request for a page of a URL shape found to be a trap (discovery/traps.py)."""
 
 
+class AliasFolded(IgnoreRequest):
+    """A queued request for an alias whose canonical address is asked for already."""
+
+
 class RobotsForbidden(IgnoreRequest):
     """robots.txt does not allow the crawler this URL."""
 
@@ -106,6 +110,8 @@ def describe_failure(
         return FailureKind(None, str(exception), request.url, counted="cut")
     if isinstance(exception, TrapCut):
         return FailureKind(None, str(exception), request.url, counted="trap_cut")
+    if isinstance(exception, AliasFolded):
+        return FailureKind(None, str(exception), request.url, counted="aliases_folded")
     if isinstance(exception, RobotsForbidden):
         return FailureKind(None, str(exception), request.url, counted="robots_forbidden")
     if isinstance(exception, OffsiteRequest):

@@ -18,7 +18,7 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
-from crawler.crawl.failures import TrapCut
+from crawler.crawl.failures import AliasFolded, TrapCut
 from crawler.crawl.state import CrawlState
 from crawler.registry.sites import Site
 
@@ -91,7 +91,9 @@ class RetryAfterMiddleware:
 
 class TrapCutMiddleware:
     """A request queued before its URL shape was found to be a trap is dropped, counted as
-    trap_cut (the spider refuses later ones itself)."""
+    trap_cut; one for an alias whose canonical address is asked for already (by a rule learnt
+    since it was queued: discovery/urls.py) too, counted as aliases_folded. The spider refuses
+    later ones itself."""
 
     def __init__(self, crawler):
         self.state = CrawlState.of(crawler)
@@ -108,4 +110,8 @@ class TrapCutMiddleware:
             and self.state.traps.is_cut(site.id, request.url)
         ):
             raise TrapCut(f"not requested: {request.url} is a page of a trap")
+        if site is not None and request.meta.get("kind") == "article":
+            canonical = self.state.alias_rules.rewrite(site.id, request.url)
+            if canonical != request.url and canonical in self.state.seen:
+                raise AliasFolded(f"not requested: {request.url} is {canonical}, asked for")
         return None

@@ -72,3 +72,80 @@ def canonical_url(doc, page_url: str, owns) -> str | None:
         target = clean_url(target)
         return None if target == clean_url(page_url) else target
     return None
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _rest(url: str) -> tuple[str, str]:
+    """A URL as its scheme and host, and the rest (path and query), where article numbers are."""
+    parts = urlsplit(url)
+    head = f"{parts.scheme}://{parts.netloc}"
+    return head, url[len(head) :]
+
+
+def alias_rule(alias: str, canonical: str) -> tuple[int, str] | None:
+    """How an alias address names its canonical one, when their paths and queries share exactly
+    one number (``/show.aspx?id=123`` → ``/a/123.html``): the index of that number among the
+    alias's numbers and the canonical address with ``{}`` in its place; None otherwise."""
+    numbers = _NUMBER.findall(_rest(alias)[1])
+    head, rest = _rest(canonical)
+    spots = [m for m in _NUMBER.finditer(rest) if m.group() in numbers]
+    if len(spots) != 1 or numbers.count(spots[0].group()) != 1:
+        return None
+    spot = spots[0]
+
+    def escaped(text: str) -> str:
+        return text.replace("{", "{{").replace("}", "}}")
+
+    template = escaped(head + rest[: spot.start()]) + "{}" + escaped(rest[spot.end() :])
+    return numbers.index(spot.group()), template
+
+
+class AliasRules:
+    """Per crawl: the rules by which one URL shape of a site names its articles' canonical
+    addresses, learnt from canonicals (active after CONFIRMATIONS agreeing folds and no
+    disagreeing one), so that further links of that shape are asked for at the canonical address
+    at once: one fetch per article."""
+
+    CONFIRMATIONS = 2
+
+    def __init__(self, shape_of) -> None:
+        self.shape_of = shape_of
+        self.seen: dict[tuple[str, str], tuple[int, str] | None] = {}
+        self.agreeing: dict[tuple[str, str], int] = {}
+        self.active: dict[str, dict[str, tuple[int, str]]] = {}
+
+    def known(self, site_id: str, rules: dict[str, list]) -> None:
+        """The rules earlier crawls learnt for the site (shape → [index, template])."""
+        self.active.setdefault(site_id, {}).update(
+            {shape: (rule[0], rule[1]) for shape, rule in rules.items()}
+        )
+
+    def learn(self, site_id: str, alias: str, canonical: str) -> tuple[str, int, str] | None:
+        """An alias folded into its canonical. Returns (shape, index, template) when this makes
+        the shape's rule active (once), else None."""
+        shape = self.shape_of(alias)
+        key = (site_id, shape)
+        rule = alias_rule(alias, canonical)
+        if key in self.seen and self.seen[key] != rule:
+            self.seen[key] = None  # two ways: no rule for this shape
+            self.active.get(site_id, {}).pop(shape, None)
+            return None
+        self.seen[key] = rule
+        if rule is None:
+            return None
+        self.agreeing[key] = self.agreeing.get(key, 0) + 1
+        if self.agreeing[key] != self.CONFIRMATIONS:
+            return None
+        self.active.setdefault(site_id, {})[shape] = rule
+        return shape, *rule
+
+    def rewrite(self, site_id: str, url: str) -> str:
+        """The canonical address of ``url`` by an active rule of its shape, else ``url``."""
+        rules = self.active.get(site_id)
+        rule = rules.get(self.shape_of(url)) if rules else None
+        if rule is None:
+            return url
+        numbers = _NUMBER.findall(_rest(url)[1])
+        return rule[1].format(numbers[rule[0]]) if rule[0] < len(numbers) else url

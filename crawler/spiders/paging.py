@@ -31,6 +31,11 @@ class PagingGuards:
     def _address(self, url: str, site: Site, kind: str) -> str | None:
         """The address to ask for (tracking parameters off), or None for a page of a trap."""
         url = clean_url(url)
+        if kind == "article":  # an alias whose canonical address a learnt rule names
+            canonical = self.crawl_state.alias_rules.rewrite(site.id, url)
+            if canonical != url:
+                self.crawl_state.count(site.id, "aliases_folded")
+                return canonical
         if kind in ("list", "other") and self.crawl_state.traps.is_cut(site.id, url):
             self.crawl_state.count(site.id, "trap_cut")
             return None

@@ -146,6 +146,18 @@ class ArticleAssembly:
         yield from self.on_error(failure)
         yield from self._emit_article(None, request.meta["site"], request.meta["assembly"])
 
+    def _learn_alias(self, site: Site, alias: str, canonical: str) -> Iterator[PageItem]:
+        """A fold teaches how the alias's URL shape names canonical addresses; a rule that
+        becomes active is recorded (a pages row of kind ``alias_rule``) for later crawls."""
+        rule = self.crawl_state.alias_rules.learn(site.id, alias, canonical)
+        if rule is not None:
+            shape, index, template = rule
+            yield PageItem(
+                url=f"{urlsplit(alias).scheme}://{shape}", site=site.id, region=site.region,
+                kind="alias_rule", status=None, links=[[shape, "alias_rule", index, template]],
+                reason=f"alias rule: links of this shape are asked for at {template}",
+            )  # fmt: skip
+
     def _emit_article(self, response: Response | None, site: Site, assembly: dict) -> Iterator:
         base = dict(assembly["base"])
         links = list(assembly["parts"])
@@ -155,6 +167,7 @@ class ArticleAssembly:
         emitted = self.__dict__.setdefault("_articles_emitted", set())
         if canonical:
             self.crawl_state.count(site.id, "aliases_folded")
+            yield from self._learn_alias(site, base["url"], canonical)
             if canonical in self.crawl_state.site(site.id).known_articles or canonical in emitted:
                 yield AliasItem(canonical, site.id, [base["url"], *part_urls])
                 return
