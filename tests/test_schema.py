@@ -113,16 +113,16 @@ def test_a_column_added_to_documents_reaches_the_feed_and_its_filters(tmp_path: 
                 [f"h{n}", f"综述{n}", f"http://x/{n}"],
             )
         # a later migration adds a column: the feed has it without being redefined
-        archive.db.execute("ALTER TABLE documents ADD COLUMN level TEXT")
-        archive.db.execute("UPDATE documents SET level = '县级' WHERE content_hash = 'h1'")
-        archive.db.execute("UPDATE documents SET level = '市级' WHERE content_hash = 'h2'")
+        archive.db.execute("ALTER TABLE documents ADD COLUMN reader_note TEXT")
+        archive.db.execute("UPDATE documents SET reader_note = '县级' WHERE content_hash = 'h1'")
+        archive.db.execute("UPDATE documents SET reader_note = '市级' WHERE content_hash = 'h2'")
 
     async def get(path: str):
         datasette = Datasette([str(db)], metadata=metadata_for(db))
         return await datasette.client.get(path)
 
-    response = asyncio.run(get("/archive/documents_feed.json?level=县级&_shape=objects"))
+    response = asyncio.run(get("/archive/documents_feed.json?reader_note=县级&_shape=objects"))
     assert response.status_code == 200
     assert [r["title"] for r in response.json()["rows"]] == ["综述1"]
-    feed = asyncio.run(get("/archive/documents_feed.atom?level=市级"))
+    feed = asyncio.run(get("/archive/documents_feed.atom?reader_note=市级"))
     assert feed.status_code == 200 and "综述2" in feed.text and "综述1" not in feed.text
