@@ -250,3 +250,36 @@ def test_article_parts_and_soft_404_pages_are_told_apart():
     assert says_not_found("对不起，您访问的页面不存在或已被删除。")
     assert not says_not_found("今年以来，" * 20 + "个别页面不存在问题已整改。")
     assert url_shape("http://a.cn/rili/day.jsp?date=2026-11-03") == "a.cn/rili/day.jsp?date=N-N-N"
+
+
+def test_a_list_api_whose_items_have_no_article_shape_is_paged_to_its_end(tmp_path: Path):
+    """The paging stop counts an index's items of unknown shape as its articles: an API column
+    whose item URLs say nothing is still read to its last page."""
+    import json
+    from urllib.parse import parse_qsl, urlsplit
+
+    from crawler.demo.cms import load_articles
+
+    summary = load_articles()["qs-summary-2022"]
+    site = SampleSite("api", "接口网", "测试市", loopback_hosts(1)[0])
+    items = [f"/info?n={n}" for n in range(1, 6)]  # the summary is the last, on page 3
+    for path in items:
+        site.add(path, f"<html><body><h1>{summary.title}</h1><p>{summary.body}</p></body></html>")
+    script = (
+        '<script>function load(pageNo){$.ajax({url: "/api/list", type: "GET", '
+        "data: {channelId: 9, pageNo: pageNo, pageSize: 2}});} load(1);</script>"
+    )
+    site.add("/", f'<html><body><ul id="list"></ul>{script}</body></html>')
+
+    def api(method: str, path: str, payload: bytes) -> Route:
+        number = int(dict(parse_qsl(urlsplit(path).query)).get("pageNo", "1"))
+        chosen = items[(number - 1) * 2 : number * 2]
+        answer = {"total": len(items), "pageNo": number, "pageSize": 2,
+                  "list": [{"title": "第篇", "url": p} for p in chosen]}  # fmt: skip
+        return Route(json.dumps(answer).encode(), "application/json")
+
+    site.routes["/api/list"] = api
+    with SampleWeb([site]) as web:
+        (tmp_path / "sites.toml").write_text(web.sites_toml(), encoding="utf-8")
+        crawl(tmp_path, "api")
+    assert "/info?n=5" in site.paths_requested(), site.paths_requested()

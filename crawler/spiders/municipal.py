@@ -264,6 +264,7 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
                 if request is not None:
                     yield request
         rest = [link for link in links if link.kind is not LinkKind.OTHER]
+        response.meta["items"] = [link.url for link in links if link.kind is LinkKind.OTHER]
         yield from self._follow_list(response, site, hops, rest)
 
     def _follow_navigation(
@@ -383,5 +384,7 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
                 "site_blocked",
                 f"{state.blocked_limit} anti-bot answers (the last HTTP {status}); no further "
                 "requests to this site in this run"
-                + (f" ({waited} refusals waited out as Retry-After asked, first)" if waited else ""),
+                + (
+                    f" ({waited} refusals waited out as Retry-After asked, first)" if waited else ""
+                ),
             )

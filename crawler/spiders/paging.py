@@ -62,9 +62,9 @@ class PagingGuards:
     def _paging_stops(self, response: Response, site: Site, column: str, links: list[Link]) -> bool:
         """Whether a further page of a column holds no article link the column had not shown:
         its paging ends here, and the further pages its pager names are counted as cut."""
-        fresh = self.crawl_state.columns.new_links(
-            column, [link.url for link in links if link.kind is LinkKind.ARTICLE]
-        )
+        items = [link.url for link in links if link.kind is LinkKind.ARTICLE]
+        # an index's (API, sitemap, feed) items of unknown shape are its articles too
+        fresh = self.crawl_state.columns.new_links(column, items + response.meta.get("items", []))
         if not response.meta.get("column") or fresh:
             return False
         current = response.meta.get("page") or page_number(response.url)
