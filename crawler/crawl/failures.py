@@ -109,7 +109,8 @@ def describe_failure(
     if isinstance(exception, SiteGivenUp):
         return FailureKind(None, str(exception), request.url, counted="cut")
     if isinstance(exception, TrapCut):
-        return FailureKind(None, str(exception), request.url, counted="trap_cut")
+        # counted where it was dropped (crawl/guards.py), once per page
+        return FailureKind(None, str(exception), request.url)
     if isinstance(exception, AliasFolded):
         return FailureKind(None, str(exception), request.url, counted="aliases_folded")
     if isinstance(exception, RobotsForbidden):

@@ -109,6 +109,7 @@ class TrapCutMiddleware:
             and request.meta.get("kind") in ("list", "other")
             and self.state.traps.is_cut(site.id, request.url)
         ):
+            self.state.count(site.id, "trap_cut", self.state.traps.newly_cut([request.url]))
             raise TrapCut(f"not requested: {request.url} is a page of a trap")
         if site is not None and request.meta.get("kind") == "article":
             canonical = self.state.alias_rules.rewrite(site.id, request.url)

@@ -62,6 +62,14 @@ class TrapGuard:
         self.fruitful: set[tuple[str, str]] = set()
         self.cut_shapes: dict[str, set[str]] = {}
         self.announced: set[tuple[str, str]] = set()
+        self.cut_urls: set[str] = set()
+
+    def newly_cut(self, urls) -> int:
+        """How many of ``urls`` were not cut before in this crawl (each page is counted once,
+        however many pages link it)."""
+        fresh = set(urls) - self.cut_urls
+        self.cut_urls |= fresh
+        return len(fresh)
 
     def known(self, site_id: str, shapes) -> None:
         """The shapes earlier crawls cut for the site."""

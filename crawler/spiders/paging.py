@@ -37,7 +37,7 @@ class PagingGuards:
                 self.crawl_state.count(site.id, "aliases_folded")
                 return canonical
         if kind in ("list", "other") and self.crawl_state.traps.is_cut(site.id, url):
-            self.crawl_state.count(site.id, "trap_cut")
+            self.crawl_state.count(site.id, "trap_cut", self.crawl_state.traps.newly_cut([url]))
             return None
         return url
 
@@ -73,7 +73,7 @@ class PagingGuards:
             for link in [*links, *response.meta.get("pending", [])]
             if link.kind is LinkKind.PAGE and page_of(link) > current
         }
-        self.crawl_state.count(site.id, "trap_cut", len(further))
+        self.crawl_state.count(site.id, "trap_cut", self.crawl_state.traps.newly_cut(further))
         return True
 
     def _oldest_first_tail(
