@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from discovery_habits import main as habits_main
+
 from crawler.demo.unseen import build_unseen_web, finish_unseen_web
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=ERROR"]
@@ -67,6 +69,8 @@ def main() -> None:
     import discovery_challenges  # JS challenges and script-built addresses (demo/challenges.py)
 
     discovery_challenges.main()
+    print()
+    habits_main()  # the habits of crawler/demo/habits.py (benchmarks/discovery_habits.py)
 
 
 if __name__ == "__main__":

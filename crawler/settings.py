@@ -74,10 +74,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.SiteScopeMiddleware": 50,
     "crawler.crawl.state.BlockedSiteMiddleware": 55,
     "crawler.crawl.state.ConditionalRequestMiddleware": 60,
+    "crawler.crawl.guards.TrapCutMiddleware": 65,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.crawl.middlewares.RobotsTxtRefusalMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
+    # Sees a 429 before the retries and the anti-bot count do: it is waited out (crawl/guards.py).
+    "crawler.crawl.guards.RetryAfterMiddleware": 560,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.crawl.middlewares.MetaRefreshLimitMiddleware": 580,
     # JS challenges solved and pages rendered in the headless browser (crawl/browsing.py): after
@@ -126,6 +129,15 @@ ARCHIVE_BROWSER = ""
 ARCHIVE_CHALLENGE_SOLVES = 3
 ARCHIVE_RENDER_BUDGET = 10
 ARCHIVE_BROWSER_PAGE_TIMEOUT = 0.0
+# A 429 (or a 503 with Retry-After) is waited out as Retry-After says, at most this many seconds
+# (this long when it says nothing), and the site's delay raised to the wait; a request refused
+# again after ARCHIVE_REFUSAL_RETRIES waits counts as an anti-bot answer.
+ARCHIVE_RETRY_AFTER_MAX = 60.0
+ARCHIVE_RETRY_AFTER_DEFAULT = 5.0
+ARCHIVE_REFUSAL_RETRIES = 3
+# A URL shape (numbers masked) whose pages held no article this many times, and never one, is a
+# trap (a calendar, a pager past its end): its further pages are not asked for, now or later.
+ARCHIVE_TRAP_SHAPE_LIMIT = 8
 # Keep every response as WARC (crawler/crawl/warc.py) in ARCHIVE_WARC_DIR, by default
 # `<archive stem>-warc/` beside the archive, in files rolled at ARCHIVE_WARC_MAX_BYTES.
 ARCHIVE_WARC = True

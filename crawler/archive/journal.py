@@ -33,6 +33,7 @@ JOURNALED = (
     "record_error",  # a failure: crawl_errors, its pages row, failed_urls with the backoff
     "touch_page",  # a 304 Not Modified
     "mark_column",  # a column's paging started or reached its end
+    "note_aliases",  # other addresses of an archived article (its canonical URL)
     "finish_site",  # one site's own end (status, counts) in a crawl of many
     "finish_run",  # the run's end: status, per-site counts and outcomes, write time
 )

@@ -4,6 +4,7 @@ is one transaction; failures are recorded with the URL's backoff."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -235,6 +236,21 @@ class Pages:
                     },
                     pk="url",
                 )
+
+    def note_aliases(self, url: str, aliases: list[str]) -> None:
+        """Other addresses of the article archived under ``url`` (its canonical address), kept in
+        its pages row's links as ``[address, "alias"]``: later crawls know them as its."""
+        with self.transaction():
+            row = self.db.execute("SELECT links FROM pages WHERE url = ?", [url]).fetchone()
+            if row is None:
+                return
+            links = json.loads(row[0] or "[]")
+            known = {link[0] for link in links}
+            links += [[alias, "alias"] for alias in dict.fromkeys(aliases) if alias not in known]
+            self.db.execute(
+                "UPDATE pages SET links = ? WHERE url = ?",
+                [json.dumps(links, ensure_ascii=False), url],
+            )
 
     def mark_column(self, column_url: str, walked: bool) -> None:
         """A column's paging has begun (walked=False) or reached where it stops (walked=True)."""

@@ -96,6 +96,10 @@ class SiteCounts:
     rendered: int = 0  # pages read in the browser
     browser_requests: int = 0  # requests the browser made (counted in requests too)
     browser_refused: int = 0  # requests the browser was refused by the site's rules
+    refusals_waited: int = 0  # 429s (and 503s with Retry-After) waited out and asked again
+    trap_cut: int = 0  # pages not asked for: a trap's URL shape, or a pager past its column's end
+    aliases_folded: int = 0  # articles fetched at another address of one already archived
+    parts_joined: int = 0  # further pages of articles in pieces, joined into their article
 
     def as_row(self) -> dict[str, int]:
         """The crawl_run_sites counts."""
@@ -123,6 +127,13 @@ class SiteState:
     # Document attachments recorded and not fetched (not likely summaries by their names, or the
     # site's policy): not recorded again; fetched when the policy or the names' reading changes.
     recorded_attachments: set[str] = field(default_factory=set)
+    # URL shapes cut as traps (discovery/traps.py): never asked for again.
+    trap_shapes: set[str] = field(default_factory=set)
+    # Published dates of the articles, for telling a column's order (discovery/order.py).
+    published: dict[str, str] = field(default_factory=dict)
+    # How a URL shape names its articles' canonical addresses: shape -> [index, template]
+    # (discovery/urls.py, AliasRules).
+    alias_rules: dict[str, list] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """Plain data, to travel with a crawl job to another machine."""
@@ -132,6 +143,9 @@ class SiteState:
             "walked_columns": sorted(self.walked_columns),
             "deferred": dict(self.deferred),
             "recorded_attachments": sorted(self.recorded_attachments),
+            "trap_shapes": sorted(self.trap_shapes),
+            "published": dict(self.published),
+            "alias_rules": dict(self.alias_rules),
         }
 
     @classmethod
@@ -142,6 +156,9 @@ class SiteState:
             set(data.get("walked_columns", ())),
             dict(data.get("deferred", {})),
             set(data.get("recorded_attachments", ())),
+            set(data.get("trap_shapes", ())),
+            dict(data.get("published", {})),
+            dict(data.get("alias_rules", {})),
         )
 
     def unfetched_articles(self) -> list[str]:

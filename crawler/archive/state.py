@@ -30,8 +30,8 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
         columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
         links_column = "links" if "links" in columns else "NULL"
         walked_column = "column_walked" if "column_walked" in columns else "last_fetched"
-        for url, site, kind, status, etag, last_modified, links, walked in conn.execute(
-            f"SELECT url, site, kind, status, etag, last_modified, {links_column}, {walked_column} FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
+        for url, site, kind, status, etag, last_modified, links, walked, published in conn.execute(
+            f"SELECT url, site, kind, status, etag, last_modified, {links_column}, {walked_column}, published FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
             list(states),
         ):
             state = states[site]
@@ -39,6 +39,15 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
             # Attachments not fetched (no status) are recorded once; a gone one is not asked for.
             if kind in ("article", "attachment") and status in (200, 404, 410):
                 state.known_articles.add(url)
+                if published:
+                    state.published[url] = published
+                # an article's further parts and its other addresses are known with it
+                state.known_articles.update(link[0] for link in json.loads(links or "[]"))
+            elif kind == "trap":
+                state.trap_shapes.update(link[0] for link in json.loads(links or "[]"))
+            elif kind == "alias_rule":
+                for shape, _kind, index, template in json.loads(links or "[]"):
+                    state.alias_rules[shape] = [index, template]
             elif kind == "attachment":
                 state.recorded_attachments.add(url)
             elif kind in ("list", "other") and status == 200:
@@ -145,6 +154,14 @@ class Reads:
                 "ORDER BY id LIMIT ?",
                 [limit],
             )
+        )
+
+    def trap_shapes(self) -> list[str]:
+        """The URL shapes cut as traps (discovery/traps.py)."""
+        return sorted(
+            link[0]
+            for (links,) in self.db.execute("SELECT links FROM pages WHERE kind = 'trap'")
+            for link in json.loads(links or "[]")
         )
 
     def attachment_urls(self) -> list[tuple[str, str]]:

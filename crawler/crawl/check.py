@@ -61,6 +61,12 @@ class SiteReport:
     browser_requests: int = 0
     browser_refused: list[tuple[str, str]] = field(default_factory=list)
     browser_refused_count: int = 0
+    # habits met (crawl/guards.py, discovery/traps.py, spiders/parts.py)
+    aliases_folded: int = 0
+    parts_joined: int = 0
+    trap_cut: int = 0
+    refusals_waited: int = 0
+    traps: list[str] = field(default_factory=list)  # URL shapes cut as traps
 
     def as_text(self, preview: int = 80) -> str:
         lines = [
@@ -108,6 +114,7 @@ class SiteReport:
         lines += self._browser_lines()
         if self.depth_cut:
             lines += ["", f"depth: {self.depth_cut} links lay deeper than max_depth, not followed"]
+        lines += self._habits()
         if self.errors:
             lines += ["", "errors: " + ", ".join(f"{k} ×{v}" for k, v in self.errors.items())]
             for error in self.failed:
@@ -141,6 +148,23 @@ class SiteReport:
             )
             lines += [f"  {url}  ({why})" for url, why in self.browser_refused[:10]]
         return ["", *lines] if lines else []
+    def _habits(self) -> list[str]:
+        """What the site does that the crawl had to meet, in one line, and its traps."""
+        met = [
+            f"{count} {label}"
+            for count, label in (
+                (self.aliases_folded, "canonical aliases folded"),
+                (self.parts_joined, "article parts joined"),
+                (self.trap_cut, "pages cut as traps"),
+                (self.refusals_waited, "429s waited (Retry-After)"),
+            )
+            if count
+        ]
+        if not met:
+            return []
+        lines = ["", "met: " + ", ".join(met)]
+        lines += [f"  trap: {shape}  (its pages held no article)" for shape in self.traps]
+        return lines
 
     def as_json(self) -> str:
         return json.dumps(self.__dict__, ensure_ascii=False, indent=2)
@@ -199,6 +223,9 @@ def _report(db: Path, name: str, start_urls: list[str], status: str) -> SiteRepo
         met = next(iter(LAST_CRAWL.values()), {})  # check-site crawls one site
         report.challenges = list(met.get("challenges", []))
         report.browser_refused = list(met.get("refused", []))
+        for name in ("aliases_folded", "parts_joined", "trap_cut", "refusals_waited"):
+            setattr(report, name, run.get(name) or 0)
+        report.traps = archive.trap_shapes()
         columns: dict[str, dict] = {}
         report.rendered = archive.rendered_pages()
         for url, links, via, note in archive.list_page_links():

@@ -39,6 +39,12 @@ class SiteGivenUp(IgnoreRequest):
 class JsChallengeUnsolved(IgnoreRequest):
     """A site behind a JS challenge the crawl could not get through (no browser, or the challenge
     would not let it); the message says which and what to do."""
+class TrapCut(IgnoreRequest):
+    """A request for a page of a URL shape found to be a trap (discovery/traps.py)."""
+
+
+class AliasFolded(IgnoreRequest):
+    """A queued request for an alias whose canonical address is asked for already."""
 
 
 class RobotsForbidden(IgnoreRequest):
@@ -107,6 +113,11 @@ def describe_failure(
         return FailureKind(None, str(exception), request.url, counted="cut")
     if isinstance(exception, JsChallengeUnsolved):
         return FailureKind("js_challenge", str(exception), request.url)
+    if isinstance(exception, TrapCut):
+        # counted where it was dropped (crawl/guards.py), once per page
+        return FailureKind(None, str(exception), request.url)
+    if isinstance(exception, AliasFolded):
+        return FailureKind(None, str(exception), request.url, counted="aliases_folded")
     if isinstance(exception, RobotsForbidden):
         return FailureKind(None, str(exception), request.url, counted="robots_forbidden")
     if isinstance(exception, OffsiteRequest):

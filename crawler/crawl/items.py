@@ -73,3 +73,13 @@ class ColumnItem:
 
     url: str
     walked: bool
+
+
+@dataclass
+class AliasItem:
+    """Other addresses of an article already archived under ``url`` (its canonical address):
+    kept with it, so that no crawl asks for them again."""
+
+    url: str
+    site: str
+    aliases: list[str]

@@ -16,7 +16,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.archive import Archive, DocumentRecord, PageRecord
 from crawler.archive.journal import Journal
 from crawler.classify import classify, refine_region, review_year
-from crawler.crawl.items import ColumnItem, ErrorItem, PageItem, copy_fields
+from crawler.crawl.items import AliasItem, ColumnItem, ErrorItem, PageItem, copy_fields
 from crawler.crawl.state import CrawlState, site_done
 from crawler.fingerprint import content_hash
 
@@ -139,6 +139,9 @@ class ArchivePipeline:
         state = CrawlState.of(self.crawler)
         if isinstance(item, ColumnItem):
             self.archive.mark_column(item.url, item.walked)
+            return
+        if isinstance(item, AliasItem):
+            self.archive.note_aliases(item.url, item.aliases)
             return
         if isinstance(item, ErrorItem):
             page = None

@@ -5,6 +5,7 @@ kept). Running it twice changes nothing the second time."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from crawler.extract import NotHTML, china_day, extract_page
 from crawler.extract.files import FILE_TYPES, Unreadable, sniff
 from crawler.extract.files.isolated import extract_file_isolated
 from crawler.registry.sites import Site, SitesError, load_sites
+from crawler.spiders.parts import joined
 
 
 @dataclass
@@ -83,6 +85,11 @@ def reprocess(
             except (OSError, StopIteration, ValueError, NotHTML, Unreadable):
                 summary.unreadable += 1
                 continue
+            try:  # an article in pieces (spiders/parts.py): its further parts' stored responses
+                extracted.body = _with_parts(folder, row, extracted.body, site)
+            except (OSError, StopIteration, ValueError, NotHTML):
+                summary.unreadable += 1
+                continue
             item = copy_fields(
                 extracted,
                 PageItem,
@@ -124,6 +131,20 @@ def reprocess(
             {"pages": summary.pages, "unreadable": summary.unreadable, **summary.counts},
         )
     return summary
+
+
+def _with_parts(folder: Path, row: dict, body: str, site: Site | None) -> str:
+    """The text of an article stored in pieces: its first page's and each part's, joined (an
+    exception when a part's stored response cannot be read: the article is left as it was)."""
+    parts = [link for link in json.loads(row["links"] or "[]") if link[1] == "part"]
+    if not parts:
+        return body
+    bodies = [body]
+    for url, _kind, warc_file, warc_offset in (part for part in parts if len(part) == 4):
+        stored = read_response(folder, warc_file, warc_offset)
+        encoding = site.encoding if site else None
+        bodies.append(extract_page(stored.body, url, stored.content_type, encoding).body)
+    return joined(bodies)
 
 
 def sites_for_reprocess(sites_path: str) -> list[Site]:

@@ -20,6 +20,8 @@ from crawler.archive import SiteCounts, SiteState, read_crawl_state
 from crawler.archive.core import utcnow
 from crawler.crawl.failures import BLOCKED_STATUSES, SiteGivenUp
 from crawler.discovery.links import index_aliases
+from crawler.discovery.traps import ColumnMemory, TrapGuard, url_shape
+from crawler.discovery.urls import AliasRules
 from crawler.registry.sites import Site
 
 COUNTS = tuple(field.name for field in fields(SiteCounts))
@@ -62,6 +64,11 @@ class CrawlState:
         # whose count came back to 0 has ended its crawl, at done_at.
         self.outstanding: Counter[str] = Counter()
         self.done_at: dict[str, str] = {}
+        # Habits of sites that push back or go on without end (crawl/guards.py, discovery/traps.py)
+        self.traps = TrapGuard(crawler.settings.getint("ARCHIVE_TRAP_SHAPE_LIMIT", 8))
+        self.columns = ColumnMemory()
+        self.alias_rules = AliasRules(url_shape)
+        self.slowdowns: dict[str, float] = {}  # download slot -> the delay a 429 asked for
         crawler.signals.connect(self._reached_downloader, signal=signals.request_reached_downloader)
         crawler.signals.connect(self._dropped, signal=signals.request_dropped)
         crawler.signals.connect(self._zero_counts, signal=signals.spider_opened)
@@ -91,6 +98,9 @@ class CrawlState:
             self.sites = read_crawl_state(self.db_path, ids)
         else:
             self.sites = {site_id: SiteState() for site_id in ids}
+        for site_id, state in self.sites.items():
+            self.traps.known(site_id, state.trap_shapes)
+            self.alias_rules.known(site_id, state.alias_rules)
 
     def _zero_counts(self, spider=None) -> None:
         for site_id in self.sites:  # every count is saved, also when it stays 0

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.settings import Settings
 
+from crawler.crawl.state import CrawlState
+
 
 def apply_site_delays(settings: Settings, sites) -> None:
     """Set the download slots of the sites' hosts (and the default for other hosts) so that each
@@ -52,6 +54,9 @@ class SiteThrottle(AutoThrottle):
         self.ceiling = self.maxdelay
 
     def _response_downloaded(self, response, request, spider) -> None:
-        floor = self.floors.get(request.meta.get("download_slot"), self.default_floor)
+        key = request.meta.get("download_slot")
+        floor = self.floors.get(key, self.default_floor)
+        # a site that asked the crawler to slow down (429, Retry-After: crawl/guards.py)
+        floor = max(floor, CrawlState.of(self.crawler).slowdowns.get(key, 0.0))
         self.mindelay, self.maxdelay = floor, max(self.ceiling, floor)
         super()._response_downloaded(response, request, spider)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from crawler.discovery.urls import clean_url
+
 
 class LinkKind(StrEnum):
     ARTICLE = "article"
@@ -50,7 +52,8 @@ def page_number(url: str) -> int:
 
 
 def normalise_url(href: str, base: str) -> str | None:
-    """An absolute http(s) URL without fragment, or None for javascript:, mailto: and the like."""
+    """An absolute http(s) URL without fragment and tracking parameters (discovery/urls.py), or
+    None for javascript:, mailto: and the like."""
     href = (href or "").strip()
     if not href or href.startswith("#"):
         return None
@@ -59,7 +62,7 @@ def normalise_url(href: str, base: str) -> str | None:
     url = urldefrag(urljoin(base, href))[0]
     if urlsplit(url).scheme not in ("http", "https"):
         return None
-    return url
+    return clean_url(url)
 
 
 def index_aliases(url: str) -> set[str]:

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.crawl.failures import describe_failure
 from crawler.crawl.fallback import article_api, json_article, render_again
-from crawler.crawl.items import ColumnItem, ErrorItem, PageItem, copy_fields
+from crawler.crawl.items import ColumnItem, ErrorItem, PageItem
 from crawler.crawl.middlewares import robots_sitemaps
 from crawler.crawl.render import render_meta
 from crawler.crawl.state import CrawlState
@@ -31,6 +31,8 @@ from crawler.discovery.attachments import attachment_links
 from crawler.discovery.indexes import index_kind, index_links
 from crawler.discovery.links import Link, LinkKind, page_number
 from crawler.discovery.reader import classify_url, discover
+from crawler.discovery.traps import says_not_found
+from crawler.discovery.urls import canonical_url
 from crawler.extract import NotHTML, china_day, extract, looks_binary, read_page
 from crawler.extract.files import FILE_TYPES, sniff
 from crawler.registry.sites import Site, load_sites, select_sites
@@ -42,6 +44,8 @@ from crawler.spiders.page_fields import (
     page_of,
     stored_links,
 )
+from crawler.spiders.paging import PagingGuards
+from crawler.spiders.parts import ArticleAssembly, part_links
 
 # A page reached as "other" is taken for an article when it lists no articles itself and carries
 # at least this many Chinese characters of main text.
@@ -49,7 +53,7 @@ ARTICLE_MIN_CJK = 150
 _TEXT_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
 
 
-class MunicipalSpider(AttachmentReading, scrapy.Spider):
+class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.Spider):
     name = "municipal"
 
     def __init__(
@@ -92,7 +96,9 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         self, link: Link | str, site: Site, kind: str, hops: int, **meta: Any
     ) -> scrapy.Request | None:
         """A request for a page the crawl state admits (see CrawlState.admit), or None."""
-        url = link.url if isinstance(link, Link) else link
+        url = self._address(link.url if isinstance(link, Link) else link, site, kind)
+        if url is None:  # a page of a trap (spiders/paging.py)
+            return None
         if len(url) > self.url_limit:  # a trap's ever-growing URLs, or a broken link
             self.crawl_state.count(site.id, "url_too_long")
             return None
@@ -160,9 +166,7 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         if "article_of" in response.meta:  # an article shell's text, as JSON (crawl/fallback.py)
             response = json_article(response) or response
         if response.status == 304:
-            yield PageItem(
-                url=response.url, site=site.id, region=site.region, kind="list", status=304
-            )
+            yield PageItem(url=response.url, site=site.id, region=site.region, kind="list", status=304)
             known = self.crawl_state.site(site.id).list_pages.get(response.url)
             yield from self._follow_list(response, site, hops, stored_links(known))
             return
@@ -208,15 +212,20 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
                     yield again  # read in the browser instead (crawl/fallback.py)
                     return
                 self.crawl_state.count(site.id, "list_pages")
+                yield from self._shape_answered(response, site, links)
                 yield PageItem(kind="list", links=link_rows(links), reason=note, **base)
                 yield from self._follow_list(response, site, hops, links, title, attached)
                 return
+        # read before extraction takes the tree apart: the article's own pager, its canonical
+        parts = part_links(page.doc, response.url, response.url)
+        canonical = canonical_url(page.doc, response.url, site.owns)
         extracted = extract(page, response.url, china_day(response.headers.get("Date")))
         text = extracted.body
         if (
             requested != "article"
             and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
         ):
+            yield from self._shape_answered(response, site, links)
             yield PageItem(kind="other", links=link_rows(links), **base)
             # a 信息公开 detail page whose text is its attachment: the page's date is the file's
             yield from self._follow_list(
@@ -229,20 +238,13 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         ):
             yield again  # its text is the script's (crawl/fallback.py)
             return
-        if not text:
-            yield ErrorItem(
-                response.url,
-                site.id,
-                "no_text",
-                "no main text on the page (empty, or navigation only)",
-                response.status,
-                requested,
-            )
+        if not text or says_not_found(text, extracted.title or title):
+            why = "says it does not exist (200 页面不存在)" if text else "no main text on the page"
+            kind = "soft_404" if text else "no_text"
+            yield ErrorItem(response.url, site.id, kind, why, response.status, requested)
             return
-        self.crawl_state.count(site.id, "articles")
-        yield copy_fields(extracted, PageItem, kind="article", **base)
-        yield from self._attachments(
-            response, site, hops, attached, extracted.title or title, extracted.published
+        yield from self._article(
+            response, site, hops, base, extracted, parts, canonical, attached, title
         )
 
     def _read_index(
@@ -274,6 +276,7 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
                 if request is not None:
                     yield request
         rest = [link for link in links if link.kind is not LinkKind.OTHER]
+        response.meta["items"] = [link.url for link in links if link.kind is LinkKind.OTHER]
         yield from self._follow_list(response, site, hops, rest)
 
     def _follow_navigation(
@@ -320,7 +323,12 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         yield from self._follow_navigation(
             [link for link in links if link.kind in (LinkKind.LIST, LinkKind.OTHER)], site, hops
         )
-        if not (backfill or new_articles):
+        if self._paging_stops(response, site, column, links):  # spiders/paging.py
+            yield from self._column_walked(site, column)
+            return
+        if not backfill:
+            yield from self._oldest_first_tail(response, site, hops, column)
+        if not (backfill or new_articles or self._tail_goes_on(response, site, links)):
             yield from self._column_walked(site, column)
             return
         # The column's later pages, in order; one is asked for at a time, so that paging stops
@@ -381,10 +389,14 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         state = self.crawl_state
         if site.id in state.given_up and site.id not in state.announced:
             state.announced.add(site.id)
+            waited = state.counts(site.id).refusals_waited
             yield ErrorItem(
                 site.start_urls[0],
                 site.id,
                 "site_blocked",
                 f"{state.blocked_limit} anti-bot answers (the last HTTP {status}); no further "
-                "requests to this site in this run",
+                "requests to this site in this run"
+                + (
+                    f" ({waited} refusals waited out as Retry-After asked, first)" if waited else ""
+                ),
             )
