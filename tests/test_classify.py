@@ -113,7 +113,7 @@ def test_the_real_seed_summaries_are_recognised_by_their_text_alone():
 def test_rules_can_be_tuned_per_site_and_globally_in_the_registry():
     registry = """
 [classify]
-threshold = 4
+threshold = 12
 
 [[site]]
 id = "strict"
@@ -139,7 +139,7 @@ weight = 4
 """
     strict, briefs = parse_sites(registry)
     brief = ("2022年第12期统战工作简报", "2022年，全市统战系统开展走访活动，取得明显成效。" * 6)
-    assert strict.rules.threshold == 4 and not classify(*brief, strict.rules).is_summary
+    assert strict.rules.threshold == 12 and not classify(*brief, strict.rules).is_summary
     decision = classify(*brief, briefs.rules)
     assert decision.is_summary and "a 简报 is a review «工作简报» +4" in decision.reason
     assert "short for a review" not in decision.reason

@@ -29,6 +29,7 @@ from crawler.archive.core import (
     utcnow,
 )
 from crawler.archive.jobs import Jobs
+from crawler.archive.labels import Labels
 from crawler.archive.pages import BACKOFF_ERRORS, Pages, retry_after
 from crawler.archive.records import (
     DocumentRecord,
@@ -64,7 +65,7 @@ __all__ = [
 ]
 
 
-class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching):
+class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching, Labels):
     """An open archive.db. Create one per process; it holds the single writing connection."""
 
     def __init__(self, path: str | Path, busy_timeout: float = 60.0):

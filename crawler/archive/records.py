@@ -32,6 +32,9 @@ class PageRecord:
     via: str | None = None
     # A document file's type (pdf, docx, doc, ofd: crawler/extract/files); None for a web page.
     file_type: str | None = None
+    # The classifier's score, and whether it is near the line (a candidate for a reader).
+    score: float | None = None
+    near_line: bool | None = None
 
     def as_row(self) -> dict:
         """The pages row (without the timestamps and run the writer adds)."""
