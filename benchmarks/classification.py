@@ -176,7 +176,7 @@ def main() -> None:
             f"{name:44} {result['n']:>5} {result['precision']:>9.3f} {result['recall']:>7.3f} "
             f"{result['taken']:>5} {result['near']:>5}"
         )
-        for wrong in ([] if "test split" in name and os.environ.get("TUNING") else result["wrong"]):
+        for wrong in [] if "test split" in name and os.environ.get("TUNING") else result["wrong"]:
             print(f"    wrong: {wrong[0]} {wrong[1]} | {wrong[2]}")
         for item_id, taken, genre in result["borderline"]:
             print(f"    borderline: {item_id} taken={taken} genre={genre}")

@@ -3,8 +3,10 @@ from pathlib import Path
 
 import pytest
 from conftest import needs_shared, seed_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from crawler.classify import classify, refine_region, review_year
+from crawler.classify import classify, default_rules, refine_region, review_year
 from crawler.demo.sites import load_articles
 from crawler.registry.sites import SitesError, parse_sites
 
@@ -229,3 +231,81 @@ def test_crawler_classify_prints_the_decision(tmp_path):
     decided = json.loads(result.stdout)
     assert decided["is_summary"] and decided["genre"] == "总结"
     assert decided["title"] == "2020年統戰工作年終總結" and "score" in decided["reason"]
+
+
+# --- one sentence never carries a text across the line ------------------------------------------
+
+_LABELLED_DIR = Path(__file__).parent / "labelled"
+STOCK_LINES = tomllib.loads((_LABELLED_DIR / "stock_lines.toml").read_text("utf-8"))["lines"]
+REAL = tomllib.loads((_LABELLED_DIR / "real.toml").read_text("utf-8"))["text"]
+_ALL = (
+    [(t["title"], t["text"].strip(), t["label"] == "summary") for t in REAL]
+    + [(t["title"], t["body"].strip(), t["label"] == "summary") for t in LABELLED]
+    + [(a.title, a.body.strip(), a.kind == "summary") for a in ARTICLES]
+)
+# the property is about one line moving a decision: texts the classifier already gets wrong (the
+# precision and recall figures count them) are not its subject
+NOT_SUMMARIES = [
+    (title, body)
+    for title, body, summary in _ALL
+    if not summary and not classify(title, body).is_summary
+]
+SUMMARIES = [
+    (title, body) for title, body, summary in _ALL if summary and classify(title, body).is_summary
+]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    text=st.sampled_from(NOT_SUMMARIES),
+    line=st.sampled_from(STOCK_LINES),
+    before=st.booleans(),
+)
+def test_one_stock_line_of_news_never_makes_a_text_a_summary(text, line, before):
+    title, body = text
+    assert not classify(title, body).is_summary
+    changed = f"{line}\n{body}" if before else f"{body}\n{line}"
+    decision = classify(title, changed)
+    assert not decision.is_summary, decision.reason
+
+
+def test_every_stock_line_leaves_every_labelled_text_that_is_not_a_summary_as_it_was():
+    # the exhaustive form of the property above, over the labelled set and the samples
+    flipped = [
+        (title, line[:12])
+        for title, body in NOT_SUMMARIES
+        for line in STOCK_LINES
+        for changed in (f"{line}\n{body}", f"{body}\n{line}")
+        if classify(title, changed).is_summary
+    ]
+    assert flipped == []
+
+
+# Known, not yet met: a CPPCC report excerpt whose opening (各位委员、同志们：) reads as a speech;
+# without its last paragraph it falls just under the line (3.28 < 3.5). Strict: fails once fixed.
+# Also a written 209-character review whose shortened form (159 characters) scores 3.09.
+_KNOWN_LOST = {
+    "——2024年12月22日在政协岳阳市第九届委员会第四次会议上的报告",
+    "踔厉奋发新时代 同心共筑中国梦",
+}
+
+
+@pytest.mark.parametrize(
+    "title,body",
+    [
+        pytest.param(
+            t, b, marks=pytest.mark.xfail(strict=True, reason="known: just under the line")
+        )
+        if t in _KNOWN_LOST
+        else (t, b)
+        for t, b in SUMMARIES
+    ],
+)
+def test_a_summary_without_its_closing_paragraph_is_still_a_summary(title, body):
+    paragraphs = [p for p in body.split("\n") if p.strip()]
+    shortened = "\n".join(paragraphs[:-1])
+    if len(paragraphs) < 2 or len("".join(shortened.split())) < default_rules().min_chars:
+        return  # an excerpt too short to be taken once shortened: the length rule, not the line
+    decision = classify(title, body)
+    assert decision.is_summary
+    assert classify(title, shortened).is_summary, classify(title, shortened).reason

@@ -155,9 +155,7 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
         )
     near = abs(score - rules.threshold) < rules.margin
     line = (
-        f", near the line (within {_num(rules.margin)}): a candidate for a reader"
-        if near
-        else ""
+        f", near the line (within {_num(rules.margin)}): a candidate for a reader" if near else ""
     )
     if score >= rules.threshold:
         genre = _genre_of(title, names, rules.genres)
