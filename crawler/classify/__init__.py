@@ -75,6 +75,17 @@ def opening(text: str) -> str:
     return text[:LEAD_CHARS]
 
 
+def headline(text: str) -> str:
+    """The first line of a text when it reads as a headline (short, no comma, no full stop):
+    the title of a text given without one."""
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            short = len(line) <= 40 and not re.search(r"[，,。；;]", line)
+            return line if short else ""
+    return ""
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of a text (pieces between 。！？； and line breaks), blanks dropped."""
     return [piece for piece in _SENTENCE_END.split(text) if piece.strip()]
@@ -118,7 +129,7 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
     # a document the title cites (《…》) is not what the text is: 《…通知》要求 is no notice; a
     # notice that issues a work (印发《…》的通知) is read by the work's title: its text is the work
     # (a short notice with the work attached is too short to be taken)
-    title = _CITED.sub("", issued_work(simplified(title or "")))
+    title = _CITED.sub("", issued_work(simplified(title or headline(body))))
     lead = simplified(body[:LEAD_CHARS])
     chars = len(re.sub(r"\s", "", body))
     fields: dict[str, str | None] = {
@@ -128,6 +139,8 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
     score = 0.0
     fired: list[str] = []
     names: set[str] = set()
+    caps = dict(rules.caps)
+    grouped: dict[str, float] = {}
     for rule in rules.rules:
         if rule.pattern is None:
             weight = _length_weight(rule, chars, rules.min_chars)
@@ -143,6 +156,14 @@ def classify(title: str | None, body: str, rules: Rules | None = None) -> Decisi
         found = _evidence(rule, fields[rule.field], parts[rule.field])
         if found:
             weight, shown = found
+            if rule.group in caps:
+                # what is left of the group's cap (positive evidence; a cap bounds it from above)
+                room = caps[rule.group] - grouped.get(rule.group, 0.0)
+                weight = min(weight, max(room, 0.0)) if weight > 0 else weight
+                grouped[rule.group] = grouped.get(rule.group, 0.0) + weight
+                if weight == 0:
+                    fired.append(f"{rule.name} «{shown}» +0 (the {rule.group} cap is reached)")
+                    continue
             score += weight
             fired.append(f"{rule.name} «{shown}» {_fmt(weight)}")
             names.add(rule.name)

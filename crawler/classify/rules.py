@@ -24,6 +24,9 @@ class Rule:
     # graded evidence: the weight is earned in steps, one sentence at a time, in full once this
     # many sentences match; so one sentence can move a score by at most weight / spread
     spread: int = 1
+    # evidence of one kind (the wording of a review) is summed within its group, up to the
+    # group's cap: wording alone, however much of it, cannot make a summary
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,13 @@ class Rules:
     # a decision whose score is this close to the threshold is near the line: kept as a candidate
     # for a reader to settle, whichever side it falls
     margin: float = 0.0
+    caps: tuple[tuple[str, float], ...] = ()  # (group, the most its rules add together)
 
 
-_RULE_KEYS = {"name", "field", "pattern", "max_chars", "weight", "min_count", "unless", "spread"}
-_TABLE_KEYS = {"threshold", "min_chars", "rule", "genre", "margin"}
+_RULE_KEYS = {
+    "name", "field", "pattern", "max_chars", "weight", "min_count", "unless", "spread", "group"
+}  # fmt: skip
+_TABLE_KEYS = {"threshold", "min_chars", "rule", "genre", "margin", "caps"}
 _GENRE_KEYS = {"name", "title", "rules"}
 
 
@@ -78,6 +84,7 @@ def _rule(entry: dict, base: Rule | None = None) -> Rule:
         min_count = int(entry.get("min_count", base.min_count if base else 1))
         unless = re.compile(entry["unless"]) if "unless" in entry else base.unless if base else None
         spread = int(entry.get("spread", base.spread if base else 1))
+        group = entry.get("group", base.group if base else None)
     except re.error as exc:
         raise ValueError(f"rule {name!r}: invalid pattern: {exc}") from None
     except (TypeError, ValueError) as exc:
@@ -88,7 +95,9 @@ def _rule(entry: dict, base: Rule | None = None) -> Rule:
         raise ValueError(f"rule {name!r}: weight is missing")
     if spread < 1:
         raise ValueError(f"rule {name!r}: spread must be 1 or more")
-    return Rule(name, field, pattern, weight, min_count, max_chars, unless, spread)
+    if group is not None and not isinstance(group, str):
+        raise ValueError(f"rule {name!r}: group must be a name (a string)")
+    return Rule(name, field, pattern, weight, min_count, max_chars, unless, spread, group)
 
 
 def parse_rules(data: dict, base: Rules | None = None) -> Rules:
@@ -98,7 +107,8 @@ def parse_rules(data: dict, base: Rules | None = None) -> Rules:
     unknown = set(data) - _TABLE_KEYS
     if unknown:
         raise ValueError(
-            f"unknown key {sorted(unknown)[0]!r} (allowed: threshold, margin, min_chars, rule)"
+            f"unknown key {sorted(unknown)[0]!r} "
+            "(allowed: threshold, margin, min_chars, caps, rule, genre)"
         )
     by_name = {rule.name: rule for rule in (base.rules if base else ())}
     entries = data.get("rule", [])
@@ -117,7 +127,15 @@ def parse_rules(data: dict, base: Rules | None = None) -> Rules:
         raise ValueError("margin must not be negative")
     rules = tuple(rule for rule in by_name.values() if rule.weight != 0)
     genres = _genres(data["genre"]) if "genre" in data else (base.genres if base else ())
-    return Rules(threshold, min_chars, rules, genres, margin)
+    caps = dict(base.caps) if base else {}
+    table = data.get("caps", {})
+    if not isinstance(table, dict):
+        raise ValueError("caps must be a table of group = most it adds")
+    try:
+        caps |= {str(group): float(cap) for group, cap in table.items()}
+    except (TypeError, ValueError):
+        raise ValueError("each cap must be a number") from None
+    return Rules(threshold, min_chars, rules, genres, margin, tuple(caps.items()))
 
 
 def _genres(entries) -> tuple[Genre, ...]:
