@@ -7,10 +7,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from click.testing import CliRunner
 from conftest import FAST, rows, run_crawler
 from datasette.app import Datasette
 
+from crawler.cli import cli
 from crawler.datasette.serve import metadata_for
+
+
+def _label(*args: str):
+    return CliRunner().invoke(cli, ["label", *args])
 
 
 def _datasette_rows(db: Path, table: str) -> list[dict]:
@@ -23,67 +29,61 @@ def _datasette_rows(db: Path, table: str) -> list[dict]:
     return asyncio.run(fetch())
 
 
-def test_a_label_turns_a_text_into_a_document_and_back_through_reprocess_and_crawl(
-    crawled: Path, sites_file: Path
+def test_a_reader_settles_candidates_through_label_reprocess_crawl_and_datasette(
+    tmp_path: Path, sample_web
 ):
-    news = rows(crawled, "SELECT url FROM pages WHERE kind = 'article' AND is_summary = 0")[0][
-        "url"
-    ]
-    summary = rows(crawled, "SELECT url FROM pages WHERE is_summary = 1")[0]["url"]
-    documents = len(rows(crawled, "SELECT id FROM documents"))
-    assert all(
-        r["score"] is not None
-        for r in rows(crawled, "SELECT score FROM pages WHERE kind = 'article'")
-    )
+    # a wider margin than the default, so that the sample web has a text near the line
+    sites = tmp_path / "sites.toml"
+    sites.write_text("[classify]\nmargin = 4\n\n" + sample_web.sites_toml(), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    crawl = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
+    assert crawl.returncode == 0, crawl.stderr
+    articles = rows(db, "SELECT * FROM pages WHERE kind = 'article'")
+    assert all(page["score"] is not None for page in articles)
+    near = {page["url"] for page in articles if page["near_line"]}
+    candidates = _datasette_rows(db, "candidates")
+    assert candidates and {c["url"] for c in candidates} == near
+    assert all({"title", "site", "score", "why"} <= set(c) for c in candidates)
+    assert all("near the line" in c["why"] for c in candidates)
+    candidate = next(c for c in candidates if c["is_summary"])  # taken, but only just
+    news = next(p for p in articles if not p["is_summary"] and p["url"] not in near)["url"]
+    documents = len(rows(db, "SELECT id FROM documents"))
 
-    said = run_crawler("label", news, "summary", "--who", "王编辑", "--db", str(crawled))
+    said = run_crawler("label", news, "summary", "--who", "王编辑", "--db", str(db))
     assert said.returncode == 0, said.stderr
     assert "labelled summary by 王编辑" in said.stdout
     assert (
-        run_crawler("label", summary, "not", "--who", "王编辑", "--db", str(crawled)).returncode
+        run_crawler("label", candidate["url"], "not", "--who", "李", "--db", str(db)).returncode
         == 0
     )
-    assert run_crawler("label", news, "maybe", "--db", str(crawled)).returncode != 0
+    assert run_crawler("label", news, "maybe", "--db", str(db)).returncode != 0
 
-    result = run_crawler("reprocess", "--db", str(crawled), "--sites", str(sites_file))
+    result = run_crawler("reprocess", "--db", str(db), "--sites", str(sites))
     assert result.returncode == 0, result.stderr
-    page = rows(crawled, "SELECT * FROM pages WHERE url = ?", (news,))[0]
+    page = rows(db, "SELECT * FROM pages WHERE url = ?", (news,))[0]
     assert page["is_summary"] == 1 and page["reason"].startswith("labelled summary by 王编辑 at ")
     assert "the rules said: not a summary" in page["reason"]
-    sighting = rows(crawled, "SELECT document_id FROM sightings WHERE url = ?", (news,))
+    sighting = rows(db, "SELECT document_id FROM sightings WHERE url = ?", (news,))
     assert sighting and sighting[0]["document_id"]
-    assert len(rows(crawled, "SELECT id FROM documents")) == documents + 1
-    assert (
-        rows(crawled, "SELECT is_summary FROM pages WHERE url = ?", (summary,))[0]["is_summary"]
-        == 0
-    )
-    changes = {
-        r["url"]: r["change"] for r in rows(crawled, "SELECT url, change FROM reprocess_changes")
-    }
-    assert changes == {news: "new summary", summary: "no longer a summary"}
+    assert len(rows(db, "SELECT id FROM documents")) == documents + 1
+    assert rows(db, "SELECT is_summary FROM pages WHERE url = ?", (candidate["url"],)) == [
+        {"is_summary": 0}
+    ]
+    changes = {r["url"]: r["change"] for r in rows(db, "SELECT url, change FROM reprocess_changes")}
+    assert changes == {news: "new summary", candidate["url"]: "no longer a summary"}
 
     # the next crawl honours the labels too
-    again = run_crawler("crawl", "--sites", str(sites_file), "--db", str(crawled), *FAST)
+    again = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *FAST)
     assert again.returncode == 0, again.stderr
-    assert (
-        rows(crawled, "SELECT is_summary FROM pages WHERE url = ?", (news,))[0]["is_summary"] == 1
-    )
-    assert (
-        rows(crawled, "SELECT is_summary FROM pages WHERE url = ?", (summary,))[0]["is_summary"]
-        == 0
-    )
+    assert rows(db, "SELECT is_summary FROM pages WHERE url = ?", (news,)) == [{"is_summary": 1}]
+    assert rows(db, "SELECT is_summary FROM pages WHERE url = ?", (candidate["url"],)) == [
+        {"is_summary": 0}
+    ]
 
-    # Datasette shows the labels with who and when, and no labelled text among the candidates
-    labels = {r["url"]: r for r in _datasette_rows(crawled, "labels")}
-    assert (
-        labels[news]["label"] == "summary"
-        and labels[news]["who"] == "王编辑"
-        and labels[news]["at"]
-    )
-    assert labels[summary]["label"] == "not"
-    candidates = _datasette_rows(crawled, "candidates")
-    near = rows(
-        crawled, "SELECT url FROM pages WHERE near_line = 1 AND url NOT IN (SELECT url FROM labels)"
-    )
-    assert {c["url"] for c in candidates} == {r["url"] for r in near}
-    assert all({"title", "site", "score", "why"} <= set(c) for c in candidates)
+    # Datasette shows the labels with who and when; a settled text is no longer a candidate
+    labels = {r["url"]: r for r in _datasette_rows(db, "labels")}
+    assert (labels[news]["label"], labels[news]["who"]) == ("summary", "王编辑") and labels[news][
+        "at"
+    ]
+    assert (labels[candidate["url"]]["label"], labels[candidate["url"]]["who"]) == ("not", "李")
+    assert candidate["url"] not in {c["url"] for c in _datasette_rows(db, "candidates")}
