@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
@@ -44,8 +45,13 @@ class ClassifyPipeline:
     def open_spider(self):
         spider = self.crawler.spider if self.crawler is not None else None
         self.rules = {site.id: site.rules for site in getattr(spider, "sites", ())}
-        path = self.crawler.settings.get("ARCHIVE_DB") if self.crawler is not None else None
-        if path:
+        settings = self.crawler.settings if self.crawler is not None else None
+        # a worker's crawl (ARCHIVE_JOURNAL) has no archive to read: there the labels are applied
+        # by `crawler reprocess` on the archive the writer keeps
+        path = (
+            settings.get("ARCHIVE_DB") if settings and not settings.get("ARCHIVE_JOURNAL") else None
+        )
+        if path and Path(path).exists():
             with Archive(path) as archive:
                 self.labels = archive.labels()
 
