@@ -161,6 +161,7 @@ def main() -> None:
         "realclass (../shared)": realclass(),
         "real, test split (tests/labelled/real.toml)": real("test"),
         "real, dev split (tuned on)": real("dev"),
+        "real, holdout (added after tuning)": real("holdout"),
         "written + sample web (tests/labelled)": labelled(),
         "seeds (../shared)": seeds(),
         "realpages news (../shared)": realpages_news(),
