@@ -305,3 +305,39 @@ def test_a_summary_without_its_closing_paragraph_is_still_a_summary(title, body)
     decision = classify(title, body)
     assert decision.is_summary
     assert classify(title, shortened).is_summary, classify(title, shortened).reason
+
+
+def test_the_margin_groups_and_grading_are_read_from_the_rules_and_checked():
+    from crawler.classify import parse_rules
+
+    base = default_rules()
+    assert base.margin == 2 and dict(base.caps)["wording"] == 2.5
+    wider = parse_rules({"margin": 9, "caps": {"wording": 1}}, base)
+    assert wider.margin == 9 and dict(wider.caps)["wording"] == 1
+    body = "\n".join(["2022年，全市统一战线工作取得新成效，完成项目12个。"] * 6)
+    assert (
+        classify("", body, wider).near_line
+        and "near the line (within 9)" in classify("", body, wider).reason
+    )
+    for bad, message in [
+        (
+            {"rule": [{"name": "x", "field": "body", "pattern": "a", "weight": 1, "spread": 0}]},
+            "spread",
+        ),
+        ({"rule": [{"name": "x", "field": "foot", "pattern": "a", "weight": 1}]}, "opening"),
+        ({"caps": {"wording": "many"}}, "cap"),
+        ({"margin": -1}, "margin"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            parse_rules(bad, base)
+
+
+def test_a_text_without_a_title_is_read_by_its_headline_line():
+    summary = load_articles()["qs-summary-2022"]
+    with_headline = f"{summary.title}\n{summary.body.strip()}"
+    decision = classify("", with_headline)
+    assert decision.is_summary and "review word in title «总结»" in decision.reason
+    # a line with commas is prose, not a headline
+    assert (
+        "in title" not in classify("", "今年以来，全县统战工作取得了新成效。\n" + "。" * 200).reason
+    )
