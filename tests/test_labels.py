@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import FAST, rows, run_crawler
 from datasette.app import Datasette
 
+from crawler.archive.labels import labelled_texts
 from crawler.cli import cli
 from crawler.datasette.serve import metadata_for
 
@@ -87,3 +88,8 @@ def test_a_reader_settles_candidates_through_label_reprocess_crawl_and_datasette
     ]
     assert (labels[candidate["url"]]["label"], labels[candidate["url"]]["who"]) == ("not", "李")
     assert candidate["url"] not in {c["url"] for c in _datasette_rows(db, "candidates")}
+
+    # and the labels feed the benchmark: the labelled texts the archive holds, with their labels
+    texts = {item["id"]: item for item in labelled_texts(db)}
+    assert texts[news]["label"] == "summary" and texts[news]["text"]
+    assert texts[candidate["url"]]["label"] == "not" and texts[candidate["url"]]["text"]
