@@ -12,29 +12,8 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.archive.core import utcnow
-from crawler.archive.schema import migrations
 
 LABELS = ("summary", "not")
-
-
-@migrations()
-def m022_labels(db: sqlite_utils.Database) -> None:
-    # The classifier's score and whether it sits near the line, on each pages row; the labels
-    # readers gave (who, when); the candidates near the line that no reader has settled yet.
-    db.execute("ALTER TABLE pages ADD COLUMN score REAL")
-    db.execute("ALTER TABLE pages ADD COLUMN near_line INTEGER")
-    db.execute(
-        """CREATE TABLE labels (
-            url TEXT PRIMARY KEY, label TEXT NOT NULL CHECK (label IN ('summary', 'not')),
-            who TEXT NOT NULL, at TEXT NOT NULL)"""
-    )
-    db.execute(
-        """CREATE VIEW candidates AS
-           SELECT p.title, p.site, round(p.score, 2) AS score, p.is_summary, p.reason AS why,
-                  p.url, p.last_fetched
-           FROM pages p LEFT JOIN labels l ON l.url = p.url
-           WHERE p.near_line = 1 AND l.url IS NULL"""
-    )
 
 
 class Labels:
