@@ -3,8 +3,10 @@ from pathlib import Path
 
 import pytest
 from conftest import needs_shared, seed_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from crawler.classify import classify, refine_region, review_year
+from crawler.classify import classify, default_rules, refine_region, review_year
 from crawler.demo.sites import load_articles
 from crawler.registry.sites import SitesError, parse_sites
 
@@ -113,7 +115,7 @@ def test_the_real_seed_summaries_are_recognised_by_their_text_alone():
 def test_rules_can_be_tuned_per_site_and_globally_in_the_registry():
     registry = """
 [classify]
-threshold = 4
+threshold = 12
 
 [[site]]
 id = "strict"
@@ -139,7 +141,7 @@ weight = 4
 """
     strict, briefs = parse_sites(registry)
     brief = ("2022年第12期统战工作简报", "2022年，全市统战系统开展走访活动，取得明显成效。" * 6)
-    assert strict.rules.threshold == 4 and not classify(*brief, strict.rules).is_summary
+    assert strict.rules.threshold == 12 and not classify(*brief, strict.rules).is_summary
     decision = classify(*brief, briefs.rules)
     assert decision.is_summary and "a 简报 is a review «工作简报» +4" in decision.reason
     assert "short for a review" not in decision.reason
@@ -229,3 +231,113 @@ def test_crawler_classify_prints_the_decision(tmp_path):
     decided = json.loads(result.stdout)
     assert decided["is_summary"] and decided["genre"] == "总结"
     assert decided["title"] == "2020年統戰工作年終總結" and "score" in decided["reason"]
+
+
+# --- one sentence never carries a text across the line ------------------------------------------
+
+_LABELLED_DIR = Path(__file__).parent / "labelled"
+STOCK_LINES = tomllib.loads((_LABELLED_DIR / "stock_lines.toml").read_text("utf-8"))["lines"]
+REAL = tomllib.loads((_LABELLED_DIR / "real.toml").read_text("utf-8"))["text"]
+_ALL = (
+    [(t["title"], t["text"].strip(), t["label"] == "summary") for t in REAL]
+    + [(t["title"], t["body"].strip(), t["label"] == "summary") for t in LABELLED]
+    + [(a.title, a.body.strip(), a.kind == "summary") for a in ARTICLES]
+)
+# the property is about one line moving a decision: texts the classifier already gets wrong (the
+# precision and recall figures count them) are not its subject
+NOT_SUMMARIES = [
+    (title, body)
+    for title, body, summary in _ALL
+    if not summary and not classify(title, body).is_summary
+]
+SUMMARIES = [
+    (title, body) for title, body, summary in _ALL if summary and classify(title, body).is_summary
+]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    text=st.sampled_from(NOT_SUMMARIES),
+    line=st.sampled_from(STOCK_LINES),
+    before=st.booleans(),
+)
+def test_one_stock_line_of_news_never_makes_a_text_a_summary(text, line, before):
+    title, body = text
+    assert not classify(title, body).is_summary
+    changed = f"{line}\n{body}" if before else f"{body}\n{line}"
+    decision = classify(title, changed)
+    assert not decision.is_summary, decision.reason
+
+
+def test_every_stock_line_leaves_every_labelled_text_that_is_not_a_summary_as_it_was():
+    # the exhaustive form of the property above, over the labelled set and the samples
+    flipped = [
+        (title, line[:12])
+        for title, body in NOT_SUMMARIES
+        for line in STOCK_LINES
+        for changed in (f"{line}\n{body}", f"{body}\n{line}")
+        if classify(title, changed).is_summary
+    ]
+    assert flipped == []
+
+
+# Known, not yet met: a written 209-character review whose shortened form (159 characters) falls
+# just under the line. Strict: the test fails once it is fixed, to be taken off this list.
+_KNOWN_LOST = {"踔厉奋发新时代 同心共筑中国梦"}
+
+
+@pytest.mark.parametrize(
+    "title,body",
+    [
+        pytest.param(
+            t, b, marks=pytest.mark.xfail(strict=True, reason="known: just under the line")
+        )
+        if t in _KNOWN_LOST
+        else (t, b)
+        for t, b in SUMMARIES
+    ],
+)
+def test_a_summary_without_its_closing_paragraph_is_still_a_summary(title, body):
+    paragraphs = [p for p in body.split("\n") if p.strip()]
+    shortened = "\n".join(paragraphs[:-1])
+    if len(paragraphs) < 2 or len("".join(shortened.split())) < default_rules().min_chars:
+        return  # an excerpt too short to be taken once shortened: the length rule, not the line
+    decision = classify(title, body)
+    assert decision.is_summary
+    assert classify(title, shortened).is_summary, classify(title, shortened).reason
+
+
+def test_the_margin_groups_and_grading_are_read_from_the_rules_and_checked():
+    from crawler.classify import parse_rules
+
+    base = default_rules()
+    assert base.margin == 2 and dict(base.caps)["wording"] == 2.5
+    wider = parse_rules({"margin": 9, "caps": {"wording": 1}}, base)
+    assert wider.margin == 9 and dict(wider.caps)["wording"] == 1
+    body = "\n".join(["2022年，全市统一战线工作取得新成效，完成项目12个。"] * 6)
+    assert (
+        classify("", body, wider).near_line
+        and "near the line (within 9)" in classify("", body, wider).reason
+    )
+    for bad, message in [
+        (
+            {"rule": [{"name": "x", "field": "body", "pattern": "a", "weight": 1, "spread": 0}]},
+            "spread",
+        ),
+        ({"rule": [{"name": "x", "field": "foot", "pattern": "a", "weight": 1}]}, "opening"),
+        ({"caps": {"wording": "many"}}, "cap"),
+        ({"margin": -1}, "margin"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            parse_rules(bad, base)
+
+
+def test_a_text_without_a_title_is_read_by_its_headline_line():
+    summary = load_articles()["qs-summary-2022"]
+    with_headline = f"{summary.title}\n{summary.body.strip()}"
+    decision = classify("", with_headline)
+    assert decision.is_summary and "review word in title «总结»" in decision.reason
+    # a line with commas is prose, not a headline
+    assert (
+        "in title" not in classify("", "今年以来，全县统战工作取得了新成效。\n" + "。" * 200).reason
+    )

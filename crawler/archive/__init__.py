@@ -31,6 +31,7 @@ from crawler.archive.core import (
     utcnow,
 )
 from crawler.archive.jobs import Jobs
+from crawler.archive.labels import Labels
 from crawler.archive.pages import BACKOFF_ERRORS, Pages, retry_after
 from crawler.archive.records import (
     DocumentRecord,
@@ -68,7 +69,7 @@ __all__ = [
 ]
 
 
-class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching, Wal):
+class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching, Wal, Labels):
     """An open archive.db. Create one per process; it holds the single writing connection."""
 
     def __init__(self, path: str | Path, busy_timeout: float = 60.0):

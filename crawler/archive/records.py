@@ -35,6 +35,9 @@ class PageRecord:
     # Which evidence the date was read from (crawler/extract): "under the headline", "sign-off in
     # the text", "document metadata (no date printed)" (a file's last resort) …
     published_from: str | None = None
+    # The classifier's score, and whether it is near the line (a candidate for a reader).
+    score: float | None = None
+    near_line: bool | None = None
 
     def as_row(self) -> dict:
         """The pages row (without the timestamps and run the writer adds)."""

@@ -72,6 +72,8 @@ class Reprocessing:
                     "content_hash": page.content_hash,
                     "title": page.title,
                     "published": page.published,
+                    "score": page.score,
+                    "near_line": None if page.near_line is None else int(page.near_line),
                 },
             )
             document_id = None

@@ -94,6 +94,12 @@ VIEWS: dict[str, str] = {
         WHERE EXISTS (SELECT 1 FROM url_versions e WHERE e.url = v.url
                       AND (e.first_seen < v.first_seen
                            OR (e.first_seen = v.first_seen AND e.rowid < v.rowid)))""",
+    # Texts near the classifier's line that no reader has labelled yet (crawler label URL …).
+    "candidates": """
+        SELECT p.title, p.site, round(p.score, 2) AS score, p.is_summary, p.reason AS why,
+               p.url, p.last_fetched
+        FROM pages p LEFT JOIN labels l ON l.url = p.url
+        WHERE p.near_line = 1 AND l.url IS NULL""",
 }
 
 

@@ -319,7 +319,8 @@ def classify_text(source: str, title: str | None, sites_path: str, site_id: str 
         "title": title,
         "is_summary": decision.is_summary,
         "genre": decision.genre,
-        "score": decision.score,
+        "score": round(decision.score, 3),
+        "near_line": decision.near_line,  # a candidate for a reader's label
         "reason": decision.reason,
     }
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))

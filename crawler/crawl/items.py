@@ -44,6 +44,8 @@ class PageItem:
     is_summary: bool | None = None
     reason: str | None = None
     genre: str | None = None  # of a summary: 综述, 总结, 工作报告, 盘点/回眸
+    score: float | None = None  # the classifier's score
+    near_line: bool | None = None  # near the line: a candidate for a reader
     year: int | None = None
     content_hash: str | None = None
 

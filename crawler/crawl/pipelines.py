@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
@@ -29,11 +30,13 @@ def _is_article(item: object) -> bool:
 
 class ClassifyPipeline:
     """Decide whether an article is a work summary, with the site's rules; the reason goes with
-    it to the archive."""
+    it to the archive. A reader's label (crawler/archive/labels.py) settles it whatever the rules
+    say; the classifier's score and reason are kept beside it."""
 
     def __init__(self, crawler=None):
         self.crawler = crawler
         self.rules: dict = {}
+        self.labels: dict[str, dict] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -42,6 +45,15 @@ class ClassifyPipeline:
     def open_spider(self):
         spider = self.crawler.spider if self.crawler is not None else None
         self.rules = {site.id: site.rules for site in getattr(spider, "sites", ())}
+        settings = self.crawler.settings if self.crawler is not None else None
+        # a worker's crawl (ARCHIVE_JOURNAL) has no archive to read: there the labels are applied
+        # by `crawler reprocess` on the archive the writer keeps
+        path = (
+            settings.get("ARCHIVE_DB") if settings and not settings.get("ARCHIVE_JOURNAL") else None
+        )
+        if path and Path(path).exists():
+            with Archive(path) as archive:
+                self.labels = archive.labels()
 
     def process_item(self, item):
         if _is_article(item):
@@ -49,7 +61,18 @@ class ClassifyPipeline:
             item.is_summary = decision.is_summary
             item.reason = decision.reason
             item.genre = decision.genre
-            if decision.is_summary:
+            item.score = round(decision.score, 3)
+            item.near_line = decision.near_line
+            label = self.labels.get(item.url)
+            if label is not None:
+                item.is_summary = label["label"] == "summary"
+                item.reason = (
+                    f"labelled {label['label']} by {label['who']} at {label['at']}; "
+                    f"the rules said: {decision.reason}"
+                )
+                if item.is_summary and not item.genre:
+                    item.genre = "综述"
+            if item.is_summary:
                 item.year = review_year(item.title, item.body or "", item.published)
                 item.region = refine_region(item.region, item.title, item.body or "")
         return item

@@ -60,6 +60,7 @@ def reprocess(
     classify.rules = {site.id: site.rules for site in sites}
     fingerprint = FingerprintPipeline()
     with Archive(db_path) as archive:
+        classify.labels = archive.labels()  # a reader's label settles what the rules cannot
         summary = ReprocessSummary(archive.start_reprocess(site_ids, since))
         for row in archive.stored_pages(site_ids, since):
             summary.pages += 1
@@ -107,7 +108,7 @@ def reprocess(
             change = _change(row, item)
             same = all(
                 (row[name] or None) == (getattr(item, name) or None)
-                for name in ("reason", "content_hash", "title", "published")
+                for name in ("reason", "content_hash", "title", "published", "score")
             )
             if change is None and same and bool(row["is_summary"]) == bool(item.is_summary):
                 continue
