@@ -64,9 +64,9 @@ class DocumentRecord:
 @dataclass
 class PageOutcome:
     document_id: int | None = None
-    new_document: bool = False
+    new_document: bool = False  # a new summary: a text never archived, at a URL new to it
     new_sighting: bool = False
-    changed: bool = False  # the URL showed another text before: a new version
+    changed: bool = False  # the URL showed another text before: a new version of its summary
 
 
 @dataclass
@@ -87,6 +87,8 @@ class SiteCounts:
     deferred: int = 0  # URLs not asked for: they failed before and their retry_after is later
     robots_forbidden: int = 0  # URLs robots.txt does not allow
     blocked: int = 0  # anti-bot answers (401, 403, 412, 429, 451, 521)
+    rechecked: int = 0  # archived summaries asked for again by the re-check policy, answered
+    changed: int = 0  # URLs whose text changed since it was archived (a new version)
 
     def as_row(self) -> dict[str, int]:
         """The crawl_run_sites counts."""
@@ -98,6 +100,16 @@ class ListPageState:
     etag: str | None
     last_modified: str | None
     links: list[list]  # [url, kind] or [url, kind, [[field, value], ...]]
+
+
+@dataclass
+class KnownArticle:
+    """An archived summary's page, as a re-check needs it (crawler/crawl/recheck.py)."""
+
+    etag: str | None
+    last_modified: str | None
+    checked: str  # when it was last fetched or found unchanged (UTC, ISO)
+    born: str  # its publication date, else when the archive first saw it
 
 
 @dataclass
@@ -114,6 +126,8 @@ class SiteState:
     # Document attachments recorded and not fetched (not likely summaries by their names, or the
     # site's policy): not recorded again; fetched when the policy or the names' reading changes.
     recorded_attachments: set[str] = field(default_factory=set)
+    # The archived summaries' pages: which of them are due to be asked again is the policy's.
+    summaries: dict[str, KnownArticle] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """Plain data, to travel with a crawl job to another machine."""
@@ -123,6 +137,7 @@ class SiteState:
             "walked_columns": sorted(self.walked_columns),
             "deferred": dict(self.deferred),
             "recorded_attachments": sorted(self.recorded_attachments),
+            "summaries": {url: asdict(known) for url, known in self.summaries.items()},
         }
 
     @classmethod
@@ -133,6 +148,7 @@ class SiteState:
             set(data.get("walked_columns", ())),
             dict(data.get("deferred", {})),
             set(data.get("recorded_attachments", ())),
+            {url: KnownArticle(**known) for url, known in data.get("summaries", {}).items()},
         )
 
     def unfetched_articles(self) -> list[str]:

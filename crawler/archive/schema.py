@@ -9,6 +9,7 @@ from sqlite_utils.migrations import Migrations
 
 from crawler.archive.core import MIGRATION_SET
 from crawler.archive.families import join_family
+from crawler.archive.m023_versions import migrate as m023_versions
 from crawler.search import FTS_TABLE, index_columns
 
 migrations = Migrations(MIGRATION_SET)
@@ -89,9 +90,7 @@ def m002_incremental(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN depth_cut INTEGER")
 
 
-HEALTH_RUNS = (
-    3  # a site is flagged when its last HEALTH_RUNS runs all failed or found no list pages
-)
+HEALTH_RUNS = 3  # a site is flagged when its last HEALTH_RUNS runs all failed or found no lists
 
 
 @migrations()
@@ -396,3 +395,6 @@ def m017_document_files(db: sqlite_utils.Database) -> None:
     # Summaries published as PDF and Word files (crawler/extract/files): a fetched file's type on
     # its pages row (NULL for web pages); its text goes the way of a page's.
     db.execute("ALTER TABLE pages ADD COLUMN file_type TEXT")
+
+
+migrations(name="m023_versions")(m023_versions)  # its own module, as the next ones will be

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.core import utcnow
-from crawler.archive.records import ListPageState, SiteState
+from crawler.archive.records import KnownArticle, ListPageState, SiteState
 
 
 def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, SiteState]:
@@ -28,15 +28,20 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
         columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
         links_column = "links" if "links" in columns else "NULL"
         walked_column = "column_walked" if "column_walked" in columns else "last_fetched"
-        for url, site, kind, status, etag, last_modified, links, walked in conn.execute(
-            f"SELECT url, site, kind, status, etag, last_modified, {links_column}, {walked_column} FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
+        for (url, site, kind, status, etag, last_modified, links, walked, is_summary, published,
+             first_seen, fetched) in conn.execute(
+            f"SELECT url, site, kind, status, etag, last_modified, {links_column}, {walked_column}, is_summary, published, first_seen, last_fetched FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
             list(states),
-        ):
+        ):  # fmt: skip
             state = states[site]
             # Gone pages are not asked for again either; server errors are retried next time.
             # Attachments not fetched (no status) are recorded once; a gone one is not asked for.
             if kind in ("article", "attachment") and status in (200, 404, 410):
                 state.known_articles.add(url)
+                if kind == "article" and status == 200 and is_summary:  # to re-check by policy
+                    state.summaries[url] = KnownArticle(
+                        etag, last_modified, fetched, published or first_seen
+                    )
             elif kind == "attachment":
                 state.recorded_attachments.add(url)
             elif kind in ("list", "other") and status == 200:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 
 from scrapy import Request, signals
 from scrapy.http import Response
@@ -57,6 +58,8 @@ class CrawlState:
         self.given_up: set[str] = set()
         self.announced: set[str] = set()  # sites whose giving up has been recorded
         self.seen: set[str] = set()
+        # Per site: the archived summaries this crawl asks for again (crawl/recheck.py).
+        self.rechecks: dict[str, set[str]] = {}
         # Requests admitted for a site and not yet answered (callback or errback entered); a site
         # whose count came back to 0 has ended its crawl, at done_at.
         self.outstanding: Counter[str] = Counter()
@@ -90,6 +93,14 @@ class CrawlState:
             self.sites = read_crawl_state(self.db_path, ids)
         else:
             self.sites = {site_id: SiteState() for site_id in ids}
+        now = datetime.now(UTC)
+        for site in sites:  # --refresh asks for every article anyway
+            summaries = self.sites[site.id].summaries.items()
+            self.rechecks[site.id] = set(
+                site.recheck.due(
+                    ((url, k.born, k.checked) for url, k in summaries), now, site.max_requests
+                )
+            )
 
     def _zero_counts(self, spider=None) -> None:
         for site_id in self.sites:  # every count is saved, also when it stays 0
@@ -98,6 +109,10 @@ class CrawlState:
 
     def site(self, site_id: str) -> SiteState:
         return self.sites[site_id]
+
+    def due_rechecks(self, site_id: str) -> list[str]:
+        """The site's archived summaries this crawl asks for again, in a stable order."""
+        return sorted(self.rechecks.get(site_id, ()))
 
     def count(self, site_id: str, name: str, amount: int = 1) -> None:
         self.stats.inc_value(stat(site_id, name), amount)
@@ -122,13 +137,13 @@ class CrawlState:
 
     def admit(self, site: Site, url: str, key: str, kind: str) -> bool:
         """Whether to ask for a page, once per crawl (a folder and its index.html are one):
-        not an article the archive has, not a URL whose failures put it off until later, and
+        not an article the archive has (unless it is due to be re-checked), not a URL whose failures put it off until later, and
         within the site's budget. Each refusal is counted."""
         if any(alias in self.seen for alias in index_aliases(key)):
             return False
         state = self.sites[site.id]
         # A URL the archive has as an article is known whatever this link was guessed to be.
-        if kind != "home" and url in state.known_articles:
+        if kind != "home" and url in state.known_articles and url not in self.rechecks[site.id]:
             self.seen.add(key)
             self.count(site.id, "skipped_known")
             return False

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.classify import Rules, default_rules, parse_rules
+from crawler.registry.recheck import DEFAULT_POLICY, RecheckPolicy, parse_recheck
 from crawler.registry.schedules import ScheduleError, trigger_for
 from crawler.registry.watches import Watch, parse_watches
 
@@ -37,6 +38,7 @@ _OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "private_network": (bool, False),
     "render": (bool, False),
     "attachments": (str, "likely"),
+    "recheck": (str, DEFAULT_POLICY),  # how often archived summaries are asked again: recheck.py
 }
 # Which linked PDF and Word files a crawl fetches and reads: those whose link text, file name or
 # column reads like a summary (likely), every one (all), or none (recorded, as before).
@@ -50,6 +52,7 @@ _DEFAULTABLE = {
     "enabled",
     "render",
     "attachments",
+    "recheck",
 }
 
 
@@ -80,6 +83,7 @@ class Site:
     render: bool = False
     # Linked PDF and Word files fetched and read: likely (by their names and column), all, none.
     attachments: str = "likely"
+    recheck: RecheckPolicy = DEFAULT_POLICY  # when archived summaries are asked for again
     # The summary classifier's rules for this site: the defaults changed by sites.toml's
     # [classify] table and the site's own [site.classify]; None for the defaults unchanged.
     rules: Rules | None = None
@@ -225,6 +229,11 @@ class _Checker:
                 raise self.fail(where, key, f"unknown encoding {raw!r}") from None
         if key == "download_delay":
             return float(raw)
+        if key == "recheck":
+            try:
+                return parse_recheck(raw)
+            except ValueError as exc:
+                raise self.fail(where, key, str(exc)) from None
         if key == "attachments" and raw not in ATTACHMENT_POLICIES:
             raise self.fail(
                 where,
@@ -235,13 +244,8 @@ class _Checker:
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "true or false",
-        list: "a list",
-    }
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    names[list] = "a list"
     if isinstance(expected, tuple):
         return " or ".join(names.get(t, t.__name__) for t in expected)
     return names.get(expected, expected.__name__)

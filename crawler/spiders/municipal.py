@@ -131,8 +131,10 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
                 request = self._request(url, site, "home", 0)
                 if request is not None:
                     yield request
-            # What an earlier crawl found but did not get to fetch.
-            for url in self.crawl_state.site(site.id).unfetched_articles():
+            # What an earlier crawl found but did not get to fetch; archived summaries due to be
+            # asked again (crawl/recheck.py).
+            state = self.crawl_state
+            for url in state.site(site.id).unfetched_articles() + state.due_rechecks(site.id):
                 request = self._request(url, site, "article", 1)
                 if request is not None:
                     yield request
@@ -157,9 +159,12 @@ class MunicipalSpider(AttachmentReading, scrapy.Spider):
         requested = response.meta["kind"]
         hops = response.meta["hops"]
         if response.status == 304:
+            kind = "article" if requested == "article" else "list"  # a re-check: unchanged
             yield PageItem(
-                url=response.url, site=site.id, region=site.region, kind="list", status=304
+                url=response.url, site=site.id, region=site.region, kind=kind, status=304
             )
+            if kind == "article":
+                return
             known = self.crawl_state.site(site.id).list_pages.get(response.url)
             yield from self._follow_list(response, site, hops, stored_links(known))
             return
