@@ -119,7 +119,7 @@ def placed_articles(web) -> list:
 _WHEN = {
     "first_seen", "last_seen", "last_fetched", "at", "first_failed", "last_failed", "retry_after",
     "started", "finished", "updated", "duration_s", "write_s", "pid", "log_path", "job_id",
-    "worker", "warc_offset", "id",
+    "worker", "warc_offset", "id", "superseded_at", "gone",
 }  # fmt: skip
 
 
@@ -141,7 +141,7 @@ def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tu
         for key, value in row.items():
             if key in _WHEN or key in ignore:
                 continue
-            if key == "document_id":
+            if key in ("document_id", "superseded_by", "version_of"):
                 value = hashes.get(value)
             elif key == "run_id":
                 value = runs.get(value)

@@ -65,12 +65,13 @@ class Reads:
     """The reading part of :class:`crawler.archive.Archive`."""
 
     def counts(self) -> dict[str, int]:
-        """Rows per table; ``errors`` are failed pages, counted as a run counts them (the linked
+        """Rows per table (summaries by their current text); ``errors`` are failed pages, counted as a run counts them (the linked
         attachments that are recorded but never fetched are ``attachments``)."""
-        found = {
-            table: self.db[table].count
-            for table in ("documents", "sightings", "pages", "crawl_runs")
-        }
+        found = {table: self.db[table].count for table in ("sightings", "pages", "crawl_runs")}
+        # a summary once, by its current text (a text replaced at its URL is a version of it)
+        found["documents"] = self.db.execute(
+            "SELECT COUNT(*) FROM documents WHERE superseded_by IS NULL"
+        ).fetchone()[0]
         errors, attachments = self.db.execute(
             "SELECT COALESCE(SUM(kind != 'attachment'), 0), COALESCE(SUM(kind = 'attachment'), 0) FROM crawl_errors"
         ).fetchone()
@@ -85,10 +86,12 @@ class Reads:
         return {row[0] for row in self.db.execute("SELECT DISTINCT site FROM crawl_run_sites")}
 
     def documents_by_date(self) -> list[tuple[str | None, str | None, int]]:
-        """(title, published, sightings) of every document, the latest first."""
+        """(title, published, sightings) of every summary by its current text, the latest
+        first."""
         return self.db.execute(
             """SELECT d.title, d.published, COUNT(s.id) FROM documents d
-               JOIN sightings s ON s.document_id = d.id GROUP BY d.id ORDER BY d.published DESC"""
+               JOIN sightings s ON s.document_id = d.id WHERE d.superseded_by IS NULL
+               GROUP BY d.id ORDER BY d.published DESC"""
         ).fetchall()
 
     def last_run(self) -> dict[str, Any] | None:
