@@ -221,3 +221,25 @@ def test_crawler_extract_counts_a_saved_pages_relative_date_from_the_day_given(t
     assert json.loads(result.output)["published"] == "2023-03-01"
     result = CliRunner().invoke(cli, ["extract", str(saved)])
     assert json.loads(result.output)["published"] is None
+
+
+def test_a_first_post_whose_text_stands_alone_in_its_cell_is_read_without_the_post_furniture():
+    # The post's message is one run of text with no element inside it: the densest block of the
+    # post is that childless cell, and it (not the whole post, author and posting time) is the text.
+    def post(number: int, author: str, text: str) -> str:
+        return (
+            f"<div id='post_{number}' class='post'><table><tr>"
+            f"<td class='pls'><div class='authi'><a href='/u/{number}'>{author}</a>"
+            f"（{author}的个人空间，积分一千二百分，注册于二〇一五年）</div></td>"
+            f"<td class='plc'><div class='pi'>发表于 2023-2-{number % 20 + 1} 10:00</div>"
+            f"<td class='t_f'>{text}</td></td></tr></table></div>"
+        )
+
+    html = page(
+        "<h1>全县统一战线工作综述</h1><div id='postlist'>"
+        + post(101, "楼主", LEAD + MORE)
+        + post(102, "网友甲", LATER * 4)
+        + "</div>",
+        title="全县统一战线工作综述 - 某县论坛",
+    )
+    assert extract_page(html).body == LEAD + MORE

@@ -1,11 +1,13 @@
 """The archive: the only package that runs SQL against archive.db.
 
 One SQLite file in WAL mode, so Datasette and other readers keep reading while a crawl writes.
-Schema changes are sqlite-utils migrations (schema.py), applied when the archive is opened. Each
+Schema changes are sqlite-utils migrations (migrations/, one module each) and the views
+(views.py), brought up to date when the archive is opened (schema.py). Each
 fetched page is written in one transaction: its pages row, and for a summary its document and
 sighting, land together or not at all.
 
-Rooms: core.py (opening a file, errors), schema.py (migrations), records.py (the row types),
+Rooms: core.py (opening a file, errors), schema.py (the upgrade: migrations/ and views.py),
+search_index.py (the search index kept in step), records.py (the row types),
 runs.py (run lifecycle), pages.py (pages, documents, sightings, failures), families.py (reposts),
 state.py (reading: crawl state, summaries for the command line), reprocessing.py (reading
 stored responses again), jobs.py (runs crawled by workers, failed jobs), journal.py (a crawl's
@@ -40,7 +42,7 @@ from crawler.archive.records import (
 )
 from crawler.archive.reprocessing import CHANGES, Reprocessing
 from crawler.archive.runs import Runs
-from crawler.archive.schema import migrations
+from crawler.archive.schema import migrations, upgrade
 from crawler.archive.state import Reads, read_crawl_state
 from crawler.archive.watching import Watching
 
@@ -80,7 +82,7 @@ class Archive(Runs, Pages, Reads, Reprocessing, Jobs, Watching):
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self.db = sqlite_utils.Database(conn)
-            migrations.apply(self.db)
+            upgrade(self.db)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"cannot open archive {self.path}: {exc}") from exc
 

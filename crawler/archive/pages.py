@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from crawler.archive.core import utcnow
 from crawler.archive.families import find_family, new_family, record_family, refresh_family
 from crawler.archive.records import DocumentRecord, PageOutcome, PageRecord
-from crawler.archive.schema import index_all, index_document, unindex_document
+from crawler.archive.search_index import index_all, index_document, unindex_document
 from crawler.search import FTS_TABLE
 
 # Failures a URL is backed off for. Others are not: a gone page (404/410) is never asked for again,

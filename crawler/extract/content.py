@@ -164,7 +164,10 @@ def first_post(content: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
             continue
         if same[0] is node or node is content:
             return same[0] if node is content else content
-        return select_by_density(same[0]) or same[0]
+        # The densest block of the first post; an element is tested against None, never for
+        # truth (an element without children is false).
+        dense = select_by_density(same[0])
+        return same[0] if dense is None else dense
     return None
 
 

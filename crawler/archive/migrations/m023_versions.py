@@ -1,4 +1,4 @@
-"""Migration m023: re-checks and versions (moved to crawler/archive/migrations/ with the others).
+"""Re-checks and versions: one summary with several texts, pages gone, re-checks counted.
 
 - documents.superseded_by / superseded_at: the text that replaced this one at its URL, and when
   (NULL: a current text); documents.version_of: for a later version of a summary, its first text.
