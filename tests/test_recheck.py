@@ -10,11 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from conftest import FAST, rows, run_crawler
 from datasette.app import Datasette
 from test_scheduler import start_scheduler, stop, wait_for
 from test_watches import Receiver
 
+from crawler.archive import Archive
+from crawler.archive.migrations import migrations
 from crawler.datasette.serve import metadata_for
 from crawler.demo.edits import EDIT_ADDED, build_edited_web
 from crawler.registry.recheck import DEFAULT_POLICY, parse_recheck
@@ -180,3 +183,40 @@ def test_re_checks_are_spread_over_crawls_and_bounded_per_crawl():
     assert 250 < len(partly) < 750, "due over the last quarter of the interval, by URL"
     assert len(policy.due(articles, checked + timedelta(days=10), 2000)) == 200
     assert len(policy.due(articles, checked + timedelta(days=10), 100000)) == 1000
+
+
+def test_texts_changed_before_the_upgrade_become_versions_of_one_summary(tmp_path: Path):
+    """An archive whose URL already showed two texts: after m023 the later one is current, the
+    earlier one superseded by it, and a repost of the earlier text keeps its sighting."""
+    db_path = tmp_path / "archive.db"
+    db = sqlite_utils.Database(db_path)
+    migrations.apply(db, stop_before="m023_versions")
+    for n, seen in ((1, "2026-01-01T00:00:00Z"), (2, "2026-02-01T00:00:00Z")):
+        db["documents"].insert(
+            {
+                "id": n,
+                "content_hash": f"h{n}",
+                "body": f"正文{n}",
+                "url": "http://a/1.html",
+                "first_seen": seen,
+                "last_seen": seen,
+            }  # fmt: skip
+        )
+        db["url_versions"].insert(
+            {"url": "http://a/1.html", "document_id": n, "first_seen": seen, "last_seen": seen}
+        )
+    now = "2026-02-01T00:00:00Z"
+    for url, document in (("http://a/1.html", 2), ("http://b/9.html", 1)):
+        db["sightings"].insert(
+            {"document_id": document, "url": url, "first_seen": now, "last_seen": now}
+        )
+    db.close()
+    Archive(db_path).close()
+    found = rows(db_path, "SELECT id, superseded_by, version_of FROM documents ORDER BY id")
+    assert found == [
+        {"id": 1, "superseded_by": 2, "version_of": None},
+        {"id": 2, "superseded_by": None, "version_of": 1},
+    ]
+    assert rows(db_path, "SELECT document_id FROM sightings WHERE url = 'http://b/9.html'") == [
+        {"document_id": 1}
+    ]
