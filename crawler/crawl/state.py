@@ -1,5 +1,6 @@
 """The crawl's state per site, as Scrapy components: what earlier crawls left (articles already
-archived, list-page validators, walked columns, URLs to leave alone for now), the request budget,
+archived and which of them to re-check, list-page validators, walked columns, URLs to leave alone
+for now), the request budget,
 and the anti-bot answers after which a site is left alone. Every count goes to ``crawler.stats``
 as ``site/<site id>/<count>``; the archive pipeline saves them to crawl_run_sites.
 
@@ -93,8 +94,10 @@ class CrawlState:
             self.sites = read_crawl_state(self.db_path, ids)
         else:
             self.sites = {site_id: SiteState() for site_id in ids}
+        # The archived summaries due to be asked again, on each site's policy (none with
+        # ARCHIVE_REFRESH, which asks for every article anyway).
         now = datetime.now(UTC)
-        for site in sites:  # --refresh asks for every article anyway
+        for site in sites:
             summaries = self.sites[site.id].summaries.items()
             self.rechecks[site.id] = set(
                 site.recheck.due(
@@ -206,7 +209,8 @@ class _StateMiddleware:
 class ConditionalRequestMiddleware(_StateMiddleware):
     """List pages read before are asked for with their validators (If-None-Match,
     If-Modified-Since), so an unchanged page answers 304 and its stored links are replayed.
-    Articles and POSTed list pages are asked for plainly."""
+    POSTed list pages are asked for plainly, and articles too, but for the re-checks of archived
+    summaries (crawl/recheck.py). Every 304 is counted as not_modified."""
 
     def process_request(self, request: Request) -> None:
         site: Site | None = request.meta.get("site")
