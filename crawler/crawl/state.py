@@ -1,8 +1,8 @@
 """The crawl's state per site, as Scrapy components: what earlier crawls left (articles already
 archived and which of them to re-check, list-page validators, walked columns, URLs to leave alone
-for now), the request budget,
-and the anti-bot answers after which a site is left alone. Every count goes to ``crawler.stats``
-as ``site/<site id>/<count>``; the archive pipeline saves them to crawl_run_sites.
+for now), the request budget, and the anti-bot answers after which a site is left alone. Every
+count goes to ``crawler.stats`` as ``site/<site id>/<count>``; the archive pipeline saves them to
+crawl_run_sites.
 
 :class:`CrawlState` is one object per crawl (``CrawlState.of(crawler)``), shared by the spider,
 which decides what to ask for, and by the downloader middlewares below, which add validators to
@@ -140,8 +140,8 @@ class CrawlState:
 
     def admit(self, site: Site, url: str, key: str, kind: str) -> bool:
         """Whether to ask for a page, once per crawl (a folder and its index.html are one):
-        not an article the archive has (unless it is due to be re-checked), not a URL whose failures put it off until later, and
-        within the site's budget. Each refusal is counted."""
+        not an article the archive has (unless it is due to be re-checked), not a URL whose
+        failures put it off until later, and within the site's budget. Each refusal is counted."""
         if any(alias in self.seen for alias in index_aliases(key)):
             return False
         state = self.sites[site.id]
