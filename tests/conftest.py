@@ -119,7 +119,7 @@ def placed_articles(web) -> list:
 _WHEN = {
     "first_seen", "last_seen", "last_fetched", "at", "first_failed", "last_failed", "retry_after",
     "started", "finished", "updated", "duration_s", "write_s", "pid", "log_path", "job_id",
-    "worker", "warc_offset", "id", "superseded_at", "gone",
+    "worker", "warc_offset", "id",
 }  # fmt: skip
 
 
@@ -149,7 +149,7 @@ def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tu
                 value = tuple(sorted(families.get(value, ())))
             elif key == "warc_file":
                 value = value is not None
-            elif key == "column_walked":
+            elif key in ("column_walked", "gone", "superseded_at"):  # when: whether there is one
                 value = value is not None
             out[key] = value
         if table == "documents":
