@@ -16,10 +16,11 @@ from datasette.app import Datasette
 from test_scheduler import start_scheduler, stop, wait_for
 from test_watches import Receiver
 
-from crawler.archive import Archive
+from crawler.archive import Archive, DocumentRecord, PageRecord
 from crawler.archive.migrations import migrations
 from crawler.datasette.serve import metadata_for
 from crawler.demo.edits import EDIT_ADDED, build_edited_web
+from crawler.fingerprint import content_hash
 from crawler.registry.recheck import DEFAULT_POLICY, parse_recheck
 from crawler.registry.sites import SitesError, parse_sites
 
@@ -219,3 +220,32 @@ def test_texts_changed_before_the_upgrade_become_versions_of_one_summary(tmp_pat
     assert rows(db_path, "SELECT document_id FROM sightings WHERE url = 'http://b/9.html'") == [
         {"document_id": 1}
     ]
+
+
+def test_an_edit_supersedes_the_old_text_only_at_its_url_and_a_text_that_comes_back_is_current(
+    tmp_path: Path,
+):
+    def seen(archive, url: str, site: str, body: str):
+        document = DocumentRecord(content_hash(body), "2022年工作综述", body, "2023-01-05", 2022,
+                                  None, site, "甲市", url)  # fmt: skip
+        page = PageRecord(url, site, "article", 200, True, "summary", document.content_hash)
+        return archive.record_page(None, page, document)
+
+    first, edited = "一年来，全市统战工作取得新成效。" * 5, "一年来，全市统战工作取得新的成效。" * 5
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.db["sites"].insert_all([{"id": "a", "name": "甲"}, {"id": "b", "name": "乙"}])
+        seen(archive, "http://a/1.html", "a", first)
+        seen(archive, "http://b/9.html", "b", first)  # a repost
+        outcome = seen(archive, "http://a/1.html", "a", edited)
+        assert (outcome.changed, outcome.new_document) == (True, False)
+        assert archive.counts()["documents"] == 1, "one summary"
+        texts = {r["content_hash"]: r for r in archive.db["documents"].rows}
+        old, new = texts[content_hash(first)], texts[content_hash(edited)]
+        assert (old["superseded_by"], new["version_of"]) == (new["id"], old["id"])
+        repost = archive.db.execute(
+            "SELECT document_id FROM sightings WHERE url = 'http://b/9.html'"
+        )
+        assert repost.fetchone()[0] == old["id"], "the repost keeps its sighting of the old text"
+        seen(archive, "http://a/1.html", "a", first)  # the edit undone
+        current = archive.db.execute("SELECT id FROM documents WHERE superseded_by IS NULL")
+        assert [row[0] for row in current] == [old["id"]]
