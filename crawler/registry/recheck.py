@@ -50,6 +50,7 @@ class RecheckPolicy:
 
     @property
     def enabled(self) -> bool:
+        """False for ``never``: the site's summaries are not asked for again."""
         return bool(self.steps)
 
     def due(
