@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BENCHMARKS = [
     "classification", "discovery", "recrawl", "scheduler_memory", "search", "families", "extraction", "warc",
-    "scale", "distributed", "files",
+    "scale", "distributed", "files", "recheck",
 ]  # fmt: skip
 
 

@@ -74,6 +74,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.SiteScopeMiddleware": 50,
     "crawler.crawl.state.BlockedSiteMiddleware": 55,
     "crawler.crawl.state.ConditionalRequestMiddleware": 60,
+    "crawler.crawl.recheck.RecheckMiddleware": 62,
     "crawler.crawl.guards.TrapCutMiddleware": 65,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.crawl.middlewares.RobotsTxtRefusalMiddleware": 100,

@@ -11,6 +11,8 @@ sites.toml may hold ``[[watch]]`` tables::
     keywords = ["乡贤", "民营经济"]          # optional: in the title or text
     match = "any"                          # any (default) or all of the keywords
     changes = true                         # also texts changed after publication
+    archive_url = "https://archive.example.org"   # optional: where the archive is served, for
+                                           # the links to what changed (/-/diff?version=N)
 
 After each crawl (``crawler crawl``, and so every scheduled crawl; and each result the writer
 writes) every watch gets one message listing what is new for it since its last message. The
@@ -67,9 +69,13 @@ class Message:
                 continue
             lines.append(label)
             for item in items[:MAX_LISTED]:
+                # a change links to what changed (/-/diff), on the archive when the watch names it
+                link = item.get("url")
+                if item.get("diff"):
+                    link = f"{(self.watch.archive_url or '').rstrip('/')}{item['diff']} ({link})"
                 lines.append(
                     f"- {item.get('title') or '(no title)'} · {item.get('region') or ''} · "
-                    f"{item.get('published') or ''} · {item.get('url')}"
+                    f"{item.get('published') or ''} · {link}"
                 )
             if len(items) > MAX_LISTED:
                 lines.append(f"… and {len(items) - MAX_LISTED} more")

@@ -141,7 +141,7 @@ def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tu
         for key, value in row.items():
             if key in _WHEN or key in ignore:
                 continue
-            if key == "document_id":
+            if key in ("document_id", "superseded_by", "version_of"):
                 value = hashes.get(value)
             elif key == "run_id":
                 value = runs.get(value)
@@ -149,7 +149,7 @@ def comparable_rows(db: Path, ignore: tuple[str, ...] = ()) -> dict[str, list[tu
                 value = tuple(sorted(families.get(value, ())))
             elif key == "warc_file":
                 value = value is not None
-            elif key == "column_walked":
+            elif key in ("column_walked", "gone", "superseded_at"):  # when: whether there is one
                 value = value is not None
             out[key] = value
         if table == "documents":

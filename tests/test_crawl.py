@@ -179,7 +179,7 @@ def test_bad_sites_file_exits_2_naming_file_site_and_key(tmp_path: Path):
     assert result.returncode == 2
     assert (
         result.stderr.strip().splitlines()[-1]
-        == f"error: {bad}: site #1 'a': key 'speed': unknown key (allowed: id, name, region, start_urls, allowed_domains, schedule, enabled, max_requests, max_depth, download_delay, encoding, article_patterns, list_patterns, ignore_patterns, private_network, render, attachments, classify)"
+        == f"error: {bad}: site #1 'a': key 'speed': unknown key (allowed: id, name, region, start_urls, allowed_domains, schedule, enabled, max_requests, max_depth, download_delay, encoding, article_patterns, list_patterns, ignore_patterns, private_network, render, attachments, recheck, classify)"
     )
     assert not db.exists(), "a bad registry leaves the archive untouched"
 

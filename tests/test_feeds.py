@@ -63,7 +63,10 @@ def test_feeds_hold_exactly_the_new_summaries_and_changed_texts(tmp_path: Path):
             archive, "http://jx.example/1.html", "jx", "南昌市统战工作综述", edited, "2023-01-05"
         )
     now = feed(db, "/archive/documents_feed.atom")
-    assert len(now.entries) == 3 and entry_id in {e.id for e in now.entries}, "ids are stable"
+    # the edit is not a new entry: the summary keeps its entry, now with its current text
+    assert len(now.entries) == 2 and entry_id in {e.id for e in now.entries}, "ids are stable"
+    edited_entry = next(e for e in now.entries if e.id == entry_id)
+    assert edited_entry.link.endswith("/archive/documents/3") and "13场" in edited_entry.summary
     assert "长沙市乡贤工作<回眸>" in {e.title for e in now.entries}, "titles are escaped, not lost"
     only = feed(db, "/archive/documents_feed.atom?region__startswith=湖南省")
     assert [e.title for e in only.entries] == ["长沙市乡贤工作<回眸>"]

@@ -84,6 +84,13 @@ def writes(run_id: int) -> list[tuple[str, tuple, dict]]:
         ("record_page", (run_id, page, document), {}),
         ("record_page", (run_id, repost, DocumentRecord("h1", "2022年工作综述", BODY, "2023-01-02",
                                                         2022, None, "b", "乙县", repost.url)), {}),
+        # the text at a/1.html edited: a new version of its summary; the repost taken down
+        ("record_page", (run_id, page, DocumentRecord("h2", "2022年工作综述", BODY + "\n补记。",
+                                                      "2023-01-05", 2022, "甲报", "a", "甲市",
+                                                      page.url)), {}),
+        ("record_error", (run_id, "b", repost.url, "http", "HTTP 410", 410,
+                          PageRecord(repost.url, "b", "article", 410, reason="http: HTTP 410")),
+         {"backoff_days": backoff, "page_kind": "article"}),
         ("record_error", (run_id, "a", "http://127.0.0.9/a/2.html", "http", "HTTP 404", 404,
                           PageRecord("http://127.0.0.9/a/2.html", "a", "article", 404,
                                      reason="http: HTTP 404")),
@@ -113,9 +120,12 @@ def test_a_replayed_journal_writes_every_row_the_archive_writes_itself(tmp_path:
             getattr(archive, name)(*args, **kwargs)
         # what is new is counted where it is known: here, by the pipeline
         archive.db.execute(
-            "UPDATE crawl_run_sites SET documents_new = (site = 'a'), sightings_new = 1"
+            "UPDATE crawl_run_sites SET documents_new = (site = 'a'), sightings_new = 1, "
+            "changed = (site = 'a')"
         )
-        archive.db.execute("UPDATE crawl_runs SET documents_new = 1, sightings_new = 2")
+        archive.db.execute(
+            "UPDATE crawl_runs SET documents_new = 1, sightings_new = 2, changed = 1"
+        )
         archive.db.conn.commit()
     journal = Journal(tmp_path / "journal.jsonl")
     for name, args, kwargs in writes(1):
@@ -128,6 +138,8 @@ def test_a_replayed_journal_writes_every_row_the_archive_writes_itself(tmp_path:
         replay(archive, lines, {"job_id": "j1", "sites": "a b", "started": "2026-11-29T00:00:00Z"})
     assert comparable_rows(replayed) == comparable_rows(direct)
     assert comparable_rows(direct)["failed_urls"], "the backoff of failing URLs is compared"
+    superseded = [dict(row)["superseded_by"] for row in comparable_rows(direct)["documents"]]
+    assert sorted(superseded) == ["'h2'", "None"], "the edit is compared"
 
 
 def test_a_journal_line_that_fits_no_write_is_refused_and_nothing_is_written(tmp_path: Path):

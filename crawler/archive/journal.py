@@ -222,7 +222,7 @@ def replay(archive, lines: Iterable[str], run: dict[str, Any], end: str | None =
         run = dict(run)
         finished = run.pop("finished", None)
         run_id = archive.open_job_run(run)
-        new = {"documents_new": Counter(), "sightings_new": Counter()}
+        new = {"documents_new": Counter(), "sightings_new": Counter(), "changed": Counter()}
         finish: dict[str, Any] | None = None
         ended: dict[str, dict[str, Any]] = {}
         for name, arguments in read_journal(lines):
@@ -238,6 +238,7 @@ def replay(archive, lines: Iterable[str], run: dict[str, Any], end: str | None =
                 site = arguments["page"].site
                 new["documents_new"][site] += outcome.new_document
                 new["sightings_new"][site] += outcome.new_sighting
+                new["changed"][site] += outcome.changed
         status = finish["status"] if finish else (end or "failed")
         if finish is not None and end is not None and status != "ok":
             status = end  # the crawl closed itself when its time ran out
@@ -247,6 +248,7 @@ def replay(archive, lines: Iterable[str], run: dict[str, Any], end: str | None =
             counts = counted.get(site_id) or SiteCounts()
             counts.documents_new = new["documents_new"][site_id]
             counts.sightings_new = new["sightings_new"][site_id]
+            counts.changed = new["changed"][site_id]
             per_site[site_id] = counts
         told = (finish or {}).get("outcomes") or {}
 

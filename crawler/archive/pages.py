@@ -65,6 +65,11 @@ class Pages:
         existing = self.db.execute(
             "SELECT id FROM documents WHERE content_hash = ?", [doc.content_hash]
         ).fetchone()
+        sighting = self.db.execute(
+            "SELECT id, document_id FROM sightings WHERE url = ?", [doc.url]
+        ).fetchone()
+        # The text the URL showed before, when it showed another one: this text is its next version.
+        before = sighting[1] if sighting and (not existing or existing[0] != sighting[1]) else None
         if existing:
             outcome.document_id = existing[0]
             self.db.execute(
@@ -82,6 +87,8 @@ class Pages:
                 "family_id": family_id,
                 "family_similarity": match.similarity,
                 "shingle_samples": len(match.samples),
+                # a later version of a summary points at its first text (a feed's one entry)
+                "version_of": self._first_text(before) if before else None,
             }
             outcome.document_id = self.db.execute(
                 f"INSERT INTO documents ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
@@ -111,15 +118,16 @@ class Pages:
                 warc_offset,
             ],
         )
-        sighting = self.db.execute(
-            "SELECT id, document_id FROM sightings WHERE url = ?", [doc.url]
-        ).fetchone()
         if sighting:
-            outcome.changed = sighting[1] != outcome.document_id
             self.db.execute(
-                "UPDATE sightings SET document_id = ?, title = ?, published = ?, source = ?, last_seen = ? WHERE id = ?",
+                "UPDATE sightings SET document_id = ?, title = ?, published = ?, source = ?, "
+                "last_seen = ?, gone = NULL WHERE id = ?",
                 [outcome.document_id, doc.title, doc.published, doc.source, now, sighting[0]],
             )
+            if before is not None:
+                self._supersede(before, outcome.document_id, now)
+                # one summary with a new version: a change, not a new summary
+                outcome.changed, outcome.new_document = True, False
         else:
             self.db["sightings"].insert(
                 {
@@ -134,12 +142,31 @@ class Pages:
                 }
             )
             outcome.new_sighting = True
-        if not outcome.new_document:
+        if not outcome.new_document:  # (an edit's new row has its family_id too)
             family_id = self.db.execute(
                 "SELECT family_id FROM documents WHERE id = ?", [outcome.document_id]
             ).fetchone()[0]
         refresh_family(self.db, family_id)  # a new sighting may be its earliest publication
         return outcome
+
+    def _first_text(self, document_id: int) -> int:
+        return self.db.execute(
+            "SELECT COALESCE(version_of, id) FROM documents WHERE id = ?", [document_id]
+        ).fetchone()[0]
+
+    def _supersede(self, old_id: int, new_id: int, now: str) -> None:
+        """The text at a URL changed from ``old_id`` to ``new_id``: the new one is the summary's
+        current text, the old one is kept, superseded by it (a text that comes back is current
+        again). Reposts of the old text elsewhere keep their sightings of it."""
+        self.db.execute(
+            "UPDATE documents SET superseded_by = ?, superseded_at = ? WHERE id = ?",
+            [new_id, now, old_id],
+        )
+        self.db.execute(
+            "UPDATE documents SET superseded_by = NULL, superseded_at = NULL "
+            "WHERE id = ? AND superseded_by IS NOT NULL",
+            [new_id],
+        )
 
     def set_genre(self, content_hash: str, genre: str | None) -> None:
         """A document's genre as the current classifier reads it (crawler reprocess)."""
@@ -171,13 +198,18 @@ class Pages:
             return index_all(self.db)
 
     def touch_page(self, run_id: int | None, url: str) -> None:
-        """A list page answered 304 Not Modified: only when it was last checked changes."""
+        """A list page or a re-checked article answered 304 Not Modified: only when it was last
+        checked changes."""
         with self.transaction():
             self.db.execute(
                 "UPDATE pages SET last_fetched = ?, run_id = ? WHERE url = ?",
                 [utcnow(), run_id, url],
             )
             self.db.execute("DELETE FROM failed_urls WHERE url = ?", [url])
+            # a re-checked article that is there again after it had gone
+            self.db.execute(
+                "UPDATE sightings SET gone = NULL WHERE url = ? AND gone IS NOT NULL", [url]
+            )
 
     def record_error(
         self,
@@ -211,6 +243,11 @@ class Pages:
             )
             if page is not None:
                 self._write_page(run_id, page, now)
+                if page.kind == "article" and status in _NO_BACKOFF_STATUSES:
+                    # an archived page that went away: when is kept; its text stays
+                    self.db.execute(
+                        "UPDATE sightings SET gone = ? WHERE url = ? AND gone IS NULL", [now, url]
+                    )
             if (
                 backoff_days
                 and site

@@ -71,9 +71,9 @@ class DocumentRecord:
 @dataclass
 class PageOutcome:
     document_id: int | None = None
-    new_document: bool = False
+    new_document: bool = False  # a new summary: a text never archived, at a URL new to it
     new_sighting: bool = False
-    changed: bool = False  # the URL showed another text before: a new version
+    changed: bool = False  # the URL showed another text before: a new version of its summary
 
 
 @dataclass
@@ -103,6 +103,8 @@ class SiteCounts:
     trap_cut: int = 0  # pages not asked for: a trap's URL shape, or a pager past its column's end
     aliases_folded: int = 0  # articles fetched at another address of one already archived
     parts_joined: int = 0  # further pages of articles in pieces, joined into their article
+    rechecked: int = 0  # archived summaries asked for again by the re-check policy, answered
+    changed: int = 0  # URLs whose text changed since it was archived (a new version)
 
     def as_row(self) -> dict[str, int]:
         """The crawl_run_sites counts."""
@@ -114,6 +116,16 @@ class ListPageState:
     etag: str | None
     last_modified: str | None
     links: list[list]  # [url, kind] or [url, kind, [[field, value], ...]]
+
+
+@dataclass
+class KnownArticle:
+    """An archived summary's page, as a re-check needs it (crawler/crawl/recheck.py)."""
+
+    etag: str | None
+    last_modified: str | None
+    checked: str  # when it was last fetched or found unchanged (UTC, ISO)
+    born: str  # its publication date, else when the archive first saw it
 
 
 @dataclass
@@ -137,6 +149,8 @@ class SiteState:
     # How a URL shape names its articles' canonical addresses: shape -> [index, template]
     # (discovery/urls.py, AliasRules).
     alias_rules: dict[str, list] = field(default_factory=dict)
+    # The archived summaries' pages: which of them are due to be asked again is the policy's.
+    summaries: dict[str, KnownArticle] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """Plain data, to travel with a crawl job to another machine."""
@@ -149,6 +163,7 @@ class SiteState:
             "trap_shapes": sorted(self.trap_shapes),
             "published": dict(self.published),
             "alias_rules": dict(self.alias_rules),
+            "summaries": {url: asdict(known) for url, known in self.summaries.items()},
         }
 
     @classmethod
@@ -162,6 +177,7 @@ class SiteState:
             set(data.get("trap_shapes", ())),
             dict(data.get("published", {})),
             dict(data.get("alias_rules", {})),
+            {url: KnownArticle(**known) for url, known in data.get("summaries", {}).items()},
         )
 
     def unfetched_articles(self) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.core import utcnow
-from crawler.archive.records import ListPageState, SiteState
+from crawler.archive.records import KnownArticle, ListPageState, SiteState
 
 
 def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, SiteState]:
@@ -30,10 +30,11 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
         columns = {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
         links_column = "links" if "links" in columns else "NULL"
         walked_column = "column_walked" if "column_walked" in columns else "last_fetched"
-        for url, site, kind, status, etag, last_modified, links, walked, published in conn.execute(
-            f"SELECT url, site, kind, status, etag, last_modified, {links_column}, {walked_column}, published FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
+        for (url, site, kind, status, etag, last_modified, links, walked, is_summary, published,
+             first_seen, fetched) in conn.execute(
+            f"SELECT url, site, kind, status, etag, last_modified, {links_column}, {walked_column}, is_summary, published, first_seen, last_fetched FROM pages WHERE site IN ({', '.join('?' for _ in states)})",
             list(states),
-        ):
+        ):  # fmt: skip
             state = states[site]
             # Gone pages are not asked for again either; server errors are retried next time.
             # Attachments not fetched (no status) are recorded once; a gone one is not asked for.
@@ -43,6 +44,10 @@ def read_crawl_state(path: str | Path, site_ids: Iterable[str]) -> dict[str, Sit
                     state.published[url] = published
                 # an article's further parts and its other addresses are known with it
                 state.known_articles.update(link[0] for link in json.loads(links or "[]"))
+                if kind == "article" and status == 200 and is_summary:  # to re-check by policy
+                    state.summaries[url] = KnownArticle(
+                        etag, last_modified, fetched, published or first_seen
+                    )
             elif kind == "trap":
                 state.trap_shapes.update(link[0] for link in json.loads(links or "[]"))
             elif kind == "alias_rule":
@@ -71,12 +76,13 @@ class Reads:
     """The reading part of :class:`crawler.archive.Archive`."""
 
     def counts(self) -> dict[str, int]:
-        """Rows per table; ``errors`` are failed pages, counted as a run counts them (the linked
+        """Rows per table (summaries by their current text); ``errors`` are failed pages, counted as a run counts them (the linked
         attachments that are recorded but never fetched are ``attachments``)."""
-        found = {
-            table: self.db[table].count
-            for table in ("documents", "sightings", "pages", "crawl_runs")
-        }
+        found = {table: self.db[table].count for table in ("sightings", "pages", "crawl_runs")}
+        # a summary once, by its current text (a text replaced at its URL is a version of it)
+        found["documents"] = self.db.execute(
+            "SELECT COUNT(*) FROM documents WHERE superseded_by IS NULL"
+        ).fetchone()[0]
         errors, attachments = self.db.execute(
             "SELECT COALESCE(SUM(kind != 'attachment'), 0), COALESCE(SUM(kind = 'attachment'), 0) FROM crawl_errors"
         ).fetchone()
@@ -91,10 +97,12 @@ class Reads:
         return {row[0] for row in self.db.execute("SELECT DISTINCT site FROM crawl_run_sites")}
 
     def documents_by_date(self) -> list[tuple[str | None, str | None, int]]:
-        """(title, published, sightings) of every document, the latest first."""
+        """(title, published, sightings) of every summary by its current text, the latest
+        first."""
         return self.db.execute(
             """SELECT d.title, d.published, COUNT(s.id) FROM documents d
-               JOIN sightings s ON s.document_id = d.id GROUP BY d.id ORDER BY d.published DESC"""
+               JOIN sightings s ON s.document_id = d.id WHERE d.superseded_by IS NULL
+               GROUP BY d.id ORDER BY d.published DESC"""
         ).fetchall()
 
     def last_run(self) -> dict[str, Any] | None:

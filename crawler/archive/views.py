@@ -70,17 +70,21 @@ VIEWS: dict[str, str] = {
     # Atom feeds (datasette-atom renders any table or view with atom_* columns as a feed, filtered
     # as the table is): new summaries, newest first, with every documents column to filter them
     # by. Entry ids are stable tag URIs; links are relative to the feed (…/documents_feed.atom →
-    # …/documents/ID).
+    # …/documents/ID). A summary is one entry, by its current text, under the id and date of its
+    # first text: an edit is not a new entry (changed_texts_feed has it).
     "documents_feed": """
         SELECT d.*, s.name AS site_name,
-               'tag:summary-archive,2026:document/' || d.content_hash AS atom_id,
+               'tag:summary-archive,2026:document/' || COALESCE(f.content_hash, d.content_hash)
+                 AS atom_id,
                d.title AS atom_title,
-               d.first_seen AS atom_updated,
+               COALESCE(f.first_seen, d.first_seen) AS atom_updated,
                'documents/' || d.id AS atom_link,
                COALESCE(d.published, '') || ' · ' || COALESCE(d.region, '') || ' · '
                  || COALESCE(s.name, d.site) || ' · ' || COALESCE(d.source, '') || char(10)
                  || char(10) || substr(d.body, 1, 300) AS atom_content
-        FROM documents d LEFT JOIN sites s ON s.id = d.site""",
+        FROM documents d LEFT JOIN sites s ON s.id = d.site
+        LEFT JOIN documents f ON f.id = d.version_of
+        WHERE d.superseded_by IS NULL""",
     # Texts changed at a URL: every version after a URL's first.
     "changed_texts_feed": """
         SELECT v.rowid AS version_id, v.url, v.site, d.title, v.first_seen AS changed,

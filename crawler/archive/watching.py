@@ -37,8 +37,9 @@ class Watching:
     def documents_after(self, document_id: int) -> list[dict[str, Any]]:
         return list(
             self.db.query(
+                # a later version of a summary is a change (changes_after), not a new summary
                 "SELECT id, title, region, site, published, url, body FROM documents "
-                "WHERE id > ? ORDER BY id",
+                "WHERE id > ? AND version_of IS NULL ORDER BY id",
                 [document_id],
             )
         )
@@ -47,7 +48,7 @@ class Watching:
         return list(
             self.db.query(
                 "SELECT version_id AS id, title, region, site, changed AS published, url, "
-                "atom_content AS body FROM changed_texts_feed WHERE version_id > ? "
+                "atom_link AS diff, atom_content AS body FROM changed_texts_feed WHERE version_id > ? "
                 "ORDER BY version_id",
                 [version_id],
             )

@@ -205,6 +205,8 @@ class ArchivePipeline:
             state.count(item.site, "documents_new")
         if outcome.new_sighting:
             state.count(item.site, "sightings_new")
+        if outcome.changed:
+            state.count(item.site, "changed")
 
     def site_done(self, site_id: str) -> None:
         """A site's crawl ended before the others': its outcome is saved now, so that it stands

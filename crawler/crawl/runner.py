@@ -189,6 +189,6 @@ def run_crawl(
     summary = (
         f"run {run_id} {run['status']}: {run['requests']} requests, {run['not_modified']} not modified, "
         f"{run['list_pages']} list pages, {run['articles']} articles, {run['documents_new']} new documents, "
-        f"{run['sightings_new']} new sightings, {run['errors']} errors, {run['cut']} cut by budget, {run['deferred']} failing URLs left for later -> {db_path}"
+        f"{run['sightings_new']} new sightings, {run['rechecked']} re-checked, {run['changed']} changed, {run['errors']} errors, {run['cut']} cut by budget, {run['deferred']} failing URLs left for later -> {db_path}"
     )
     return CrawlResult(run_id, run["status"], summary)

@@ -1,7 +1,8 @@
 """The crawl's state per site, as Scrapy components: what earlier crawls left (articles already
-archived, list-page validators, walked columns, URLs to leave alone for now), the request budget,
-and the anti-bot answers after which a site is left alone. Every count goes to ``crawler.stats``
-as ``site/<site id>/<count>``; the archive pipeline saves them to crawl_run_sites.
+archived and which of them to re-check, list-page validators, walked columns, URLs to leave alone
+for now), the request budget, and the anti-bot answers after which a site is left alone. Every
+count goes to ``crawler.stats`` as ``site/<site id>/<count>``; the archive pipeline saves them to
+crawl_run_sites.
 
 :class:`CrawlState` is one object per crawl (``CrawlState.of(crawler)``), shared by the spider,
 which decides what to ask for, and by the downloader middlewares below, which add validators to
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 
 from scrapy import Request, signals
 from scrapy.http import Response
@@ -60,6 +62,8 @@ class CrawlState:
         self.announced: set[str] = set()  # sites whose giving up has been recorded
         self.seen: set[str] = set()
         self.renders: Counter[str] = Counter()  # pages rendered because plain reading found nothing
+        # Per site: the archived summaries this crawl asks for again (crawl/recheck.py).
+        self.rechecks: dict[str, set[str]] = {}
         # Requests admitted for a site and not yet answered (callback or errback entered); a site
         # whose count came back to 0 has ended its crawl, at done_at.
         self.outstanding: Counter[str] = Counter()
@@ -101,6 +105,16 @@ class CrawlState:
         for site_id, state in self.sites.items():
             self.traps.known(site_id, state.trap_shapes)
             self.alias_rules.known(site_id, state.alias_rules)
+        # The archived summaries due to be asked again, on each site's policy (none with
+        # ARCHIVE_REFRESH, which asks for every article anyway).
+        now = datetime.now(UTC)
+        for site in sites:
+            summaries = self.sites[site.id].summaries.items()
+            self.rechecks[site.id] = set(
+                site.recheck.due(
+                    ((url, k.born, k.checked) for url, k in summaries), now, site.max_requests
+                )
+            )
 
     def _zero_counts(self, spider=None) -> None:
         for site_id in self.sites:  # every count is saved, also when it stays 0
@@ -109,6 +123,10 @@ class CrawlState:
 
     def site(self, site_id: str) -> SiteState:
         return self.sites[site_id]
+
+    def due_rechecks(self, site_id: str) -> list[str]:
+        """The site's archived summaries this crawl asks for again, in a stable order."""
+        return sorted(self.rechecks.get(site_id, ()))
 
     def count(self, site_id: str, name: str, amount: int = 1) -> None:
         self.stats.inc_value(stat(site_id, name), amount)
@@ -133,13 +151,13 @@ class CrawlState:
 
     def admit(self, site: Site, url: str, key: str, kind: str) -> bool:
         """Whether to ask for a page, once per crawl (a folder and its index.html are one):
-        not an article the archive has, not a URL whose failures put it off until later, and
-        within the site's budget. Each refusal is counted."""
+        not an article the archive has (unless it is due to be re-checked), not a URL whose
+        failures put it off until later, and within the site's budget. Each refusal is counted."""
         if any(alias in self.seen for alias in index_aliases(key)):
             return False
         state = self.sites[site.id]
         # A URL the archive has as an article is known whatever this link was guessed to be.
-        if kind != "home" and url in state.known_articles:
+        if kind != "home" and url in state.known_articles and url not in self.rechecks[site.id]:
             self.seen.add(key)
             self.count(site.id, "skipped_known")
             return False
@@ -202,7 +220,8 @@ class _StateMiddleware:
 class ConditionalRequestMiddleware(_StateMiddleware):
     """List pages read before are asked for with their validators (If-None-Match,
     If-Modified-Since), so an unchanged page answers 304 and its stored links are replayed.
-    Articles and POSTed list pages are asked for plainly."""
+    POSTed list pages are asked for plainly, and articles too, but for the re-checks of archived
+    summaries (crawl/recheck.py). Every 304 is counted as not_modified."""
 
     def process_request(self, request: Request) -> None:
         site: Site | None = request.meta.get("site")

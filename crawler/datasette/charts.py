@@ -97,7 +97,8 @@ async def chart_data(database) -> list[dict]:
     by_year: dict[str, dict[str, int]] = defaultdict(dict)
     years: set[str] = set()
     result = await database.execute(
-        "SELECT COALESCE(region, '?'), COALESCE(year, 0), COUNT(*) FROM documents GROUP BY 1, 2"
+        "SELECT COALESCE(region, '?'), COALESCE(year, 0), COUNT(*) FROM documents "
+        "WHERE superseded_by IS NULL GROUP BY 1, 2"  # a summary once, by its current text
     )
     for region, year, count in result.rows:
         label = str(year) if year else "?"

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from crawler.datasette import cells
 from crawler.datasette.stored import stored_copy_path
+from crawler.datasette.versions import version_cell
 from crawler.search import FTS_TABLE, fts_query, passage
 
 
@@ -28,6 +29,8 @@ def render_cell(value, column, table, database, datasette, row):
         return Markup(f'<div class="archive-body">{paragraphs}</div>')
     if table == "documents" and column == "family_id" and isinstance(value, int):
         return _family_link(datasette, database, value)  # the family, linked to its members
+    if column in ("superseded_by", "version_of") and isinstance(value, int):
+        return version_cell(datasette, database, column, value, row)
     return cells.render(value, column, table, database, datasette, row)
 
 
@@ -40,13 +43,15 @@ def _stored_link(datasette, url: str, file_type: str) -> Markup:
 
 def _url_cell(datasette, database: str, url: str):
     """A page's address; where its text changed after publication, a link to the changes; for
-    a PDF or Word copy, its type and the stored file."""
+    a PDF or Word copy, its type and the stored file; when it went away, since when."""
 
     async def render():
         rows = await datasette.get_database(database).execute(
             """SELECT (SELECT COUNT(*) FROM url_versions WHERE url = :url) AS versions,
                       (SELECT file_type FROM pages WHERE url = :url AND warc_file IS NOT NULL)
-                          AS file_type""",
+                          AS file_type,
+                      (SELECT gone FROM sightings WHERE url = :url) AS gone,
+                      (SELECT status FROM pages WHERE url = :url) AS status""",
             {"url": url},
         )
         found = rows.first()
@@ -57,6 +62,11 @@ def _url_cell(datasette, database: str, url: str):
             link += f' · <a href="{escape(changes)}">{versions} 个版本，看改动 · {versions} versions: what changed</a>'
         if found and found["file_type"]:
             link += " · " + _stored_link(datasette, url, found["file_type"])
+        if found and found["gone"]:  # the page went away; its text is kept here
+            link += (
+                f' · <span class="archive-gone">已删除 · gone since {escape(found["gone"])}'
+                f" (HTTP {escape(found['status'])})</span>"
+            )
         return Markup(link)
 
     return render

@@ -14,6 +14,7 @@ writes the registry, prints ``ready`` and serves until SIGTERM or SIGINT.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import signal
 import socket
 from dataclasses import dataclass
@@ -144,11 +145,14 @@ def _html(title: str, body: str) -> bytes:
 class GeneratedWeb:
     """``count`` generated sites of ``articles`` articles, served from one event loop."""
 
-    def __init__(self, count: int, articles: int = 30):
+    def __init__(self, count: int, articles: int = 30, answers_not_modified: bool = True):
         self.count = count
         self.articles = articles
         self.sites: list[GeneratedSite] = []
         self.requests = 0
+        self.bytes_sent = 0  # bodies only
+        # Pages carry an ETag; False: If-None-Match is ignored (never a 304), as some servers do.
+        self.answers_not_modified = answers_not_modified
 
     def registry(self, extra: str = "") -> str:
         """sites.toml for the sites; ``extra`` is added to each [[site]] table."""
@@ -189,8 +193,12 @@ class GeneratedWeb:
                     status = b"200 OK" if body is not None else b"404 Not Found"
                     body = body if body is not None else b"<html><body>404</body></html>"
                     kind = b"text/plain" if path == b"/robots.txt" else b"text/html; charset=utf-8"
+                    etag = b'"' + hashlib.sha1(body).hexdigest()[:16].encode() + b'"'
+                    if self.answers_not_modified and b"\r\nif-none-match: " + etag in head.lower():
+                        status, body = b"304 Not Modified", b""
+                    self.bytes_sent += len(body)
                     writer.write(
-                        b"HTTP/1.1 " + status + b"\r\nContent-Type: " + kind
+                        b"HTTP/1.1 " + status + b"\r\nContent-Type: " + kind + b"\r\nETag: " + etag
                         + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
                         + (b"" if method == b"HEAD" else body)
                     )  # fmt: skip

@@ -61,6 +61,8 @@ class SampleSite:
         self.routes: dict[str, Route | Dynamic] = {}
         self.requests: list[RequestLog] = []
         self._lock = threading.Lock()
+        # False: validators are ignored (never a 304), as some servers do
+        self.answers_not_modified = True
 
     @property
     def base_url(self) -> str:
@@ -153,6 +155,8 @@ def _make_handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
                 pass
 
         def _not_modified(self, route: Route) -> bool:
+            if not site.answers_not_modified:
+                return False
             if_none_match = self.headers.get("If-None-Match")
             if if_none_match is not None:
                 return route.etag in [tag.strip() for tag in if_none_match.split(",")]

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from crawler.classify import Rules, default_rules, parse_rules
 from crawler.registry.mistakes import Checker, SitesError, meant
+from crawler.registry.recheck import DEFAULT_POLICY, RecheckPolicy, parse_recheck
 from crawler.registry.schedules import ScheduleError, trigger_for
 from crawler.registry.watches import Watch, parse_watches
 
@@ -38,6 +39,7 @@ _OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "private_network": (bool, False),
     "render": (bool, None),
     "attachments": (str, "likely"),
+    "recheck": (str, DEFAULT_POLICY),  # how often archived summaries are asked again: recheck.py
 }
 # Which linked PDF and Word files a crawl fetches and reads: those whose link text, file name or
 # column reads like a summary (likely), every one (all), or none (recorded, as before).
@@ -51,6 +53,7 @@ _DEFAULTABLE = {
     "enabled",
     "render",
     "attachments",
+    "recheck",
 }
 
 
@@ -78,6 +81,7 @@ class Site:
     render: bool | None = None
     # Linked PDF and Word files fetched and read: likely (by their names and column), all, none.
     attachments: str = "likely"
+    recheck: RecheckPolicy = DEFAULT_POLICY  # when archived summaries are asked for again
     # The summary classifier's rules for this site: the defaults changed by sites.toml's
     # [classify] table and the site's own [site.classify]; None for the defaults unchanged.
     rules: Rules | None = None
@@ -175,6 +179,11 @@ def _value(check: Checker, where: str, key: str, raw: Any) -> Any:
         problem = _check_schedule(raw)
         if problem:
             raise check.fail(where, key, problem)
+    if key == "recheck":
+        try:
+            return parse_recheck(raw)
+        except ValueError as exc:
+            raise check.fail(where, key, str(exc)) from None
     if key == "attachments" and raw not in ATTACHMENT_POLICIES:
         raise check.fail(
             where, key, f"expected one of {', '.join(map(repr, ATTACHMENT_POLICIES))}, got {raw!r}"

@@ -17,6 +17,7 @@ class Watch:
     keywords: tuple[str, ...] = ()
     match_all: bool = False
     changes: bool = False
+    archive_url: str | None = None  # where the archive is served: a change links to its diff
 
     def wants(self, item: dict) -> bool:
         """Whether a document (or changed text) is this watch's business."""
@@ -35,7 +36,7 @@ def parse_watches(entries, check, site_ids: set[str]) -> list[Watch]:
     """The [[watch]] tables, checked; ``check.fail(where, key, problem)`` names file, watch, key."""
     if not isinstance(entries, list):
         raise check.fail("top level", "watch", "expected [[watch]] tables")
-    known = {"name", "notify", "region", "sites", "keywords", "match", "changes"}
+    known = {"name", "notify", "region", "sites", "keywords", "match", "changes", "archive_url"}
     watches, names = [], set()
     for number, entry in enumerate(entries, 1):
         name = entry.get("name") if isinstance(entry, dict) else None
@@ -74,10 +75,22 @@ def parse_watches(entries, check, site_ids: set[str]) -> list[Watch]:
             raise check.fail(where, "region", "expected a string such as '江西省'")
         if not isinstance(changes, bool):
             raise check.fail(where, "changes", "expected true or false")
+        archive_url = entry.get("archive_url")
+        if archive_url is not None and not (
+            isinstance(archive_url, str) and archive_url.startswith(("http://", "https://"))
+        ):
+            raise check.fail(where, "archive_url", "expected the archive's http(s) address")
         watches.append(
             Watch(
-                name, tuple(notify), region, tuple(sites), tuple(keywords), match == "all", changes
-            )  # fmt: skip
+                name,
+                tuple(notify),
+                region,
+                tuple(sites),
+                tuple(keywords),
+                match == "all",
+                changes,
+                archive_url,
+            )
         )
     return watches
 

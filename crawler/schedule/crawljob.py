@@ -150,7 +150,8 @@ def describe_counts(run: dict) -> str:
     return (
         f"{run['requests']} requests, {run['not_modified']} not modified, {run['list_pages']} list "
         f"pages, {run['articles']} articles, {run['documents_new']} new documents, "
-        f"{run['sightings_new']} new sightings, {run['errors']} errors"
+        f"{run['sightings_new']} new sightings, {run.get('rechecked') or 0} re-checked, "
+        f"{run.get('changed') or 0} changed, {run['errors']} errors"
     )
 
 

@@ -138,8 +138,9 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
                 request = self._request(url, site, "home", 0)
                 if request is not None:
                     yield request
-            # What an earlier crawl found but did not get to fetch.
-            for url in self.crawl_state.site(site.id).unfetched_articles():
+            # Found before and not fetched; archived summaries due again (crawl/recheck.py).
+            state = self.crawl_state
+            for url in state.site(site.id).unfetched_articles() + state.due_rechecks(site.id):
                 request = self._request(url, site, "article", 1)
                 if request is not None:
                     yield request
@@ -166,9 +167,11 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
         if "article_of" in response.meta:  # an article shell's text, as JSON (crawl/fallback.py)
             response = json_article(response) or response
         if response.status == 304:
-            yield PageItem(url=response.url, site=site.id, region=site.region, kind="list", status=304)
-            known = self.crawl_state.site(site.id).list_pages.get(response.url)
-            yield from self._follow_list(response, site, hops, stored_links(known))
+            kind = "article" if requested == "article" else "list"  # a re-check: unchanged
+            yield PageItem(url=response.url, site=site.id, region=site.region, kind=kind, status=304)
+            if kind == "list":
+                known = self.crawl_state.site(site.id).list_pages.get(response.url)
+                yield from self._follow_list(response, site, hops, stored_links(known))
             return
         body = response.body
         index = index_kind(body) if requested != "article" else None
@@ -357,13 +360,6 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
                 yield request
                 return
         yield from self._column_walked(site, column)
-
-    def _column_walked(self, site: Site, column: str) -> Iterator[ColumnItem]:
-        """The column's paging stopped where it should (not cut short by a budget or a block)."""
-        state = self.crawl_state.site(site.id)
-        if column not in state.walked_columns and not self.crawl_state.stopped(site):
-            state.walked_columns.add(column)
-            yield ColumnItem(column, walked=True)
 
     def on_error(self, failure: Failure) -> Iterator[ErrorItem]:
         request = failure.request
