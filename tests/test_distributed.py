@@ -241,6 +241,8 @@ def test_a_job_whose_worker_is_killed_completes_on_another(
     runs = rows(db, "SELECT status, worker, job_id FROM crawl_runs")
     assert len(runs) == 1 and runs[0]["status"] == "ok", runs
     assert runs[0]["worker"].endswith(f":{second.pid}")
+    # the scheduler says the worker died, once, rather than naming it as crawling until the job moves
+    assert output.count(f":{first.pid}, which has stopped answering") == 1, output
     for pid in crawl:  # the killed worker's crawl ended with it
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
     # the job went to the second worker once, though its crawl outlasted --dead-after: a busy

@@ -184,7 +184,7 @@ def test_a_crawl_links_a_near_repost_to_its_family(tmp_path: Path, near_repost, 
 
     found = asyncio.run(reposts()).json()["rows"]
     assert [r["site"] for r in found] == ["临江新闻网", "青山统战网", "云溪区人民政府"]
-    assert [r["first_published"] for r in found] == ["首发 · first", "", ""]
+    assert [r["first_publication"] for r in found] == ["首发 · first", "", ""]
 
 
 def test_a_page_changed_after_publication_keeps_both_versions(

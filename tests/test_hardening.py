@@ -349,6 +349,9 @@ def test_articles_whose_urls_say_nothing_are_not_fetched_again(tmp_path: Path, p
         f'<html><head><meta charset="utf-8"></head><body><ul>{links}</ul></body></html>',
     )
     site.add("/", '<html><body><a href="/news/szyw/">时政要闻</a></body></html>')
+    # Known articles only: the re-checks of young summaries (every crawl in their first week,
+    # tests/test_recheck.py) are switched off.
+    sites.write_text(sites.read_text("utf-8") + 'recheck = "never"\n', "utf-8")
     db = tmp_path / "archive.db"
     for _ in range(2):
         site.clear_log()

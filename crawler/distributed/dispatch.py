@@ -13,7 +13,7 @@ from dramatiq.errors import BrokerConnectionError
 from redis.exceptions import RedisError
 
 from crawler.archive import Archive, read_crawl_state
-from crawler.distributed.liveness import lost, release_orphans
+from crawler.distributed.liveness import lost, release_orphans, worker_key
 from crawler.distributed.queue import (
     declare,
     done_key,
@@ -83,6 +83,7 @@ class Dispatcher:
             "held": self.result_wait,  # crawled, kept on the worker until Redis has room
         }
         phase, phase_status, phase_since, reported = "queued", None, started, started
+        silent: float | None = None  # when the crawling worker was found without a heartbeat
         checked = started
         while True:
             try:
@@ -108,7 +109,12 @@ class Dispatcher:
             if status != phase_status:  # a worker took it, sent it, or another took it over
                 phase_status, phase_since = status, time.monotonic()
                 phase = json.loads(status)["phase"] if status else "queued"
+                silent = None
             now = time.monotonic()
+            if phase == "crawling" and silent is None and self._worker_silent(phase_status):
+                silent = now  # said once per worker and job
+                logger.warning("crawl %s: %s", label, self._waiting_for(
+                    job_id, phase, phase_status, now - phase_since, crawl))  # fmt: skip
             waiting = self._waiting_for(job_id, phase, phase_status, now - phase_since, crawl)
             if now - phase_since > limits[phase]:
                 release_sites(self.broker.client, taken, job_id)
@@ -193,6 +199,15 @@ class Dispatcher:
                 logger.info("crawl %s: the broker %s answers again", label, self.url)
             return value
 
+    def _worker_silent(self, status: bytes | None) -> bool:
+        """The worker a job's status names has no heartbeat: it died or lost Redis."""
+        if not status:
+            return False
+        try:
+            return not self.broker.client.exists(worker_key(json.loads(status)["worker"]))
+        except (RedisError, BrokerConnectionError):
+            return False
+
     def _waiting_for(self, job_id: str, phase: str, status: bytes | None, took: float,
                      crawl: CrawlConfig) -> str:  # fmt: skip
         """What a job waits for, in words."""
@@ -202,6 +217,12 @@ class Dispatcher:
                 f"worker --broker {self.url}` running?)"
             )
         worker = json.loads(status)["worker"]
+        if phase == "crawling" and self._worker_silent(status):
+            return (
+                f"job {job_id} was crawling on worker {worker}, which has stopped answering (no "
+                f"heartbeat for {self.dead_after:.0f} s: it died or lost its connection); the job "
+                "goes to another worker when its message comes back"
+            )
         if phase == "crawling":
             return f"job {job_id} has been crawling on worker {worker} for {took:.0f} s"
         if phase == "held":

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
-from crawler.crawl.items import PageItem
+from crawler.crawl.items import ColumnItem, PageItem
 from crawler.discovery.links import Link, LinkKind, page_number
 from crawler.discovery.order import oldest_first_columns
 from crawler.discovery.urls import clean_url
@@ -109,3 +109,10 @@ class PagingGuards:
             return False
         following = min(further, key=page_of)
         return following.url not in self.crawl_state.site(site.id).list_pages
+
+    def _column_walked(self, site: Site, column: str) -> Iterator[ColumnItem]:
+        """The column's paging stopped where it should (not cut short by a budget or a block)."""
+        state = self.crawl_state.site(site.id)
+        if column not in state.walked_columns and not self.crawl_state.stopped(site):
+            state.walked_columns.add(column)
+            yield ColumnItem(column, walked=True)
