@@ -9,14 +9,21 @@ import sys
 from pathlib import Path
 
 
-def process_alive(pid: int) -> bool:
-    """True when ``pid`` is a running process that looks like a crawl (pids are reused)."""
+def pid_exists(pid: int) -> bool:
+    """True when a process with this pid exists (of any user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    return True
+
+
+def process_alive(pid: int) -> bool:
+    """True when ``pid`` is a running process that looks like a crawl (pids are reused)."""
+    if not pid_exists(pid):
+        return False
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.exists():
         try:

@@ -14,7 +14,7 @@ from scrapy import Request
 from scrapy.http import Response
 
 from crawler.archive.records import KnownArticle
-from crawler.crawl.state import CrawlState
+from crawler.crawl.state import CrawlState, add_validators
 from crawler.registry.sites import Site
 
 
@@ -39,10 +39,7 @@ class RecheckMiddleware:
         known = self._known(request)
         if known is None or request.method != "GET":
             return None
-        if known.etag:
-            request.headers.setdefault("If-None-Match", known.etag)
-        if known.last_modified:
-            request.headers.setdefault("If-Modified-Since", known.last_modified)
+        add_validators(request, known.etag, known.last_modified)
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:

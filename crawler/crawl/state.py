@@ -231,10 +231,7 @@ class ConditionalRequestMiddleware(_StateMiddleware):
             return None
         known = self.state.site(site.id).list_pages.get(request.url)
         if known is not None:
-            if known.etag:
-                request.headers.setdefault("If-None-Match", known.etag)
-            if known.last_modified:
-                request.headers.setdefault("If-Modified-Since", known.last_modified)
+            add_validators(request, known.etag, known.last_modified)
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -260,3 +257,11 @@ class BlockedSiteMiddleware(_StateMiddleware):
             if self.state.blocked_answer(site.id) > self.state.blocked_limit:
                 raise SiteGivenUp(f"not read: site '{site.id}' refused the crawler")
         return response
+
+
+def add_validators(request: Request, etag: str | None, last_modified: str | None) -> None:
+    """Ask conditionally (If-None-Match, If-Modified-Since) with what the page last answered."""
+    if etag:
+        request.headers.setdefault("If-None-Match", etag)
+    if last_modified:
+        request.headers.setdefault("If-Modified-Since", last_modified)

@@ -18,6 +18,7 @@ from pathlib import Path
 import redis
 
 from crawler.distributed.queue import CRAWL_QUEUE, PREFIX, RESULTS_QUEUE, BadMessage
+from crawler.processes import pid_exists
 
 logger = logging.getLogger("crawler.distributed")
 
@@ -93,16 +94,6 @@ def dead_letter_garbage(client: redis.Redis) -> int:
     return moved
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def dead_folders(work_dir: Path) -> list[Path]:
     """The job folders of worker processes that no longer live (killed mid-crawl)."""
     found = []
@@ -111,7 +102,7 @@ def dead_folders(work_dir: Path) -> list[Path]:
             pid = int((folder / OWNER).read_text("utf-8"))
         except (OSError, ValueError):
             continue
-        if not _alive(pid):
+        if not pid_exists(pid):
             found.append(folder)
     return found
 
