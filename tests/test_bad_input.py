@@ -178,7 +178,9 @@ def test_a_site_that_keeps_refusing_is_left_alone(tmp_path: Path):
     # Requests already handed to the downloader still go out (at most CONCURRENT_REQUESTS).
     assert 3 <= len(article_requests) <= 5, "the default ARCHIVE_BLOCKED_LIMIT is 3"
     kinds = [e["kind"] for e in rows(db, "SELECT kind FROM crawl_errors ORDER BY id")]
-    assert kinds == ["blocked", "blocked", "blocked", "site_blocked"]
+    # three refusals and one line that the site is left alone; that line may come before the
+    # error of an answer already read when the third refusal arrived
+    assert sorted(kinds) == ["blocked", "blocked", "blocked", "site_blocked"]
     run = rows(db, "SELECT cut, errors, blocked FROM crawl_run_sites")[0]
     assert run["cut"] == 17
     # every anti-bot answer is counted and saved, also those dropped unread after the limit

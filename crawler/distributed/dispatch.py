@@ -99,7 +99,8 @@ class Dispatcher:
                             "message, no result); sent again", label, job_id,
                         )  # fmt: skip
                         self._send(job, crawl, state_text, lock_for)
-                        phase_status, phase_since = None, time.monotonic()
+                        # on the queue again: no worker has it yet
+                        phase, phase_status, phase_since = "queued", None, time.monotonic()
                         continue
             except (RedisError, BrokerConnectionError):
                 if self._reachable(label, self.broker.client.ping) is None:
