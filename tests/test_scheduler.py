@@ -336,7 +336,7 @@ def test_a_site_that_ended_is_free_for_its_next_run_while_its_process_crawls_on(
 ):
     yunxi = sample_web["yunxi-gov"]
     for path in [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]:
-        yunxi.routes[path] = slow(yunxi.routes[path], 3.0)  # its crawl takes ~20 s
+        yunxi.routes[path] = slow(yunxi.routes[path], 6.0)  # its crawl takes ~40 s
     sites_text = sample_web.sites_toml(
         extra={
             "linjiang-news": {"schedule": '"every 3s"'},
