@@ -14,8 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from discovery_habits import main as habits_main
-
 from crawler.demo.unseen import build_unseen_web, finish_unseen_web
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=ERROR"]
@@ -70,7 +68,9 @@ def main() -> None:
 
     discovery_challenges.main()
     print()
-    habits_main()  # the habits of crawler/demo/habits.py (benchmarks/discovery_habits.py)
+    import discovery_habits  # the habits of crawler/demo/habits.py
+
+    discovery_habits.main()
 
 
 if __name__ == "__main__":

@@ -8,15 +8,13 @@ the publishing habits of crawler/demo/unseen.py.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from discovery import crawl
 
 from crawler.demo.habits import build_habits_web
 
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=ERROR"]
 HABITS = {
     "pieces": "article over _2/_3 and ?page=2 pages",
     "oldest": "oldest first, new on the last page",
@@ -24,16 +22,6 @@ HABITS = {
     "trapped": "pager to 999 (200 页面不存在), calendar",
     "throttled": "429 Retry-After when too fast",
 }
-
-
-def _crawl(sites: Path, db: Path, site_id: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db),
-         *FAST, site_id],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return time.perf_counter() - started
 
 
 def _whole(db: Path, site) -> bool:
@@ -58,10 +46,10 @@ def main() -> None:
                 site = web[site_id]
                 db = Path(folder) / f"{site_id}.db"
                 site.clear_log()
-                first = _crawl(sites, db, site_id)
+                first = crawl(sites, db, site_id)
                 first_requests = len(site.requests)
                 site.clear_log()
-                _crawl(sites, db, site_id)
+                crawl(sites, db, site_id)
                 again = sum(1 for e in site.requests if e.path in set(site.article_paths))
                 print(f"{site_id:10} {habit:40} {first_requests:>15} {first:>5.1f} "
                       f"{len(site.requests):>18} {again:>14} "
