@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from static_web import StaticWeb, nginx_binary
+from static_web import StaticWeb, nginx_binary, real_pages
 
 SITES = int(os.environ.get("CPU_SITES", "20"))
 ROUNDS = int(os.environ.get("CPU_ROUNDS", "3"))
@@ -68,6 +68,8 @@ class Crawl(scrapy.spiders.CrawlSpider):
     name = "crawl"
     rules = [scrapy.spiders.Rule(LinkExtractor(), follow=True)]
     start_urls = [site["start_urls"][0] for site in SITES]
+    # on-site links only (real pages link their own sites, which are not here)
+    allowed_domains = sorted({url.split("/")[2].split(":")[0] for url in start_urls})
 
 process = CrawlerProcess(SETTINGS)
 process.crawl(Bare if sys.argv[2] == "bare" else Crawl)
@@ -85,11 +87,40 @@ def run(command: list[str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+# The webs measured: (name, one article in N a summary, real pages for the news).
+WEBS = [
+    ("generated, 1 summary in 50", 50, False),
+    ("generated, 1 summary in 5", 5, False),
+    ("real-size pages, 1 summary in 50", 50, True),
+]
+REALPAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "realpages"
+
+
 def main() -> None:
+    chosen = os.environ.get("CPU_WEBS")  # e.g. CPU_WEBS=0,2 for the first and the third
+    webs = [WEBS[int(i)] for i in chosen.split(",")] if chosen else WEBS
+    if SUMMARY_EVERY != 50:  # the figure named by CPU_SUMMARY_EVERY, alone
+        webs = [(f"generated, 1 summary in {SUMMARY_EVERY}", SUMMARY_EVERY, False)]
+    print(
+        f"{SITES} sites x {ARTICLES} articles each (about {SITES * (ARTICLES + ARTICLES // 20 + 3)} "
+        f"pages a web); politeness lifted; median of {ROUNDS} rounds, the tools one after "
+        "another in each round"
+    )
+    for name, every, real in webs:
+        if real and not (REALPAGES / "gold.jsonl").exists():
+            print(f"-- {name}: {REALPAGES} not found (it sits beside the checkout in CI)")
+            continue
+        if real and not nginx_binary():
+            print(f"-- {name}: needs nginx (apt-get install nginx-light)")
+            continue
+        measure_web(name, every, real)
+
+
+def measure_web(title: str, every: int, real: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         registry = folder / "sites.toml"
-        web, server = _serve(folder, registry)
+        web, server = _serve(folder, registry, every, real)
         try:
             pages = SITES * (ARTICLES + ARTICLES // 20 + 3)
             script = folder / "bare.py"
@@ -109,12 +140,9 @@ def main() -> None:
                     measured[name].append(run(command))
             rows = [(name, *_median(runs)) for name, runs in measured.items()]
             floor = rows[0][1]
-            every = SUMMARY_EVERY if server == "nginx" else 5
-            print(
-                f"{SITES} sites x {ARTICLES} articles (about {pages} pages, one article in "
-                f"{every} a summary) served by {server}; politeness lifted; median of {ROUNDS} "
-                "rounds"
-            )
+            if server != "nginx":
+                title = f"{title.split(',')[0]}, 1 summary in 5"  # the Python server's web
+            print(f"-- {title}, served by {server}")
             print(
                 f"{'tool':34} {'wall':>7} {'pages/s':>8} {'CPU ms/page':>11} {'x bare pages/s':>14}"
             )
@@ -133,11 +161,12 @@ def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
     return walls[len(walls) // 2], cpus[len(cpus) // 2]
 
 
-def _serve(folder: Path, registry: Path):
+def _serve(folder: Path, registry: Path, every: int, real: bool):
     """The generated web, from nginx when it is installed (CPU_SERVER=python for the crawler's
     own server, which takes CPU from the crawl on a small machine)."""
-    if os.environ.get("CPU_SERVER", "nginx") == "nginx" and nginx_binary():
-        web = StaticWeb(folder / "web", SITES, ARTICLES, SUMMARY_EVERY).start()
+    if real or (os.environ.get("CPU_SERVER", "nginx") == "nginx" and nginx_binary()):
+        pages = real_pages(REALPAGES) if real else ()
+        web = StaticWeb(folder / "web", SITES, ARTICLES, every, pages).start()
         registry.write_text(web.registry(), "utf-8")
         return web, "nginx"
     web = subprocess.Popen(

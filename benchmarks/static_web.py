@@ -1,6 +1,10 @@
 """The generated web (crawler/demo/generated.py) written out as files and served by nginx, so that
 a crawl benchmark measures the crawler, not the Python server feeding it (on a machine of two
-cores the server's CPU would be taken from the crawl)."""
+cores the server's CPU would be taken from the crawl).
+
+``real_pages`` gives the web pages the size of real ones: each news article is a real saved page
+(../shared/realpages: real navigation, scripts, markup, 20–400 KB, served as saved with no charset
+in the header, as many sites do), listed by its headline; the summaries stay generated."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.demo.generated import PER_PAGE, GeneratedSite, GeneratedWeb, loopback_addresses
@@ -34,15 +39,56 @@ def _paths(site: GeneratedSite) -> list[str]:
     return paths
 
 
+@dataclass(frozen=True)
+class RealPagesSite(GeneratedSite):
+    """A generated site whose news articles are real saved pages: (headline, bytes) in turn."""
+
+    real_pages: tuple[tuple[str, bytes], ...] = ()
+
+    def _title(self, number: int) -> str:
+        if self.is_summary(number):
+            return super()._title(number)
+        return self.real_pages[number % len(self.real_pages)][0]
+
+    def _article(self, number: int) -> bytes:
+        if self.is_summary(number):
+            return super()._article(number)
+        return self.real_pages[number % len(self.real_pages)][1]
+
+
+def real_pages(folder: Path) -> tuple[tuple[str, bytes], ...]:
+    """The saved real pages of ``folder`` (../shared/realpages): headline and bytes."""
+    import json
+
+    entries = [
+        json.loads(line)
+        for line in (folder / "gold.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    return tuple((entry["title"], (folder / entry["file"]).read_bytes()) for entry in entries)
+
+
 class StaticWeb:
     """``count`` generated sites written under ``folder`` and served by one nginx."""
 
-    def __init__(self, folder: Path, count: int, articles: int, summary_every: int = 5):
+    def __init__(
+        self,
+        folder: Path,
+        count: int,
+        articles: int,
+        summary_every: int = 5,
+        pages: tuple[tuple[str, bytes], ...] = (),
+    ):
         self.folder = folder
         self.web = GeneratedWeb(count, articles)
+        self.charset = "" if pages else "charset utf-8;"  # real pages: the header names none
         port = _free_port("127.0.0.2")
         for index, host in enumerate(loopback_addresses(count)):
-            self.web.sites.append(GeneratedSite(index, host, port, articles, summary_every))
+            if pages:
+                site = RealPagesSite(index, host, port, articles, summary_every, pages)
+            else:
+                site = GeneratedSite(index, host, port, articles, summary_every)
+            self.web.sites.append(site)
         self.process: subprocess.Popen | None = None
 
     def registry(self) -> str:
@@ -68,7 +114,7 @@ class StaticWeb:
             f"{user} worker_processes 1; daemon off; pid {self.folder}/nginx.pid;\n"
             f"error_log {self.folder}/error.log warn;\n"
             "events { worker_connections 4096; }\n"
-            "http { access_log off; default_type text/html; charset utf-8; sendfile on;\n"
+            f"http {{ access_log off; default_type text/html; {self.charset} sendfile on;\n"
             f"client_body_temp_path {self.folder}/tmp; proxy_temp_path {self.folder}/tmp;\n"
             f"fastcgi_temp_path {self.folder}/tmp; uwsgi_temp_path {self.folder}/tmp;\n"
             f"scgi_temp_path {self.folder}/tmp;\n" + "\n".join(servers) + "\n}\n"

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from crawler.classify import Rules, default_rules, issued_work, title_score
 from crawler.discovery.links import Link, LinkKind, normalise_url, script_target
 from crawler.extract.dates import parse_date
+from crawler.extract.page import text_of
 
 # Files that may hold a summary: recorded when not fetched.
 DOCUMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|7z)$", re.IGNORECASE)
@@ -144,13 +145,13 @@ def attachment_links(doc, base_url: str) -> list[tuple[Link, str | None]]:
             # most links of a page: no file named in the address or the title (checked before
             # the cost of resolving it); a link text naming one, or a download address, below
             if anchor.tag != "a" or not (
-                _MAY_BE_FILE.search(anchor.text_content() or "") or _DOWNLOAD.search(target)
+                _MAY_BE_FILE.search(text_of(anchor)) or _DOWNLOAD.search(target)
             ):
                 continue
         url = normalise_url(target, base_url)
         if url is None or url in found:
             continue
-        text = " ".join((anchor.text_content() or "").split()) if anchor.tag == "a" else ""
+        text = " ".join(text_of(anchor).split()) if anchor.tag == "a" else ""
         if not _says_something(text) and _says_something(anchor.get("title") or ""):
             text = anchor.get("title").strip()  # <a title="…工作总结.pdf">下载</a>
         viewed = _viewed_file(url)

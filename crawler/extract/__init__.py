@@ -85,7 +85,7 @@ def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = No
     scripts = [script.text or "" for script in doc.iter("script")]
     drop_noise(doc)
     full_lines = lines_of(doc.body if doc.find("body") is not None else doc)
-    content, blocks = content_blocks(doc)
+    content, blocks = content_blocks(doc, page.decoded.text)
     raw_lines = [line for block in blocks for line in lines_of(block)]
     head_lines = text_before_body(full_lines, raw_lines)
     title = extract_title(doc, content, head_lines)

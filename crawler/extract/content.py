@@ -5,13 +5,14 @@ sibling blocks is joined."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 import lxml.etree
 import lxml.html
 
 from crawler.extract.body import TAIL_MARKER
-from crawler.extract.page import PUNCTUATION, cjk_count, clean_text, link_text_length
+from crawler.extract.page import PUNCTUATION, cjk_count, clean_text, link_text_length, text_of
 from crawler.families import CONTENT_SELECTORS, ContentSelector
 
 # Names any template may give to its layout wrapper or to a widget: a match is only a fallback
@@ -53,14 +54,24 @@ def _is_furniture_element(element: lxml.html.HtmlElement) -> bool:
     attrs = " ".join(filter(None, (element.get("class"), element.get("id"))))
     if not attrs:
         return False
-    if _COMMENT_ATTR.search(attrs):
+    named = _named(attrs)
+    if named is _COMMENT_ATTR:
         return next(element.iter("h1"), None) is None
-    if not _FURNITURE_ATTR.search(attrs):
+    if named is None:
         return False
     # A name is a hint, the text decides: a wrapper named for its share buttons
     # (js_img_share_area) that holds the article's paragraphs is not furniture.
     cjk = cjk_count(element.text_content())
     return cjk < _PROSE_CJK or cjk - link_text_length(element) < _PROSE_CJK
+
+
+@functools.lru_cache(maxsize=4096)
+def _named(attrs: str) -> re.Pattern | None:
+    """Which name a class and id say an element has: comments, furniture or neither (a page
+    repeats a few names on hundreds of elements)."""
+    if _COMMENT_ATTR.search(attrs):
+        return _COMMENT_ATTR
+    return _FURNITURE_ATTR if _FURNITURE_ATTR.search(attrs) else None
 
 
 def _candidate_score(element: lxml.html.HtmlElement) -> float:
@@ -74,8 +85,21 @@ def _candidate_score(element: lxml.html.HtmlElement) -> float:
 
 
 def select_by_family(
-    doc: lxml.html.HtmlElement, selectors: tuple[ContentSelector, ...] = CONTENT_SELECTORS
+    doc: lxml.html.HtmlElement,
+    selectors: tuple[ContentSelector, ...] = CONTENT_SELECTORS,
+    source: str | None = None,
 ) -> lxml.html.HtmlElement | None:
+    """The first element a family's selector names (in the selectors' order) that holds text and
+    is no furniture. ``source``, the page's HTML, lets the page be searched only for the selectors
+    that can match: an id or class absent from the source names nothing in it (values are
+    compared as written), and a tag is looked for in the tree."""
+    if source is not None:
+        selectors = tuple(
+            s for s in selectors
+            if (_has_tag(doc, s.tag) if s.tag else s.token() in source)
+        )  # fmt: skip
+        if not selectors:
+            return None
     key = tuple(selectors)
     if key not in _COMPILED:
         _COMPILED[key] = lxml.etree.XPath(
@@ -91,6 +115,13 @@ def select_by_family(
             ):
                 return element
     return None
+
+
+def _has_tag(doc: lxml.html.HtmlElement, tag: str) -> bool:
+    """Whether the page has an element ``tag``, also after its root (text after </html> is parsed
+    into a second root, which a search of the document sees)."""
+    roots = [*doc.itersiblings(preceding=True), doc, *doc.itersiblings()]
+    return any(next(root.iter(tag), None) is not None for root in roots)
 
 
 class FurnitureMemo:
@@ -117,25 +148,52 @@ def select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | Non
     in_furniture = FurnitureMemo()
 
     for block in doc.iter("p", "td", "div", "section", "li", "founder-content", "font", "span"):
-        if block.getparent() is None or in_furniture(block.getparent()):
+        parent = block.getparent()
+        if parent is None or in_furniture(parent):
             continue
-        own_text = clean_text(" ".join(t for t in block.xpath("text()") if t))
         if block.tag in ("p", "font", "span"):
-            own_text = clean_text(block.text_content())
-        if cjk_count(own_text) < 10:
+            own_text = clean_text(text_of(block))
+        else:  # the text standing directly in the block, between its children
+            own_text = clean_text(
+                " ".join(t for t in (block.text, *(child.tail for child in block)) if t)
+            )
+        cjk = cjk_count(own_text)
+        if cjk < 10:
             continue
-        score = 1.0 + len(PUNCTUATION.findall(own_text)) + min(cjk_count(own_text) / 50.0, 5.0)
+        score = 1.0 + len(PUNCTUATION.findall(own_text)) + min(cjk / 50.0, 5.0)
         # Text standing directly in a div (lines split by <br>) makes the div the container; a
         # paragraph's container is its parent.
-        parent = block if block.tag not in ("p", "font", "span") else block.getparent()
+        if block.tag not in ("p", "font", "span"):
+            parent = block
         scores[parent] = scores.get(parent, 0.0) + score
         grandparent = parent.getparent()
         if grandparent is not None:
             scores[grandparent] = scores.get(grandparent, 0.0) + score / 2
-    if not scores:
-        return None
-    ranked = {el: score * (1.0 - _link_ratio(el)) for el, score in scores.items()}
-    return max(ranked, key=ranked.get)
+    return _best_after_links(scores)
+
+
+def _best_after_links(
+    scores: dict[lxml.html.HtmlElement, float],
+) -> lxml.html.HtmlElement | None:
+    """The element whose score, cut by its share of link text, is highest (the first such in
+    ``scores``' order). Link text only lowers a score, so the elements are weighed from the
+    highest score down and the weighing stops at the first whose whole score cannot win: most
+    blocks' link text is never counted."""
+    order = {element: index for index, element in enumerate(scores)}
+    best: lxml.html.HtmlElement | None = None
+    best_value = 0.0
+    for element in sorted(scores, key=lambda el: (-scores[el], order[el])):
+        score = scores[element]
+        if best is not None and score < best_value:
+            break
+        value = score * (1.0 - _link_ratio(element))
+        if (
+            best is None
+            or value > best_value
+            or (value == best_value and order[element] < order[best])
+        ):
+            best, best_value = element, value
+    return best
 
 
 def _link_ratio(element: lxml.html.HtmlElement) -> float:
@@ -253,11 +311,12 @@ def skip_inline_related(content: lxml.html.HtmlElement) -> None:
 
 
 def content_blocks(
-    doc: lxml.html.HtmlElement,
+    doc: lxml.html.HtmlElement, source: str | None = None
 ) -> tuple[lxml.html.HtmlElement | None, list[lxml.html.HtmlElement]]:
     """The element that holds the article (where its headline is looked for) and the blocks its
-    text is read from, in order, with their furniture removed."""
-    content = select_by_family(doc)
+    text is read from, in order, with their furniture removed. ``source``: the page's HTML, when
+    it is at hand (see :func:`select_by_family`)."""
+    content = select_by_family(doc, CONTENT_SELECTORS, source)
     blocks = [content] if content is not None else []
     if content is None:
         content = select_by_density(doc)
@@ -266,7 +325,7 @@ def content_blocks(
             content = post if post is not None else content
             blocks = [post] if post is not None else with_siblings(content)
     if content is None:
-        content = select_by_family(doc, GENERIC_SELECTORS)
+        content = select_by_family(doc, GENERIC_SELECTORS, source)
         blocks = [content] if content is not None else []
     for block in blocks:
         strip_furniture_elements(block)

@@ -4,6 +4,7 @@ every part of the extraction reads a page with (its lines, one per block, in doc
 from __future__ import annotations
 
 import re
+import threading
 
 import lxml.etree
 import lxml.html
@@ -94,6 +95,31 @@ def looks_binary(body: bytes) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _html_parser() -> lxml.html.HTMLParser:
+    """lxml.html's parser with its element classes chosen in C: lxml.html picks each element's
+    class in Python whenever the element is first touched (form controls get their own), which
+    costs more than the reading itself on a page of a thousand elements. The classes are the same
+    (FormElement, InputElement … by tag name, HtmlElement for the rest)."""
+    lookup = lxml.etree.ElementNamespaceClassLookup(
+        lxml.etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement,
+            comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        )
+    )
+    by_tag = lookup.get_namespace(None)
+    for tag, element_class in lxml.html.HtmlElementClassLookup._default_element_classes.items():
+        by_tag[tag] = element_class
+    parser = lxml.html.HTMLParser()
+    parser.set_element_class_lookup(lookup)
+    return parser
+
+
+# A parser must not be shared between threads (lxml): one per thread that reads pages.
+_PARSERS = threading.local()
+
+
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """Parse HTML text leniently; raise NotHTML when there is nothing to parse."""
     # lxml refuses str input that carries an XML encoding declaration, and text with control
@@ -103,19 +129,20 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     if not text.strip():
         raise NotHTML("empty page")
     try:
-        return lxml.html.document_fromstring(text)
+        parser = getattr(_PARSERS, "parser", None) or _html_parser()
+        _PARSERS.parser = parser
+        return lxml.html.document_fromstring(text, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise NotHTML(f"unparseable HTML: {exc}") from exc
 
 
-_SPACES = re.compile(r"[\s\u3000\xa0]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 PUNCTUATION = re.compile(r"[，。；、,;]")
 
 
 def clean_text(text: str) -> str:
     """Spaces collapsed, radical forms folded (⼾ → 户: crawler/extract/variants.py)."""
-    return fold_variants(_SPACES.sub(" ", text).strip())
+    return fold_variants(" ".join(text.split()))  # str.split's whitespace is regex \\s's
 
 
 def cjk_count(text: str) -> int:
@@ -134,8 +161,24 @@ def meta_content(doc: lxml.html.HtmlElement, names: tuple[str, ...]) -> str | No
     return None
 
 
-def lines_of(element: lxml.html.HtmlElement) -> list[str]:
-    """Text of an element as lines, one per block, in document order."""
+def _lines_stylesheet() -> lxml.etree.XSLT:
+    """An element's text with a line break at each block's start and end, written in C (libxslt):
+    a walk over the tree in Python costs more than the rest of the reading."""
+    blocks = "|".join(sorted(_BLOCK_TAGS))
+    return lxml.etree.XSLT(
+        lxml.etree.XML(
+            '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+            '<xsl:output method="text" encoding="UTF-8"/>'
+            f'<xsl:template match="{blocks}"><xsl:text>&#10;</xsl:text><xsl:apply-templates/>'
+            "<xsl:text>&#10;</xsl:text></xsl:template>"
+            '<xsl:template match="comment()|processing-instruction()"/>'
+            "</xsl:stylesheet>"
+        )
+    )
+
+
+def _walked_text(element: lxml.html.HtmlElement) -> str:
+    """What the stylesheet writes, walked in Python (for a tree too deep for libxslt)."""
     parts: list[str] = []
     for event, node in lxml.etree.iterwalk(element, events=("start", "end")):
         tag = node.tag
@@ -149,9 +192,23 @@ def lines_of(element: lxml.html.HtmlElement) -> list[str]:
             continue
         if block:
             parts.append("\n")
-        if node.tail:
+        if node.tail and node is not element:
             parts.append(node.tail)
-    return [clean_text(raw) for raw in "".join(parts).split("\n") if raw and not raw.isspace()]
+    return "".join(parts)
+
+
+def lines_of(element: lxml.html.HtmlElement) -> list[str]:
+    """Text of an element and its tail as lines, one per block, in document order."""
+    stylesheet = getattr(_PARSERS, "lines", None)
+    if stylesheet is None:  # a stylesheet, like a parser, is used by one thread
+        stylesheet = _PARSERS.lines = _lines_stylesheet()
+    try:
+        text = str(stylesheet(element))
+    except lxml.etree.XSLTError:  # nested deeper than libxslt recurses
+        text = _walked_text(element)
+    if element.tail:
+        text += element.tail
+    return [clean_text(raw) for raw in text.split("\n") if raw and not raw.isspace()]
 
 
 # A footnote's mark set as a superscript: never part of the figure beside it.
@@ -186,8 +243,14 @@ def drop_noise(doc: lxml.html.HtmlElement) -> None:
                 element.drop_tree()
 
 
+def text_of(element: lxml.html.HtmlElement) -> str:
+    """``element.text_content()``, read without an XPath call for an element with no children
+    (most links and paragraphs): its own text is all of it."""
+    return (element.text or "") if len(element) == 0 else element.text_content()
+
+
 def link_text_length(element: lxml.html.HtmlElement) -> int:
-    return sum(len("".join(a.text_content().split())) for a in element.iter("a"))
+    return sum(len("".join(text_of(a).split())) for a in element.iter("a"))
 
 
 def without_leading_title(lines: list[str], title: str | None) -> list[str]:

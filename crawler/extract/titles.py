@@ -22,6 +22,15 @@ _SOURCE_STOP = re.compile(r"(作者|发布|时间|日期|浏览|点击|编辑|�
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-{1}\s|\s-|-(?=[^-\d][^-]{1,11}$))\s*")
 
 
+# Headings and blocks named for a title (class or id with "title" in any case), in page order.
+_TITLE_BLOCKS = lxml.etree.XPath(
+    "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or "
+    "contains(translate(@id,'TITLE','title'),'title')]"
+)
+_HEADINGS = lxml.etree.XPath("//h1|//h2|//h3")
+_LINK_WITH_TEXT = lxml.etree.XPath(".//a[string-length(normalize-space()) > 0]")
+
+
 def _title_above_body(head_lines: list[str]) -> str | None:
     """The last line above the body that reads like a headline: old table layouts mark the title
     only with a bold font, and the info line (date, source) sits between it and the text."""
@@ -57,15 +66,13 @@ def extract_title(
             text = clean_text(element.text_content())
             if 4 <= len(text) <= 120 and cjk_count(text) >= 2:
                 inner.append(text)
-    for element in doc.xpath(
-        "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or contains(translate(@id,'TITLE','title'),'title')]"
-    ):
+    for element in _TITLE_BLOCKS(doc):
         text = clean_text(element.text_content())
         if not (4 <= len(text) <= 120 and cjk_count(text) >= 2):
             continue
         if content is not None and (element is content or content in element.iterancestors()):
             continue
-        if in_furniture(element) or element.xpath(".//a[string-length(normalize-space()) > 0]"):
+        if in_furniture(element) or _LINK_WITH_TEXT(element):
             continue
         candidates.append(text)
     if page_title:
@@ -82,7 +89,7 @@ def extract_title(
         # furniture (a header bar) or with a link on it.
         repeated = [
             text
-            for text in (clean_text(h.text_content()) for h in doc.xpath("//h1|//h2|//h3"))
+            for text in (clean_text(h.text_content()) for h in _HEADINGS(doc))
             if len(text) >= 6 and text in page_title
         ]
         if repeated:
