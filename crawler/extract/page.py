@@ -203,7 +203,8 @@ def lines_of(element: lxml.html.HtmlElement) -> list[str]:
     if stylesheet is None:  # a stylesheet, like a parser, is used by one thread
         stylesheet = _PARSERS.lines = _lines_stylesheet()
     try:
-        text = str(stylesheet(element))
+        # a root is walked: libxslt would read the whole document, text after </html> included
+        text = _walked_text(element) if element.getparent() is None else str(stylesheet(element))
     except lxml.etree.XSLTError:  # nested deeper than libxslt recurses
         text = _walked_text(element)
     if element.tail:

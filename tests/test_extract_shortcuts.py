@@ -1,0 +1,176 @@
+"""The shortcuts extraction takes for speed give what the long way gives, page for page: the lines
+written by libxslt against a walk over the tree, the family selectors searched only when the source
+names them against a search for all, the densest block weighed from the top score down against
+weighing every block, links resolved only when they can name a part against resolving all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.etree
+import pytest
+from conftest import REALPAGES_DIR
+
+from crawler.demo.sites import build_sample_web
+from crawler.discovery.links import normalise_url
+from crawler.extract import content as content_module
+from crawler.extract import read_page
+from crawler.extract.content import GENERIC_SELECTORS, select_by_family
+from crawler.extract.page import (
+    _walked_text,
+    clean_text,
+    drop_noise,
+    lines_of,
+    parse_html,
+    text_of,
+)
+from crawler.families import CONTENT_SELECTORS
+from crawler.spiders.parts import MAX_PARTS, part_links, part_number
+
+HERE = Path(__file__).parent
+
+
+def corpus() -> list[tuple[str, bytes]]:
+    """Every page the tests hold: the labelled set, the saved pages, the sample web's pages and,
+    beside the checkout, the real pages."""
+    pages = [(p.name, p.read_bytes()) for p in sorted((HERE / "extraction" / "pages").glob("*"))]
+    pages += [(p.name, p.read_bytes()) for p in sorted((HERE / "pages").glob("*.html"))]
+    for site in build_sample_web().sites.values():
+        for path, route in site.routes.items():
+            body = getattr(route, "body", None)
+            if isinstance(body, bytes) and body.lstrip()[:1] == b"<":
+                pages.append((site.id + path, body))
+    if REALPAGES_DIR.is_dir():
+        pages += [(p.name, p.read_bytes()) for p in sorted((REALPAGES_DIR / "pages").glob("*"))]
+    return pages
+
+
+PAGES = corpus()
+
+
+def walked_lines(element) -> list[str]:
+    text = _walked_text(element) + (element.tail or "")
+    return [clean_text(raw) for raw in text.split("\n") if raw and not raw.isspace()]
+
+
+@pytest.fixture(scope="module")
+def read_pages():
+    out = []
+    for name, raw in PAGES:
+        try:
+            page = read_page(raw, "text/html")
+        except ValueError:
+            continue
+        drop_noise(page.doc)
+        out.append((name, page))
+    assert len(out) > 40
+    return out
+
+
+def test_the_lines_libxslt_writes_are_the_lines_of_a_walk_over_the_tree(read_pages):
+    checked = 0
+    for name, page in read_pages:
+        for element in [page.doc, *page.doc.iter("body", "div", "td", "p", "span", "a")][:400]:
+            assert lines_of(element) == walked_lines(element), (name, element.tag)
+            checked += 1
+    assert checked > 2000
+    # comments, tails and nested blocks, and an element's own tail
+    doc = parse_html(
+        "<html><body><div>a<!-- x -->b<span>c</span>d</div>e<p>f<br>g</p>h</body></html>"
+    )
+    assert lines_of(doc.body) == ["abcd", "e", "f", "g", "h"]
+    assert lines_of(doc.body.find("div")) == ["abcd", "e"]
+
+
+def test_a_family_is_searched_for_only_where_the_source_names_it_and_found_alike(read_pages):
+    found = 0
+    for name, page in read_pages:
+        for selectors in (CONTENT_SELECTORS, GENERIC_SELECTORS):
+            everywhere = select_by_family(page.doc, selectors)
+            named = select_by_family(page.doc, selectors, page.decoded.text)
+            assert everywhere is named, name
+            found += everywhere is not None
+    assert found > 20
+    # a tag selector is looked for in the tree, also after a second root (text after </html>)
+    doc = parse_html(
+        "<html><body><p>x</p></body></html><founder-content>" + "统战" * 30 + "</founder-content>"
+    )
+    assert select_by_family(doc) is not None
+    assert select_by_family(doc, CONTENT_SELECTORS, "") is select_by_family(doc)
+
+
+def test_the_densest_block_weighed_from_the_top_is_the_densest_of_all(read_pages, monkeypatch):
+    def weigh_all(scores):
+        if not scores:
+            return None
+        ranked = {el: s * (1.0 - content_module._link_ratio(el)) for el, s in scores.items()}
+        return max(ranked, key=ranked.get)
+
+    shortcut = content_module._best_after_links
+    chosen = []
+    for name, page in read_pages:
+        picked = content_module.select_by_density(page.doc)
+        monkeypatch.setattr(content_module, "_best_after_links", weigh_all)
+        assert content_module.select_by_density(page.doc) is picked, name
+        monkeypatch.setattr(content_module, "_best_after_links", shortcut)
+        chosen.append(picked)
+    assert sum(1 for c in chosen if c is not None) > 40
+    # ties go to the first block in page order, as max() gives them
+    doc = parse_html(
+        "<html><body><div><p>一二三四五六七八九十，</p></div><div><p>一二三四五六七八九十，</p></div></body></html>"
+    )
+    first, second = doc.body.findall("div")
+    assert shortcut({second: 2.0, first: 2.0}) is second
+    assert shortcut({first: 2.0, second: 2.0}) is first
+
+
+def test_text_of_is_text_content(read_pages):
+    for name, page in read_pages[:30]:
+        for element in page.doc.iter(lxml.etree.Element):
+            assert text_of(element) == element.text_content(), name
+
+
+def resolving_every_link(doc, page_url: str, first: str) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for element in doc.iter("a"):
+        url = normalise_url(element.get("href") or "", page_url)
+        number = part_number(url, first) if url else None
+        if number is not None and 1 < number <= MAX_PARTS:
+            found.setdefault(number, url)
+    return found
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "http://127.0.0.2:81/a/b/content_501.html",
+        "http://h/show.php?id=77",
+        "http://h/x/",
+        "http://h/art/2023/01/art_5.shtml",
+        "http://h/x/%E6%96%87%E7%AB%A0.html",
+    ],
+)
+def test_part_links_resolved_only_where_they_can_name_a_part_are_all_the_parts(first):
+    hrefs = [
+        "content_501_2.html", "./content_501_3.html", "../b/content_501_4.html",
+        "/a/b/content_501_5.html", "http://127.0.0.2:81/a/b/content_501_6.html", "?page=2",
+        "?id=77&page=3", "show.php?id=77&page=4", "show.php?page=5&id=77", "?pageNo=6",
+        "con\ntent_501_7.html", "content_501_8.html;jsessionid=abc", "#x", "", "javascript:go(2)",
+        "art_5_2.shtml", "ART_5_2.SHTML", "art_5_3.SHTML", "index_2.html", "/x/?page=2",
+        "./?page=3", " content_501_9.html ", "//h/show.php?id=77&page=7", "?", "?p=4",
+        "文章_2.html", "%E6%96%87%E7%AB%A0_3.html", "art_5_2.shtml\t",
+    ]  # fmt: skip
+    for start in range(0, len(hrefs), 5):
+        chosen = hrefs[start:] + hrefs[:start]
+        html = "<html><body>" + "".join(f'<a href="{h}">x</a>' for h in chosen) + "</body></html>"
+        doc = parse_html(html)
+        assert part_links(doc, first, first) == resolving_every_link(doc, first, first)
+    # and the shortcut finds parts at all
+    doc = parse_html(
+        '<html><body><a href="content_501_2.html">2</a><a href="?page=3">3</a></body></html>'
+    )
+    if first.endswith("content_501.html"):
+        assert part_links(doc, first, first) == {
+            2: first.replace(".html", "_2.html"),
+            3: first + "?page=3",
+        }
