@@ -158,7 +158,9 @@ def test_part_links_resolved_only_where_they_can_name_a_part_are_all_the_parts(f
         "con\ntent_501_7.html", "content_501_8.html;jsessionid=abc", "#x", "", "javascript:go(2)",
         "art_5_2.shtml", "ART_5_2.SHTML", "art_5_3.SHTML", "index_2.html", "/x/?page=2",
         "./?page=3", " content_501_9.html ", "//h/show.php?id=77&page=7", "?", "?p=4",
-        "文章_2.html", "%E6%96%87%E7%AB%A0_3.html", "art_5_2.shtml\t",
+        "文章_2.html", "%E6%96%87%E7%AB%A0_3.html", "art_5_2.shtml\t", " ?page=4",
+        "other.php?page=2", "content_501.html?page=5", "art_5.shtml?page=6", "?page=2&id=77",
+        "show.php;jsessionid=1?id=77&page=8", "../x/?p=3", "\n?page=9",
     ]  # fmt: skip
     for start in range(0, len(hrefs), 5):
         chosen = hrefs[start:] + hrefs[:start]

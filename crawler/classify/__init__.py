@@ -99,11 +99,24 @@ def _num(score: float) -> str:
     return f"{round(score, 2):g}"
 
 
+# What makes a pattern's match depend on the text around it: anchors, lookarounds, word edges.
+_CONTEXT = re.compile(r"[\^$]|\(\?<?[=!]|\\[bBAZ]")
+
+
+@lru_cache(maxsize=1024)
+def _context_free(pattern: re.Pattern) -> bool:
+    """Whether a match of ``pattern`` in a piece of a text is also a match in the whole text (the
+    pattern looks at nothing around what it matches)."""
+    return _CONTEXT.search(pattern.pattern) is None
+
+
 def _evidence(rule: Rule, text: str, parts: list[str] | None) -> tuple[float, str] | None:
     """What a pattern rule adds for ``text`` (its field), and the words that fired it."""
     if rule.unless and rule.unless.search(text):
         return None
     if rule.spread > 1 and parts is not None:
+        if _context_free(rule.pattern) and rule.pattern.search(text) is None:
+            return None  # no sentence can hold what the whole text does not
         hits = [m for m in (rule.pattern.search(part) for part in parts) if m]
         if not hits:
             return None

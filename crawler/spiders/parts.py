@@ -29,8 +29,9 @@ from crawler.registry.sites import Site
 # An article is read to at most this many parts (a pager of a part that never ends is a trap).
 MAX_PARTS = 30
 _SUFFIX = re.compile(r"^(?P<stem>.+)_(?P<n>\d{1,3})(?P<ext>\.s?html?)$", re.IGNORECASE)
-# "?" (a query), or the tab or line break a URL parser takes out of an address.
-_MAY_NAME_PART = re.compile(r"[?\t\r\n]")
+# A query alone (?page=2: the page's own address), or the tab or line break a URL parser takes
+# out of an address.
+_MAY_NAME_PART = re.compile(r"^\s*\?|[\t\r\n]")
 _PAGE_NAME = re.compile(rf"^(?:{PAGE_PARAMETERS})$", re.IGNORECASE)
 # A line of an article's own pager, left in its text: 共3页 上一页 1 2 3 下一页, 第2页
 _PAGER_WORDS = r"共\s*\d+\s*页|第\s*\d+\s*页|上一页|下一页|前一页|后一页|首页|尾页|末页"
@@ -72,8 +73,9 @@ def part_links(doc, page_url: str, first: str) -> dict[int, str]:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     for element in doc.iter("a"):
         href = element.get("href") or ""
-        # On the first page, a link to a part names the first page's stem (…_2.html) or a page
-        # in its query: the page's other links are not resolved at all.
+        # On the first page, a link to a part names the first page's stem (…_2.html, or the
+        # page's own name with a page number in its query) or is a query alone: the page's
+        # other links are not resolved at all.
         if page_url == first and stem not in href and not _MAY_NAME_PART.search(href):
             continue
         url = normalise_url(href, page_url)
