@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import lxml.etree
+import lxml.html
 import pytest
 from conftest import REALPAGES_DIR
 
@@ -17,6 +18,7 @@ from crawler.extract import content as content_module
 from crawler.extract import read_page
 from crawler.extract.content import GENERIC_SELECTORS, select_by_family
 from crawler.extract.page import (
+    _CONTROL,
     _walked_text,
     clean_text,
     drop_noise,
@@ -176,3 +178,28 @@ def test_part_links_resolved_only_where_they_can_name_a_part_are_all_the_parts(f
             2: first.replace(".html", "_2.html"),
             3: first + "?page=3",
         }
+
+
+def test_a_page_parsed_from_its_utf8_bytes_is_the_tree_lxml_builds_from_its_text():
+    """parse_html gives libxml2 UTF-8 bytes (control characters taken out byte by byte) and picks
+    element classes in C: the tree is the one lxml.html builds from the text, whatever charset the
+    page's own meta names."""
+    texts = []
+    for _name, raw in PAGES:
+        try:
+            texts.append(read_page(raw, "text/html").decoded.text)
+        except ValueError:
+            continue
+    texts += [
+        '<html><head><meta charset="gbk"><title>统战</title></head><body><p>统战部\x01工作</p></body></html>',
+        '<meta http-equiv="Content-Type" content="text/html; charset=big5"><p>總結 ① ⼾ \ufeff</p>',
+        "\ufeff<html><body>字节顺序标记之后</body></html>",
+        '<html><body><p>a</p></body></html><?xml version="1.0" encoding="gbk"?><p>尾</p>',
+        "<p>\x00\x08\x0b\x0c\x0e\x1f\x7f控制字符</p>",
+        "<table><tr><td>未闭合<td>单元格</table><form><input name=a value=1></form>",
+    ]
+    for text in texts:
+        expected = lxml.html.document_fromstring(_CONTROL.sub("", text))
+        got = parse_html(text)
+        assert lxml.etree.tostring(got, encoding=str) == lxml.etree.tostring(expected, encoding=str)
+        assert [type(e) for e in got.iter()] == [type(e) for e in expected.iter()]
