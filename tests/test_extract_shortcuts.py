@@ -203,3 +203,12 @@ def test_a_page_parsed_from_its_utf8_bytes_is_the_tree_lxml_builds_from_its_text
         got = parse_html(text)
         assert lxml.etree.tostring(got, encoding=str) == lxml.etree.tostring(expected, encoding=str)
         assert [type(e) for e in got.iter()] == [type(e) for e in expected.iter()]
+
+
+def test_folding_never_lengthens_a_text():
+    """select_by_density passes over a block of fewer than 10 characters before cleaning its text:
+    sound while cleaning (spaces collapsed, radicals folded one for one) never adds characters."""
+    from crawler.extract.variants import _TABLE
+
+    assert all(len(folded) == 1 for folded in _TABLE.values())
+    assert len(clean_text(" ⼾ \u3000 ⺅  x ")) <= len(" ⼾ \u3000 ⺅  x ")

@@ -148,15 +148,16 @@ def select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | Non
     in_furniture = FurnitureMemo()
 
     for block in doc.iter("p", "td", "div", "section", "li", "founder-content", "font", "span"):
+        if block.tag in ("p", "font", "span"):
+            raw = text_of(block)
+        else:  # the text standing directly in the block, between its children
+            raw = " ".join(t for t in (block.text, *(child.tail for child in block)) if t)
+        if len(raw) < 10:  # fewer than 10 characters hold fewer than 10 Chinese ones
+            continue
         parent = block.getparent()
         if parent is None or in_furniture(parent):
             continue
-        if block.tag in ("p", "font", "span"):
-            own_text = clean_text(text_of(block))
-        else:  # the text standing directly in the block, between its children
-            own_text = clean_text(
-                " ".join(t for t in (block.text, *(child.tail for child in block)) if t)
-            )
+        own_text = clean_text(raw)
         cjk = cjk_count(own_text)
         if cjk < 10:
             continue
