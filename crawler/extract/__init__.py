@@ -18,7 +18,7 @@ from crawler.extract.body import body_and_issuer, clean_body_lines
 from crawler.extract.content import content_blocks
 from crawler.extract.dates import china_day, date_from_url, extract_date, parse_date
 from crawler.extract.decode import Decoded, charset_from_content_type, decode_html
-from crawler.extract.page import NotHTML, drop_noise, lines_of, looks_binary, parse_html
+from crawler.extract.page import NotHTML, drop_noise, lines_of, looks_binary, parse_source
 from crawler.extract.titles import extract_source, extract_title, text_before_body
 
 __all__ = [
@@ -42,6 +42,9 @@ class ReadPage:
 
     decoded: Decoded
     doc: lxml.html.HtmlElement
+    # what the tree was parsed from (page.parse_source): where a name is looked for before the
+    # tree is searched for it
+    source: bytes | str | None = None
 
 
 @dataclass
@@ -74,7 +77,7 @@ def read_page(
     decoded = decode_html(
         body, header_charset=charset_from_content_type(content_type), forced=encoding
     )
-    return ReadPage(decoded, parse_html(decoded.text))
+    return ReadPage(decoded, *parse_source(decoded.text))
 
 
 def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = None) -> Extracted:
@@ -85,7 +88,7 @@ def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = No
     scripts = [script.text or "" for script in doc.iter("script")]
     drop_noise(doc)
     full_lines = lines_of(doc.body if doc.find("body") is not None else doc)
-    content, blocks = content_blocks(doc, page.decoded.text)
+    content, blocks = content_blocks(doc, page.source)
     raw_lines = [line for block in blocks for line in lines_of(block)]
     head_lines = text_before_body(full_lines, raw_lines)
     title = extract_title(doc, content, head_lines)

@@ -87,16 +87,18 @@ def _candidate_score(element: lxml.html.HtmlElement) -> float:
 def select_by_family(
     doc: lxml.html.HtmlElement,
     selectors: tuple[ContentSelector, ...] = CONTENT_SELECTORS,
-    source: str | None = None,
+    source: bytes | str | None = None,
 ) -> lxml.html.HtmlElement | None:
     """The first element a family's selector names (in the selectors' order) that holds text and
-    is no furniture. ``source``, the page's HTML, lets the page be searched only for the selectors
-    that can match: an id or class absent from the source names nothing in it (values are
-    compared as written), and a tag is looked for in the tree."""
+    is no furniture. ``source``, what the page was parsed from (page.parse_source), lets the page
+    be searched only for the selectors that can match: an id or class absent from the source names
+    nothing in it (values are compared as written), and a tag is looked for in the tree."""
     if source is not None:
+        binary = isinstance(source, bytes)
         selectors = tuple(
             s for s in selectors
-            if (_has_tag(doc, s.tag) if s.tag else s.token() in source)
+            if (_has_tag(doc, s.tag) if s.tag else
+                (s.token().encode() if binary else s.token()) in source)
         )  # fmt: skip
         if not selectors:
             return None
@@ -312,11 +314,11 @@ def skip_inline_related(content: lxml.html.HtmlElement) -> None:
 
 
 def content_blocks(
-    doc: lxml.html.HtmlElement, source: str | None = None
+    doc: lxml.html.HtmlElement, source: bytes | str | None = None
 ) -> tuple[lxml.html.HtmlElement | None, list[lxml.html.HtmlElement]]:
     """The element that holds the article (where its headline is looked for) and the blocks its
-    text is read from, in order, with their furniture removed. ``source``: the page's HTML, when
-    it is at hand (see :func:`select_by_family`)."""
+    text is read from, in order, with their furniture removed. ``source``: what the page was
+    parsed from, when it is at hand (see :func:`select_by_family`)."""
     content = select_by_family(doc, CONTENT_SELECTORS, source)
     blocks = [content] if content is not None else []
     if content is None:

@@ -95,9 +95,7 @@ def looks_binary(body: bytes) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # What a page of nothing is made of: whitespace and control characters.
-_BLANK = "".join(
-    chr(c) for c in range(0x3001) if chr(c).isspace() or _CONTROL.match(chr(c))
-)
+_BLANK = "".join(chr(c) for c in range(0x3001) if chr(c).isspace() or _CONTROL.match(chr(c)))
 
 
 def _html_parser() -> lxml.html.HTMLParser:
@@ -127,6 +125,12 @@ _PARSERS = threading.local()
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """Parse HTML text leniently; raise NotHTML when there is nothing to parse."""
+    return parse_source(text)[0]
+
+
+def parse_source(text: str) -> tuple[lxml.html.HtmlElement, bytes | str]:
+    """The parsed page and the source it was parsed from: the text as UTF-8 bytes without its
+    control characters (a str for text that cannot be UTF-8)."""
     # lxml refuses str input that carries an XML encoding declaration, and text with control
     # characters (it cannot move such text when furniture is removed); neither is ever content.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
@@ -142,7 +146,7 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     except UnicodeEncodeError:  # a lone surrogate: the text as it is, less its controls
         data = _CONTROL.sub("", text)
     try:
-        return lxml.html.document_fromstring(data, parser=parser)
+        return lxml.html.document_fromstring(data, parser=parser), data
     except (lxml.etree.ParserError, ValueError) as exc:
         raise NotHTML(f"unparseable HTML: {exc}") from exc
 
