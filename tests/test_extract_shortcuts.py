@@ -215,3 +215,29 @@ def test_folding_never_lengthens_a_text():
 
     assert all(len(folded) == 1 for folded in _TABLE.values())
     assert len(clean_text(" ⼾ \u3000 ⺅  x ")) <= len(" ⼾ \u3000 ⺅  x ")
+
+
+def test_noise_taken_out_in_one_pass_leaves_the_tree_tag_by_tag_passes_leave():
+    from crawler.extract.page import _DROP_TAGS, _placed_scripts
+
+    def tag_by_tag(doc):
+        _placed_scripts(doc)
+        for bad in list(doc.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
+            bad.drop_tree() if hasattr(bad, "drop_tree") else bad.getparent().remove(bad)
+        for tag in _DROP_TAGS:
+            for element in list(doc.iter(tag)):
+                if element.getparent() is not None:
+                    element.drop_tree()
+
+    sources = [raw for _name, raw in PAGES] + [
+        b"<p>a<style>s</style>b<script>x</script>c<object>o<iframe></iframe>i</object>d</p>"
+        b"<div><select><option>1</select>e<button>b</button>f<svg><text>t</text></svg>g</div>"
+    ]
+    for raw in sources:
+        try:
+            one, other = read_page(raw, "text/html").doc, read_page(raw, "text/html").doc
+        except ValueError:
+            continue
+        drop_noise(one)
+        tag_by_tag(other)
+        assert lxml.etree.tostring(one, encoding=str) == lxml.etree.tostring(other, encoding=str)

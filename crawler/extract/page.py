@@ -253,10 +253,10 @@ def drop_noise(doc: lxml.html.HtmlElement) -> None:
     _placed_scripts(doc)
     for bad in list(doc.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         bad.drop_tree() if hasattr(bad, "drop_tree") else bad.getparent().remove(bad)
-    for tag in _DROP_TAGS:
-        for element in list(doc.iter(tag)):
-            if element.getparent() is not None:
-                element.drop_tree()
+    # in one pass, in page order: a removed element's text joins what precedes it either way
+    for element in list(doc.iter(*_DROP_TAGS)):
+        if element.getparent() is not None:
+            element.drop_tree()
 
 
 def text_of(element: lxml.html.HtmlElement) -> str:
