@@ -1,7 +1,7 @@
-"""CPU per page against what bare Scrapy costs, on one generated web (crawler/demo/generated.py:
-CPU_SITES sites of CPU_ARTICLES articles, every fifth a summary) served by nginx when it is
-installed (benchmarks/static_web.py; else by the crawler's own sample server), politeness lifted,
-one crawl after another, CPU_ROUNDS rounds (default 3; the medians are printed):
+"""CPU per page against what bare Scrapy costs, on webs of CPU_SITES sites of CPU_ARTICLES articles
+(crawler/demo/generated.py) served by nginx when it is installed (benchmarks/static_web.py; else
+the generated web by the crawler's own sample server), politeness lifted, one crawl after another,
+CPU_ROUNDS rounds (default 3; the medians are printed):
 
 - a bare Scrapy spider that walks the columns and fetches the articles without reading them (the
   floor for this work);
@@ -10,7 +10,13 @@ one crawl after another, CPU_ROUNDS rounds (default 3; the medians are printed):
 
 Prints wall time, pages/s, CPU ms per page (the crawl process's user + system time) and the ratio
 to the bare spider; with CPU_PROFILE=1 and py-spy installed, the top functions of this project's
-crawl by their own time.
+crawl by their own time; with CPU_COMPARE_PYTHON=<another checkout's .venv/bin/python>, that
+checkout's crawler too, in the same rounds (before and after a change, in one run).
+
+Three webs (CPU_WEBS=0,1,2 picks): generated with one summary in 50, generated with one in 5, and
+pages the size of real ones (../shared/realpages as the news articles, one generated summary in
+50; nginx needed). The CrawlSpider is left out on the real-size web: it would follow the real
+pages' own links, all 404s here.
 
     python benchmarks/run.py cpu          # CPU_SITES=20 CPU_ARTICLES=250 by default
 """
@@ -134,6 +140,9 @@ def measure_web(title: str, every: int, real: bool) -> None:
             ]  # fmt: skip
             if real:  # a CrawlSpider would follow the real pages' own links: 404s on this web
                 del tools[1]
+            other = os.environ.get("CPU_COMPARE_PYTHON")  # another checkout's crawler, same rounds
+            if other:
+                tools.append(("other checkout (crawler crawl)", [other, *tools[-1][1][1:]]))
             measured: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in tools}
             for _ in range(ROUNDS):  # one after another, round by round: the machine's drift
                 for name, command in tools:  # touches every tool alike
