@@ -99,6 +99,19 @@ def test_a_family_is_searched_for_only_where_the_source_names_it_and_found_alike
     )
     assert select_by_family(doc) is not None
     assert select_by_family(doc, CONTENT_SELECTORS, "") is select_by_family(doc)
+    # ids and classes written every way an HTML parser reads them, or only in a style or a script
+    prose = "统战工作总结" * 10
+    for attribute in (
+        'id="zoom"', "id='zoom'", "id=zoom", "id = zoom ", 'id= "zoom"', "ID=zoom",
+        'class="article-content"', "class=article-content", 'class="x TRS_Editor y"',
+        "id=zoom/", 'id="zoom "', 'class="article-content-wrap"', 'data-x="zoom"',
+    ):  # fmt: skip
+        for extra in ("", "<style>.a{zoom:1}</style><script>var x = zoom;</script>"):
+            raw = f"<html><head>{extra}</head><body><div {attribute}>{prose}</div></body></html>"
+            page = read_page(raw.encode(), "text/html")
+            for selectors in (CONTENT_SELECTORS, GENERIC_SELECTORS):
+                named = select_by_family(page.doc, selectors, page.source)
+                assert named is select_by_family(page.doc, selectors), attribute
     # a name broken by a control character in the text is whole in the tree and in the source
     page = read_page(('<div id="zo\x01om">' + "统战工作" * 20 + "</div>").encode(), "text/html")
     assert select_by_family(page.doc, CONTENT_SELECTORS, page.source) is not None

@@ -94,11 +94,9 @@ def select_by_family(
     be searched only for the selectors that can match: an id or class absent from the source names
     nothing in it (values are compared as written), and a tag is looked for in the tree."""
     if source is not None:
-        binary = isinstance(source, bytes)
         selectors = tuple(
             s for s in selectors
-            if (_has_tag(doc, s.tag) if s.tag else
-                (s.token().encode() if binary else s.token()) in source)
+            if (_has_tag(doc, s.tag) if s.tag else _may_name(s, source))
         )  # fmt: skip
         if not selectors:
             return None
@@ -117,6 +115,29 @@ def select_by_family(
             ):
                 return element
     return None
+
+
+def _may_name(selector: ContentSelector, source: bytes | str) -> bool:
+    """Whether ``source`` may give an element the selector's id or class: a word of a class may
+    stand anywhere in it; a whole id or class value stands between quotes or, unquoted, after
+    ``=`` up to a space or ``>`` (a name only in a script or a style names no element)."""
+    token = selector.token()
+    binary = isinstance(source, bytes)
+    if (token.encode() if binary else token) not in source:
+        return False
+    if selector.class_word:
+        return True
+    quoted, unquoted = _value_patterns(token, binary)
+    return any(q in source for q in quoted) or unquoted.search(source) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _value_patterns(token: str, binary: bool) -> tuple[tuple, re.Pattern]:
+    quoted = (f'"{token}"', f"'{token}'")
+    unquoted = rf"=\s*{re.escape(token)}(?:[\s>]|$)"
+    if binary:
+        return tuple(q.encode() for q in quoted), re.compile(unquoted.encode())
+    return quoted, re.compile(unquoted)
 
 
 def _has_tag(doc: lxml.html.HtmlElement, tag: str) -> bool:
