@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -102,6 +103,18 @@ def crawled(tmp_path: Path, sample_web, sites_file: Path) -> Path:
     result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
     assert result.returncode == 0, result.stderr
     return db
+
+
+def copy_archive(db: Path, folder: Path) -> Path:
+    """A copy of a closed archive in ``folder``: its SQLite file (with any -wal/-shm beside it) and
+    its WARC folder, as a crawl left them; for tests that share one crawl and change what it made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in db.parent.glob(db.name + "*"):
+        shutil.copyfile(path, folder / path.name)
+    warc = db.parent / f"{db.stem}-warc"
+    if warc.is_dir():
+        shutil.copytree(warc, folder / warc.name)
+    return folder / db.name
 
 
 def placed_articles(web) -> list:
