@@ -82,6 +82,25 @@ def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
         conn.close()
 
 
+# Modules whose tests share a crawl made once for the module (module-scoped fixtures): under
+# pytest-xdist each of them runs in one test process, which makes that crawl once; every other
+# test goes to whichever process is free. (xdist's own --dist loadgroup does not group tests
+# under pytest 9: it renames items through an attribute pytest no longer reads.)
+SHARED_MODULES = ("tests/test_bad_input.py", "tests/test_attachments.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedModulesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_MODULES else nodeid
+
+    return SharedModulesTogether(config, log)
+
+
 class SharedCrawl:
     """The sample web, started once for a test process, and one crawl of it: its archive and the
     requests it made. Tests that only read a crawl of the unchanged sample web (or crawl it again
