@@ -86,7 +86,7 @@ def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
 # pytest-xdist each of them runs in one test process, which makes that crawl once; every other
 # test goes to whichever process is free. (xdist's own --dist loadgroup does not group tests
 # under pytest 9: it renames items through an attribute pytest no longer reads.)
-SHARED_MODULES = ("tests/test_bad_input.py", "tests/test_attachments.py")
+SHARED_MODULES = ("tests/test_bad_input.py", "tests/test_attachments.py", "tests/test_browser.py")
 
 
 @pytest.hookimpl(optionalhook=True)
