@@ -5,6 +5,8 @@ Every value can be overridden per crawl with ``-s NAME=VALUE`` (``crawler crawl`
 a delay that adapts to the server, robots.txt, and a User-Agent that says who is asking.
 """
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "summary-archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -60,6 +62,14 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's RemoteControl runs Python sent to a local HTTP port and leaves job files in
 # ~/.local/state/scrapy: a long-running crawler service wants neither.
 REMOTE_CONTROL_ENABLED = False
+# Not even loaded: Scrapy imports a listed extension (and RemoteControl imports aiohttp, a quarter
+# of a second of every crawl process) before it reads that it is off. Scrapy's other extensions
+# stay as Scrapy lists them.
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if path != "scrapy.extensions.remote_control.RemoteControl"
+}
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 # Scrapy's own lines, without a DEBUG record per page and per item below LOG_LEVEL DEBUG.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -81,8 +82,67 @@ def rows(db: Path, sql: str, params: tuple = ()) -> list[dict]:
         conn.close()
 
 
+# Modules whose tests share a crawl made once for the module (module-scoped fixtures): under
+# pytest-xdist each of them runs in one test process, which makes that crawl once; every other
+# test goes to whichever process is free. (xdist's own --dist loadgroup does not group tests
+# under pytest 9: it renames items through an attribute pytest no longer reads.)
+SHARED_MODULES = ("tests/test_bad_input.py", "tests/test_attachments.py", "tests/test_browser.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedModulesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SHARED_MODULES else nodeid
+
+    return SharedModulesTogether(config, log)
+
+
+class SharedCrawl:
+    """The sample web, started once for a test process, and one crawl of it: its archive and the
+    requests it made. Tests that only read a crawl of the unchanged sample web (or crawl it again
+    into their own copy) take it through ``crawled`` instead of starting and crawling their own."""
+
+    def __init__(self, folder: Path):
+        self.web = build_sample_web().start()
+        sites = folder / "sites.toml"
+        sites.write_text(self.web.sites_toml(), encoding="utf-8")
+        self.db = folder / "archive.db"
+        result = run_crawler("crawl", "--sites", str(sites), "--db", str(self.db), *FAST)
+        assert result.returncode == 0, result.stderr
+        self.requests = {site.id: list(site.requests) for site in self.web.sites.values()}
+
+    def web_as_crawled(self):
+        """The web with its request logs as the crawl left them (later tests' requests cleared)."""
+        for site in self.web.sites.values():
+            site.clear_log()
+            site.requests.extend(self.requests[site.id])
+        return self.web
+
+
+@pytest.fixture(scope="session")
+def shared_crawl(tmp_path_factory: pytest.TempPathFactory):
+    shared = SharedCrawl(tmp_path_factory.mktemp("shared-crawl"))
+    yield shared
+    shared.web.stop()
+
+
+def _shares_the_crawl(request: pytest.FixtureRequest) -> bool:
+    """A test that takes ``crawled`` shares one crawl of the sample web, unless it changes that web
+    (marked ``own_sample_web``)."""
+    return "crawled" in request.fixturenames and not request.node.get_closest_marker(
+        "own_sample_web"
+    )
+
+
 @pytest.fixture
-def sample_web():
+def sample_web(request: pytest.FixtureRequest):
+    if _shares_the_crawl(request):
+        yield request.getfixturevalue("shared_crawl").web_as_crawled()
+        return
     web = build_sample_web().start()
     yield web
     web.stop()
@@ -96,12 +156,28 @@ def sites_file(tmp_path: Path, sample_web) -> Path:
 
 
 @pytest.fixture
-def crawled(tmp_path: Path, sample_web, sites_file: Path) -> Path:
-    """An archive made by one real crawl of the sample web."""
+def crawled(request: pytest.FixtureRequest, tmp_path: Path, sample_web, sites_file: Path) -> Path:
+    """An archive made by one real crawl of the sample web: this test's own copy of the crawl
+    shared by the tests of this process (``sample_web`` is then the web it crawled, its request
+    logs as that crawl left them), or a crawl of its own for a test marked ``own_sample_web``."""
+    if _shares_the_crawl(request):
+        return copy_archive(request.getfixturevalue("shared_crawl").db, tmp_path)
     db = tmp_path / "archive.db"
     result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
     assert result.returncode == 0, result.stderr
     return db
+
+
+def copy_archive(db: Path, folder: Path) -> Path:
+    """A copy of a closed archive in ``folder``: its SQLite file (with any -wal/-shm beside it) and
+    its WARC folder, as a crawl left them; for tests that share one crawl and change what it made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in db.parent.glob(db.name + "*"):
+        shutil.copyfile(path, folder / path.name)
+    warc = db.parent / f"{db.stem}-warc"
+    if warc.is_dir():
+        shutil.copytree(warc, folder / warc.name)
+    return folder / db.name
 
 
 def placed_articles(web) -> list:

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import FAST, rows, run_crawler
+from conftest import FAST, copy_archive, rows, run_crawler
 
 from crawler.demo.attachments import build_attachment_web
 from crawler.demo.badfiles import BAD_FILE_KINDS, bad_files, file
@@ -43,10 +43,37 @@ def crawl(sites: Path, db: Path, *extra: str):
     return result
 
 
-def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_path):
-    web, sites = attachment_web
-    db = tmp_path / "archive.db"
+@pytest.fixture(scope="module")
+def first_crawl(tmp_path_factory: pytest.TempPathFactory):
+    """The attachment web, started once for the module, and one crawl of it with the default
+    policy: its archive and the requests it made."""
+    web, registry = build_attachment_web()
+    folder = tmp_path_factory.mktemp("attachments")
+    sites = folder / "sites.toml"
+    sites.write_text(registry, encoding="utf-8")
+    db = folder / "archive.db"
     crawl(sites, db)
+    requests = {site.id: list(site.requests) for site in web.sites.values()}
+    yield web, registry, db, requests
+    web.stop()
+
+
+@pytest.fixture
+def crawled_web(first_crawl, tmp_path: Path):
+    """The first crawl of the attachment web, for a test that reads it or crawls again: the web
+    with its request logs as that crawl left them, this test's copy of the registry and of the
+    archive."""
+    web, registry, first_db, requests = first_crawl
+    for site in web.sites.values():
+        site.clear_log()
+        site.requests.extend(requests[site.id])
+    sites = tmp_path / "sites.toml"
+    sites.write_text(registry, encoding="utf-8")
+    return web, sites, copy_archive(first_db, tmp_path)
+
+
+def test_file_copies_are_one_document_with_their_web_copies(crawled_web):
+    web, sites, db = crawled_web  # crawled once for the module
     documents = rows(db, "SELECT id, title, content_hash FROM documents ORDER BY id")
     assert sorted(d["title"] for d in documents) == sorted(
         ARTICLES[key].title for key in ("lj-summary-2022", "qs-summary-2022", "yx-review-2022")
@@ -94,10 +121,8 @@ def test_file_copies_are_one_document_with_their_web_copies(attachment_web, tmp_
     assert detail == [{"published": "2023-01-25", "source": "中共青山县委统战部"}]
 
 
-def test_a_work_plan_and_a_spreadsheet_are_recorded_not_fetched(attachment_web, tmp_path):
-    web, sites = attachment_web
-    db = tmp_path / "archive.db"
-    crawl(sites, db)
+def test_a_work_plan_and_a_spreadsheet_are_recorded_not_fetched(crawled_web):
+    web, sites, db = crawled_web  # crawled once for the module
     county = web["shiqiao-gov"]
     requested = county.paths_requested()
     assert "/xxgk/P020230228000002.docx" not in requested  # 2023年全市统一战线工作要点
@@ -117,10 +142,8 @@ def test_a_work_plan_and_a_spreadsheet_are_recorded_not_fetched(attachment_web, 
     assert len(rows(db, "SELECT 1 FROM crawl_errors WHERE kind = 'attachment'")) == 2
 
 
-def test_every_bad_file_has_its_reason_and_the_crawl_goes_on(attachment_web, tmp_path):
-    _web, sites = attachment_web
-    db = tmp_path / "archive.db"
-    crawl(sites, db)
+def test_every_bad_file_has_its_reason_and_the_crawl_goes_on(crawled_web):
+    _web, sites, db = crawled_web  # crawled once for the module
     found = {
         e["url"].rsplit("/", 1)[-1]: e["kind"]
         for e in rows(db, "SELECT url, kind FROM crawl_errors WHERE url LIKE '%/bad/%'")
@@ -158,10 +181,8 @@ def test_the_policy_decides_which_files_are_fetched(attachment_web, tmp_path):
     assert "attachments" in result.stderr and "'likely'" in result.stderr
 
 
-def test_reprocess_reads_the_stored_files_again_and_changes_nothing(attachment_web, tmp_path):
-    _web, sites = attachment_web
-    db = tmp_path / "archive.db"
-    crawl(sites, db)
+def test_reprocess_reads_the_stored_files_again_and_changes_nothing(crawled_web):
+    _web, sites, db = crawled_web  # crawled once for the module
     before = rows(db, "SELECT url, content_hash, title, published, reason FROM pages ORDER BY url")
     result = run_crawler("reprocess", "--db", str(db), "--sites", str(sites))
     assert result.returncode == 0, result.stderr
@@ -431,7 +452,7 @@ def test_an_archive_of_an_older_version_gains_the_file_type_column(tmp_path):
     assert "file_type" in columns
 
 
-def test_datasette_shows_the_file_type_and_serves_the_stored_file(attachment_web, tmp_path):
+def test_datasette_shows_the_file_type_and_serves_the_stored_file(crawled_web):
     import asyncio
     from urllib.parse import quote
 
@@ -439,9 +460,7 @@ def test_datasette_shows_the_file_type_and_serves_the_stored_file(attachment_web
 
     from crawler.datasette.serve import metadata_for
 
-    _web, sites = attachment_web
-    db = tmp_path / "archive.db"
-    crawl(sites, db)
+    _web, sites, db = crawled_web  # crawled once for the module
     pdf = rows(db, "SELECT url, document_id FROM sightings WHERE url LIKE '%P020230216512345.pdf'")[
         0
     ]

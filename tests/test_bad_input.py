@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import FAST, HOSTILE_SETTINGS, rows, run_crawler
+from conftest import FAST, HOSTILE_SETTINGS, copy_archive, rows, run_crawler
 
 from crawler.demo.badfiles import BAD_FILE_KINDS
 from crawler.demo.hostile import (
@@ -21,20 +21,46 @@ from crawler.demo.hostile import (
 from crawler.demo.server import SampleSite, SampleWeb, loopback_hosts
 
 
-@pytest.fixture
-def hostile(tmp_path: Path):
+@pytest.fixture(scope="module")
+def hostile_web():
+    """The hostile web, and the registry of its sites, started once for the module."""
     web, site, other, registry = start_hostile_web()
-    sites = tmp_path / "sites.toml"
-    sites.write_text(registry, encoding="utf-8")
-    yield site, other, sites
+    yield site, other, registry
     web.stop()
 
 
-@pytest.fixture
-def hostile_crawl(hostile, tmp_path: Path):
-    site, other, sites = hostile
-    db = tmp_path / "archive.db"
+@pytest.fixture(scope="module")
+def first_crawl(hostile_web, tmp_path_factory: pytest.TempPathFactory):
+    """One crawl of the hostile web, shared by the tests that read what it left: its archive, its
+    result and the requests it made (copied, so that a later crawl's requests are not mixed in)."""
+    site, other, registry = hostile_web
+    folder = tmp_path_factory.mktemp("hostile")
+    sites = folder / "sites.toml"
+    sites.write_text(registry, encoding="utf-8")
+    db = folder / "archive.db"
     result = run_crawler("crawl", "--sites", str(sites), "--db", str(db), *HOSTILE_SETTINGS)
+    return db, result, list(site.requests), list(other.requests)
+
+
+@pytest.fixture
+def hostile(hostile_web, tmp_path: Path):
+    """The hostile web (crawled once already), with this test's own copy of the registry."""
+    site, other, registry = hostile_web
+    sites = tmp_path / "sites.toml"
+    sites.write_text(registry, encoding="utf-8")
+    return site, other, sites
+
+
+@pytest.fixture
+def hostile_crawl(hostile, first_crawl, tmp_path: Path):
+    """The first crawl of the hostile web, with this test's own copy of its archive, and the
+    sites as they were right after it (their request logs as that crawl left them)."""
+    site, other, _sites = hostile
+    archive, result, site_requests, other_requests = first_crawl
+    db = copy_archive(archive, tmp_path)
+    for web_site, requests in ((site, site_requests), (other, other_requests)):
+        web_site.clear_log()
+        web_site.requests.extend(requests)
     return site, other, db, result
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import copy_archive
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -64,10 +65,24 @@ def serving(db: Path):
         process.wait(timeout=20)
 
 
+@pytest.fixture(scope="module")
+def served_archive(shared_crawl, tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the shared crawl of the sample web (conftest.shared_crawl), served once for the
+    module's tests, which only read it; its URL and the archive."""
+    db = copy_archive(shared_crawl.db, tmp_path_factory.mktemp("served"))
+    with serving(db) as url:
+        yield url, db
+
+
 @pytest.fixture
-def served(crawled: Path):
-    with serving(crawled) as url:
-        yield url
+def served(served_archive) -> str:
+    return served_archive[0]
+
+
+@pytest.fixture
+def crawled(served_archive) -> Path:
+    """The archive being served."""
+    return served_archive[1]
 
 
 def test_search_box_finds_a_two_character_word(served: str, crawled: Path, tmp_path: Path):

@@ -123,9 +123,15 @@ def test_js_challenges_are_solved_in_chromium_and_the_crawl_goes_on_plainly(tmp_
             _found_in_full(db, web, site_id)
         assert "/private/a.html" not in jsl.paths_requested(), "robots.txt behind the challenge"
         # the browser's requests are the site's: spaced by its delay like the plain ones
-        times = sorted(entry.at for entry in jsl.requests)
-        gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
-        assert min(gaps) >= 0.35, gaps
+        asked = sorted(jsl.requests, key=lambda entry: entry.at)
+        gaps = [
+            (round(later.at - earlier.at, 3), *(
+                f"{entry.path} ({'browser' if _header(entry, 'sec-ch-ua') else 'plain'})"
+                for entry in (earlier, later)
+            ))
+            for earlier, later in zip(asked, asked[1:], strict=False)
+        ]  # fmt: skip
+        assert min(gap for gap, *_ in gaps) >= 0.35, gaps
         counts = {r["site"]: r for r in rows(db, "SELECT * FROM crawl_run_sites")}
         for site in (jsl, rs):
             assert counts[site.id]["challenges_solved"] >= 2, "solved, and again when it expired"

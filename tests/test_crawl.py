@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from conftest import FAST, placed_articles, rows, run_crawler
+from conftest import FAST, copy_archive, placed_articles, rows, run_crawler
 
 from crawler.crawl.runner import crawl_command
 from crawler.demo.sites import load_articles
@@ -293,12 +293,15 @@ def test_two_crawls_at_once_on_one_archive_both_complete(
     when another crawl had written meanwhile; writes now take the lock up front and wait."""
     import subprocess
 
+    # An archive with one crawl in it, copied for each attempt (crawled once, not four times).
+    seeded = tmp_path / "seeded" / "archive.db"
+    seeded.parent.mkdir()
+    result = run_crawler(
+        "crawl", "--sites", str(sites_file), "--db", str(seeded), *FAST, "yunxi-gov"
+    )
+    assert result.returncode == 0, result.stderr
     for attempt in range(4):
-        db = tmp_path / f"archive-{attempt}.db"
-        result = run_crawler(
-            "crawl", "--sites", str(sites_file), "--db", str(db), *FAST, "yunxi-gov"
-        )
-        assert result.returncode == 0, result.stderr
+        db = copy_archive(seeded, tmp_path / f"attempt-{attempt}")
         command = crawl_command(sites_file, db, [arg for arg in FAST if arg != "-s"])
         processes = [
             subprocess.Popen([*command, site], stderr=subprocess.PIPE, text=True)

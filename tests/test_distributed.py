@@ -137,12 +137,16 @@ def crawl_processes_of(pid: int) -> list[int]:
 
 
 @pytest.fixture
-def single_machine(tmp_path: Path, sites_file: Path) -> Path:
-    db = tmp_path / "single" / "archive.db"
-    db.parent.mkdir()
-    result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
-    assert result.returncode == 0, result.stderr
-    return db
+def single_machine(crawled: Path, tmp_path: Path) -> Path:
+    """The archive one machine builds of the sample web (conftest's ``crawled``: this test's copy
+    of the crawl shared by the test process, or a crawl of its own web for a test that changes
+    it), moved aside to single/ so that the test's own archive.db is a new one."""
+    single = tmp_path / "single"
+    single.mkdir()
+    for path in [*crawled.parent.glob(crawled.name + "*"), crawled.parent / "archive-warc"]:
+        if path.exists():
+            shutil.move(path, single / path.name)
+    return single / crawled.name
 
 
 def test_workers_and_one_writer_build_the_archive_one_machine_builds(
@@ -201,6 +205,7 @@ def test_workers_and_one_writer_build_the_archive_one_machine_builds(
     assert archive_contents(db) == archive_contents(single_machine)
 
 
+@pytest.mark.own_sample_web  # its articles are made slow
 def test_a_job_whose_worker_is_killed_completes_on_another(
     tmp_path: Path, sample_web, sites_file: Path, single_machine: Path, broker: str
 ):

@@ -25,8 +25,10 @@ from crawler.fingerprint import normalise
 from crawler.search import fts_query
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# How many times the kill test kills a crawl; the note reports a longer run (KILL_RUNS=20).
-KILL_RUNS = int(os.environ.get("KILL_RUNS", "6"))
+# How many times the kill test kills a crawl. Three kills cover the moments that matter (as the
+# archive is created, and two at random points while pages are written, KILL_SEED to replay one);
+# the long run, KILL_RUNS=20, lands kills at many more points of the crawl.
+KILL_RUNS = int(os.environ.get("KILL_RUNS", "3"))
 
 
 def archive_state(db: Path) -> dict[str, set]:

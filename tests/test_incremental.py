@@ -64,6 +64,7 @@ def test_unchanged_recrawl_fetches_no_article_and_one_request_per_column(
     assert run["status"] == "ok" and run["documents_new"] == 0 and run["sightings_new"] == 0
 
 
+@pytest.mark.own_sample_web  # it publishes two articles on the web
 def test_recrawl_after_two_new_articles_fetches_just_those(
     crawled: Path, sample_web, sites_file: Path
 ):

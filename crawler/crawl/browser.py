@@ -86,12 +86,16 @@ class Browser:
         page_timeout: float,
         counter: Callable | None = None,
         on_refused: Callable | None = None,
+        on_answered: Callable | None = None,
     ):
         self.executable = executable
         self.page_timeout = page_timeout
         # counter(site, url) -> None, or a reason to refuse (the site's budget spent); it also
         # waits the site's delay (see middlewares' use).
         self.counter = counter
+        # on_answered(site, url): an admitted request's answer is in, so it has reached the site by
+        # now; the site's next request waits its delay from this moment at the earliest
+        self.on_answered = on_answered
         self.on_refused = on_refused  # on_refused(site, url): a refusal, counted by the crawl
         self.guards: dict[str, Guard] = {}
         self._playwright = None
@@ -148,6 +152,10 @@ class Browser:
             url, method, hops = request.url, request.method, 0
             while True:
                 why = await guard.refusal(url, request.resource_type, navigation or hops > 0)
+                # The headers (with the cookies the browser holds now) are read before the wait
+                # for the site's delay, not between it and the request: two round trips to the
+                # driver there put the request late, closer to the site's next one than its delay.
+                headers = await _headers(request, url, context) if why is None else {}
                 if why is None and self.counter is not None:
                     why = await self.counter(site, url)
                 if why is not None:
@@ -157,13 +165,16 @@ class Browser:
                 guard.allowed(url)
                 try:
                     answer = await route.fetch(
-                        url=url, method=method, headers=await _headers(request, url, context),
+                        url=url, method=method, headers=headers,
                         max_redirects=0, timeout=self.page_timeout * 1000,
                     )  # fmt: skip
                 except Exception as exc:  # a refused connection, a timeout: the page sees a failure
                     logger.debug("browser fetch failed: %s (%s)", url, exc)
                     await route.abort("failed")
                     return
+                finally:
+                    if self.on_answered is not None:
+                        self.on_answered(site, url)
                 location = answer.headers.get("location")
                 if not (300 <= answer.status < 400 and location):
                     if navigation:  # kept for the challenge check: the page may move on

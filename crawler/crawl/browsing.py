@@ -62,7 +62,9 @@ class BrowserMiddleware:
             "DOWNLOAD_TIMEOUT"
         )
         self.browser = (
-            Browser(executable, timeout, self._admit, self.refused) if executable else None
+            Browser(executable, timeout, self._admit, self.refused, self._answered)
+            if executable
+            else None
         )
         self._delays = {
             host: float(slot.get("delay", 0.0))
@@ -155,6 +157,16 @@ class BrowserMiddleware:
         if at > now:
             await asyncio.sleep(at - now)
         return None
+
+    def _answered(self, site: Site, url: str) -> None:
+        """A browser request of the site has been answered (or has failed): it reached the site no
+        later than now, however long it took to leave, so the site's next request, the browser's
+        or a plain one, waits the delay from now at the earliest."""
+        now = time.monotonic()
+        self._last[site.id] = max(self._last.get(site.id, 0.0), now)
+        slot = self.crawler.engine.downloader.slots.get(urlsplit(url).hostname or "")
+        if slot is not None:
+            slot.lastseen = max(slot.lastseen, now)
 
     def refused(self, site: Site, url: str) -> None:
         """Count a browser request refused by the guard."""

@@ -106,6 +106,7 @@ def _make_handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _answer(self, method: str) -> None:
+            arrived = time.monotonic()  # logged as the request's time, before any work on it
             length = int(self.headers.get("Content-Length") or 0)
             payload = self.rfile.read(length) if length else b""
             path = self.path
@@ -133,7 +134,7 @@ def _make_handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
                     )
                 if self._not_modified(route):
                     status = 304
-            site.log(RequestLog(method, path, dict(self.headers.items()), status))
+            site.log(RequestLog(method, path, dict(self.headers.items()), status, arrived))
             if route.delay:
                 time.sleep(route.delay)
             body = b"" if status == 304 or method == "HEAD" else route.body

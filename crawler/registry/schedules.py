@@ -11,9 +11,6 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
 DEFAULT_SCHEDULE = "0 3 * * *"  # nightly, when municipal servers are quiet
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # the sites' own clock
 SCHEDULE_INTERVAL = re.compile(r"^every\s+(\d+)\s*(s|m|h|d)$")
@@ -63,6 +60,11 @@ def cron_day_of_week(field: str) -> str:
 
 def trigger_for(schedule: str, jitter: int | None = None, timezone: str = DEFAULT_TIMEZONE):
     """The APScheduler trigger of a schedule; ScheduleError when it is malformed or never fires."""
+    # APScheduler is imported here, not with the module: a crawl reads the registry through this
+    # module, and needs APScheduler only for a site with a schedule (75 ms of every crawl process).
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
     zone = timezone_named(timezone)
     text = schedule.strip()
     match = SCHEDULE_INTERVAL.match(text)

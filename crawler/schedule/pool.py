@@ -102,6 +102,16 @@ class CrawlPool:
             self._changed.notify_all()
             return True
 
+    def submit_all(self, site_ids: list[str]) -> None:
+        """Queue sites that fall due together with nothing more to come (``--once``): queued as one,
+        so that they are batched as if gathered, and started without waiting ``gather`` seconds
+        for more."""
+        with self._changed:
+            for site_id in site_ids:
+                self.submit(site_id)
+            self.gather = 0.0
+            self._changed.notify_all()
+
     def drain(self) -> None:
         """Wait until nothing is waiting or being crawled (or the service is stopping)."""
         with self._changed:

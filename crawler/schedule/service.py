@@ -338,8 +338,7 @@ def _run_once(
             or job.next_run_time <= now
         ]
     logger.info("once: %s", ", ".join(chosen) or "no site is due")
-    for site_id in chosen:
-        pool.submit(site_id)
+    pool.submit_all(chosen)
     pool.drain()
     codes = list(pool.codes)
     for site_id in chosen:
