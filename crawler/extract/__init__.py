@@ -18,7 +18,14 @@ from crawler.extract.body import body_and_issuer, clean_body_lines
 from crawler.extract.content import content_blocks
 from crawler.extract.dates import china_day, date_from_url, extract_date, parse_date
 from crawler.extract.decode import Decoded, charset_from_content_type, decode_html
-from crawler.extract.page import NotHTML, drop_noise, lines_of, looks_binary, parse_source
+from crawler.extract.page import (
+    NotHTML,
+    drop_noise,
+    lines_of,
+    looks_binary,
+    parse_html,
+    parse_source,
+)
 from crawler.extract.titles import extract_source, extract_title, text_before_body
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "extract_page",
     "looks_binary",
     "parse_date",
+    "parse_html",
     "read_page",
 ]
 

@@ -88,7 +88,6 @@ def run_crawl_process(site_ids: list[str], config: dict) -> int:
     finally:
         with running_lock:
             running.pop(log_path.name, None)
-            overrun.difference_update(site_ids)
     if code == EXIT_BUSY:
         logger.warning(
             "crawl %s: skipped, another crawl has the sites (%s)", label, _last_line(log_path)

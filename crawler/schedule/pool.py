@@ -182,6 +182,11 @@ class CrawlPool:
             for site_id in batch:
                 if self.crawling.get(site_id) == number:  # not since freed and crawled again
                     del self.crawling[site_id]
+                    # its overrun is said again only of a later crawl: forgotten as the site
+                    # leaves `crawling`, not as its process ends (a tick in between would find
+                    # it still crawling and say it a second time)
+                    with running_lock:
+                        overrun.discard(site_id)
             self.codes.append(code)
             self._changed.notify_all()
 
