@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from static_web import StaticWeb, nginx_binary, real_pages
+from extraction import REALPAGES, load_realpages
+from static_web import StaticWeb, nginx_binary
 
 SITES = int(os.environ.get("CPU_SITES", "20"))
 ROUNDS = int(os.environ.get("CPU_ROUNDS", "3"))
@@ -99,7 +100,6 @@ WEBS = [
     ("generated, 1 summary in 5", 5, False),
     ("real-size pages, 1 summary in 50", 50, True),
 ]
-REALPAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "realpages"
 
 
 def main() -> None:
@@ -176,7 +176,7 @@ def _serve(folder: Path, registry: Path, every: int, real: bool):
     """The generated web, from nginx when it is installed (CPU_SERVER=python for the crawler's
     own server, which takes CPU from the crawl on a small machine)."""
     if real or (os.environ.get("CPU_SERVER", "nginx") == "nginx" and nginx_binary()):
-        pages = real_pages(REALPAGES) if real else ()
+        pages = tuple((p.title, p.raw) for p in load_realpages()) if real else ()
         web = StaticWeb(folder / "web", SITES, ARTICLES, every, pages).start()
         registry.write_text(web.registry(), "utf-8")
         return web, "nginx"

@@ -2,9 +2,10 @@
 a crawl benchmark measures the crawler, not the Python server feeding it (on a machine of two
 cores the server's CPU would be taken from the crawl).
 
-``real_pages`` gives the web pages the size of real ones: each news article is a real saved page
-(../shared/realpages: real navigation, scripts, markup, 20–400 KB, served as saved with no charset
-in the header, as many sites do), listed by its headline; the summaries stay generated."""
+``pages`` (headline and bytes, as extraction.load_realpages reads them) gives the web pages the
+size of real ones: each news article is a real saved page (../shared/realpages: real navigation,
+scripts, markup, 18–770 KB, served as saved with no charset in the header, as many sites do),
+listed by its headline; the summaries stay generated."""
 
 from __future__ import annotations
 
@@ -54,18 +55,6 @@ class RealPagesSite(GeneratedSite):
         if self.is_summary(number):
             return super()._article(number)
         return self.real_pages[number % len(self.real_pages)][1]
-
-
-def real_pages(folder: Path) -> tuple[tuple[str, bytes], ...]:
-    """The saved real pages of ``folder`` (../shared/realpages): headline and bytes."""
-    import json
-
-    entries = [
-        json.loads(line)
-        for line in (folder / "gold.jsonl").read_text("utf-8").splitlines()
-        if line.strip()
-    ]
-    return tuple((entry["title"], (folder / entry["file"]).read_bytes()) for entry in entries)
 
 
 class StaticWeb:
