@@ -421,6 +421,72 @@ def test_a_full_disk_under_the_service_is_one_line_and_its_sites_are_crawled_onc
     assert warc_records(tmp_path / "archive-warc"), "every WARC record reads to its end"
 
 
+def test_room_after_a_full_disk_is_the_space_a_crawl_needs_not_a_row_rolled_back(tmp_path: Path):
+    """A write the archive takes is not room: the service looks for room as the free space asked
+    for and a megabyte written beside the archive; under a file-size limit of 48 KB (a full disk)
+    there is none though the archive takes a row, and asking for more than is free is none."""
+    from crawler.archive import Archive
+
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    probe = [sys.executable, "-c", "import sys; from pathlib import Path; "
+             "from crawler.schedule import room; from crawler.archive import Archive; "
+             "room.ROOM_FREE_BYTES = int(sys.argv[2]); a = Archive(Path(sys.argv[1])); "
+             "a.check_writable(); print(room.has_room(Path(sys.argv[1])))"]  # fmt: skip
+    limited = subprocess.run([*probe, str(db), "0"], capture_output=True, text=True,
+                             preexec_fn=_limit_file_size(48 * 1024))  # fmt: skip
+    assert limited.stdout.split() == ["False"], limited.stderr
+    free = subprocess.run([*probe, str(db), "0"], capture_output=True, text=True)
+    assert free.stdout.split() == ["True"], free.stderr
+    asked = subprocess.run([*probe, str(db), str(2**62)], capture_output=True, text=True)
+    assert asked.stdout.split() == ["False"], asked.stderr
+    assert not [p.name for p in tmp_path.iterdir() if "room-probe" in p.name], "probe removed"
+
+
+def test_sites_handed_back_after_a_full_disk_wait_for_their_last_crawl_to_let_go(tmp_path: Path):
+    """The service may find room while the crawl that filled the disk is still letting go of its
+    sites: they are not dropped (nor said to overrun) but handed back at the next look."""
+    import threading
+
+    from crawler.schedule import room as room_module
+    from crawler.schedule.crawljob import CrawlConfig
+    from crawler.schedule.pool import CrawlPool
+
+    release, crawled = threading.Event(), []
+
+    def crawl(batch, config):
+        crawled.append(list(batch))
+        if len(crawled) == 1:
+            release.wait(30)
+        return 0
+
+    config = CrawlConfig(str(tmp_path / "sites.toml"), str(tmp_path / "archive.db"), str(tmp_path))
+    from crawler.archive import Archive
+
+    Archive(tmp_path / "archive.db").close()
+    saved = room_module.UPKEEP_EVERY_S, room_module.ROOM_FREE_BYTES
+    room_module.UPKEEP_EVERY_S, room_module.ROOM_FREE_BYTES = 0.0, 0
+    try:
+        with CrawlPool(config, processes=2, gather=0.0, crawl=crawl) as pool:
+            assert pool.submit("a")
+            deadline = time.monotonic() + 10
+            while not crawled and time.monotonic() < deadline:
+                time.sleep(0.05)
+            room = room_module.Room(tmp_path / "archive.db")
+            room.full("a", "cannot write archive: disk I/O error", ["a"], None)
+            room.upkeep(pool.hand_back)  # room, but the crawl of "a" has not let go of it yet
+            assert room.sites == {"a"} and crawled == [["a"]]
+            release.set()
+            deadline = time.monotonic() + 10
+            while len(crawled) < 2 and time.monotonic() < deadline:
+                room.upkeep(pool.hand_back)
+                time.sleep(0.05)
+            assert crawled == [["a"], ["a"]] and not room.sites
+            pool.drain()
+    finally:
+        room_module.UPKEEP_EVERY_S, room_module.ROOM_FREE_BYTES = saved
+
+
 def test_a_reader_holding_a_transaction_is_warned_of_and_the_wal_is_emptied_when_it_lets_go(
     tmp_path: Path, sample_web, sites_file: Path
 ):

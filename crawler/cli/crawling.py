@@ -283,6 +283,14 @@ def check_site_command(
     type=float,
     help="Warn when a reader keeps the write-ahead log from being emptied past this size.",
 )
+@click.option(
+    "--room-mb",
+    default=64.0,
+    show_default=True,
+    type=float,
+    help="After a full disk, crawl its sites again once this much is free beside the archive "
+    "(and a 1 MB file can be written there).",
+)
 @click.option("--list", "list_only", is_flag=True, help="Print each site's next run and exit.")
 @click.option(
     "--once",
@@ -307,6 +315,7 @@ def schedule(
     result_wait: float,
     upkeep_every: float,
     wal_warn_mb: float,
+    room_mb: float,
     list_only: bool,
     once: bool,
 ) -> None:
@@ -338,6 +347,7 @@ def schedule(
         result_wait=result_wait,
         upkeep_every=upkeep_every,
         wal_warn_mb=wal_warn_mb,
+        room_mb=room_mb,
         list_only=list_only,
         once=list(once_sites) if once else None,
     )

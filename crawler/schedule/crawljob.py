@@ -115,6 +115,8 @@ def run_crawl_process(site_ids: list[str], config: dict) -> int:
     if room is not None:
         if failure is not None:
             room.full(label, failure, site_ids, unsettled)
+        elif code == 0:
+            room.ended(site_ids)
         keep_wal_small(room)  # after each crawl, not only now and then
     elif failure is not None:
         logger.error("crawl %s: %s; what was archived before is kept", label, failure)

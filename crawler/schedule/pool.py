@@ -102,6 +102,14 @@ class CrawlPool:
             self._changed.notify_all()
             return True
 
+    def hand_back(self, site_id: str) -> bool:
+        """Queue a site whose crawl is to be run again (room.py): True when it is queued or
+        already waiting, False (nothing said) while its last crawl has not let go of it."""
+        with self._changed:
+            if site_id in self.crawling:
+                return False
+        return self.submit(site_id) or site_id in self.pending
+
     def submit_all(self, site_ids: list[str]) -> None:
         """Queue sites that fall due together with nothing more to come (``--once``): queued as one,
         so that they are batched as if gathered, and started without waiting ``gather`` seconds

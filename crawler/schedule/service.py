@@ -37,7 +37,13 @@ from crawler.registry.sites import Site, SitesError, load_sites, select_sites
 from crawler.schedule import room
 from crawler.schedule.crawljob import CrawlConfig, stop_crawls, stopping
 from crawler.schedule.pool import CrawlPool, run_site_crawl
-from crawler.schedule.room import UPKEEP_EVERY_S, WAL_WARN_BYTES, current_room, set_room
+from crawler.schedule.room import (
+    ROOM_FREE_BYTES,
+    UPKEEP_EVERY_S,
+    WAL_WARN_BYTES,
+    current_room,
+    set_room,
+)
 from crawler.schedule.store import LogFile, QuietScheduler, TolerantJobStore
 from crawler.schedule.upkeep import RegistryWatch, hold_scheduler_lock, reload_registry
 
@@ -194,6 +200,7 @@ class ScheduleOptions:
     once: list[str] | None = None  # crawl once and exit: these sites, or the due ones when []
     upkeep_every: float = UPKEEP_EVERY_S  # WAL checkpoints, and looks for room on a full disk
     wal_warn_mb: float = WAL_WARN_BYTES / 1e6  # a WAL a reader holds past this is warned of
+    room_mb: float = ROOM_FREE_BYTES / 2**20  # free beside a full archive before it is crawled into
 
     def check(self) -> None:
         """Refuse nonsense before anything is opened; ValueError or ScheduleError says what."""
@@ -210,6 +217,8 @@ class ScheduleOptions:
             raise ValueError(f"--jitter must not be negative, got {self.jitter}")
         if self.upkeep_every <= 0:
             raise ValueError(f"--upkeep-every must be more than 0 seconds, got {self.upkeep_every:g}")
+        if self.room_mb < 0:
+            raise ValueError(f"--room-mb must not be negative, got {self.room_mb:g}")
         if self.result_wait <= 0:
             raise ValueError(f"--result-wait must be more than 0 seconds, got {self.result_wait:g}")
         check_setting_values(parse_overrides(self.overrides))
@@ -272,6 +281,7 @@ def run_service(options: ScheduleOptions) -> int:
     _configure_logging(log_dir)
     room.UPKEEP_EVERY_S = options.upkeep_every
     room.WAL_WARN_BYTES = int(options.wal_warn_mb * 1e6)
+    room.ROOM_FREE_BYTES = int(options.room_mb * 2**20)
     set_room(room.Room(db_path))
     with service.pool() as pool:
         return _serve(options, service, pool, unfinished, named, (db_path, state_path, log_dir))
@@ -310,7 +320,7 @@ def _serve(options, service, pool, unfinished, named, paths) -> int:
     while not stopping.wait(1.0):
         if watch.changed():
             reload_registry(service, scheduler, options.sites_path, db_path)
-        current_room().upkeep(pool.submit)
+        current_room().upkeep(pool.hand_back)
     scheduler.pause()
     stop_crawls(options.grace)
     scheduler.shutdown(wait=True)
