@@ -33,6 +33,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.crawl.throttle.SiteThrottle": 0,
+    "crawler.crawl.throttle.AnswerSpacing": 0,
 }
 
 # A crawl of many sites: the next request comes from the site with the fewest on their way, so

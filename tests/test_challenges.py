@@ -149,6 +149,26 @@ def test_js_challenges_are_solved_in_chromium_and_the_crawl_goes_on_plainly(tmp_
         assert not [p for p in again if "/t20" in p], again
 
 
+@needs_chromium
+def test_robots_txt_the_browser_cannot_get_through_forbids_the_site_for_the_run(tmp_path: Path):
+    """A challenge in front of robots.txt that never lets the browser through: tried twice, then
+    read as "Disallow: /" (an unreachable robots.txt forbids all), said in one line; no page of
+    the site is asked for, rather than crawled by rules never read."""
+    with build_challenge_web() as web:
+        jsl = web["jsl"]
+        jsl.passes = lambda cookies, agent: False  # the challenge comes back, whatever is sent
+        db = tmp_path / "archive.db"
+        result = _crawl(web, tmp_path, db, "jsl",
+                        extra=("-s", "ARCHIVE_BROWSER_PAGE_TIMEOUT=2", "-s", "LOG_LEVEL=INFO"))  # fmt: skip
+        assert set(jsl.paths_requested()) == {"/robots.txt"}, jsl.paths_requested()
+        said = [line for line in result.stderr.splitlines() if "read as Disallow: /" in line]
+        assert len(said) == 1 and "robots.txt is behind a JS challenge" in said[0], said
+        assert "trying again" in result.stderr
+        assert rows(db, "SELECT count(*) AS n FROM documents")[0]["n"] == 0
+        site = rows(db, "SELECT * FROM crawl_run_sites WHERE site = 'jsl'")[0]
+        assert site["challenges_solved"] == 0 and site["robots_forbidden"] >= 1, site
+
+
 def test_render_true_without_a_browser_is_refused_before_the_crawl(tmp_path: Path):
     with build_challenge_web() as web:
         sites = tmp_path / "sites.toml"

@@ -35,3 +35,27 @@ def test_each_site_gets_the_delay_it_asked_for(tmp_path: Path, sample_web):
     # a site that asked for no delay is not held to the crawl-wide one (0.2 s)
     assert sorted(fast)[len(fast) // 2] < 0.15, fast
     assert rows(db, "SELECT count(*) AS n FROM documents")[0]["n"] > 0
+
+
+def test_a_sites_delay_runs_from_the_answer_so_a_slow_site_is_never_asked_sooner(
+    tmp_path: Path, sample_web
+):
+    """A site that takes 0.3 s to answer and asks for 0.3 s between requests: each request
+    reaches it at least 0.3 s after the answer to the one before, so 0.6 s after it arrived
+    (counted from departures, as Scrapy does alone, the next left as the answer came in)."""
+    site = sample_web["linjiang-news"]
+    for route in site.routes.values():
+        route.delay = 0.3
+    registry = tmp_path / "sites.toml"
+    registry.write_text(
+        sample_web.sites_toml({"linjiang-news": {"download_delay": "0.3", "max_requests": "8"}}),
+        encoding="utf-8",
+    )
+    result = run_crawler(
+        "crawl", "--sites", str(registry), "--db", str(tmp_path / "archive.db"), "linjiang-news",
+        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    asked = gaps(site)
+    assert len(asked) >= 5, asked
+    assert min(asked) >= 0.6 - 0.02, asked

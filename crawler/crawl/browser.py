@@ -63,6 +63,10 @@ def find_browser(configured: str | None = None) -> str | None:
     return configured or next(filter(None, map(shutil.which, BROWSERS)), None)
 
 
+# Starting Chromium takes a second on a quiet machine and tens on a busy one: not a page's time.
+LAUNCH_TIMEOUT_S = 120.0
+
+
 @dataclass
 class Opened:
     """What the browser ended on: the page's last main-frame answer, as the server sent it."""
@@ -115,10 +119,12 @@ class Browser:
             if self._browser is None:
                 from playwright.async_api import async_playwright
 
-                self._playwright = await async_playwright().start()
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
                 self._browser = await self._playwright.chromium.launch(
-                    executable_path=self.executable, headless=True, args=_ARGS
-                )
+                    executable_path=self.executable, headless=True, args=_ARGS,
+                    timeout=LAUNCH_TIMEOUT_S * 1000,
+                )  # fmt: skip
             if site.id not in self._contexts:
                 context = await self._browser.new_context(
                     accept_downloads=False, service_workers="block", permissions=[],
@@ -289,7 +295,18 @@ class Browser:
 
     async def open(self, site: Site, url: str, render: bool = False) -> Opened:
         """The page at ``url`` once any challenge has let the browser through, rendered or not,
-        within the page time limit."""
+        within the page time limit. Starting the browser (the first page of a crawl) is not
+        counted in it: it has LAUNCH_TIMEOUT_S of its own (tens of seconds on a busy machine)."""
+        try:
+            await asyncio.wait_for(self._context(site), LAUNCH_TIMEOUT_S + 5)
+        except TimeoutError:
+            raise BrowserFailed(
+                f"the browser did not start within {LAUNCH_TIMEOUT_S:.0f} s"
+            ) from None
+        except Exception as exc:  # a broken install, a missing library
+            raise BrowserFailed(
+                f"the browser did not start: {str(exc).splitlines()[0][:300]}"
+            ) from exc
         try:
             return await asyncio.wait_for(self._open(site, url, render), self.page_timeout + 5)
         except TimeoutError:

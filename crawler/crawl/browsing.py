@@ -76,6 +76,7 @@ class BrowserMiddleware:
         self.kinds: dict[str, list[str]] = {}  # the challenges met per site, as described
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
+        self._lines: dict[str, asyncio.Lock] = {}  # a site's browser requests, one at a time
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
     @classmethod
@@ -138,35 +139,63 @@ class BrowserMiddleware:
 
     async def _admit(self, site: Site, url: str) -> str | None:
         """A request the browser is about to make for the site: within the site's budget, counted
-        as the site's, and spaced by the site's delay like its plain requests."""
+        as the site's, and in the site's line with its plain requests: it waits until none of
+        them is on its way and the site's delay has passed since the last answer, and holds the
+        site's download slot (no plain request leaves) until it is answered (``_answered``)."""
         if self.state.stopped(site):
             return "the site's request budget is spent"
         self.state.scheduled[site.id] += 1
         self.state.count(site.id, "requests")
         self.state.count(site.id, "browser_requests")
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(urlsplit(url).hostname or "")
-        host = urlsplit(url).hostname or ""
-        delay = slot.delay if slot is not None else self._delays.get(host, self._delay)
-        now = time.monotonic()  # as the downloader's slots keep it
-        last = max(self._last.get(site.id, 0.0), slot.lastseen if slot is not None else 0.0)
-        at = max(now, last + (delay or 0.0))
-        self._last[site.id] = at
-        if slot is not None:
-            slot.lastseen = at
-        if at > now:
-            await asyncio.sleep(at - now)
+        line = self._lines.setdefault(site.id, asyncio.Lock())
+        await line.acquire()  # released when answered
+        try:
+            slot = self._slot(url)
+            host = urlsplit(url).hostname or ""
+            delay = (slot.delay if slot is not None else self._delays.get(host, self._delay)) or 0.0
+            while True:
+                now = time.monotonic()  # as the downloader's slots keep it
+                if slot is not None and any(isinstance(r, Request) for r in slot.transferring):
+                    await asyncio.sleep(0.02)  # a plain request on its way
+                    continue
+                last = max(self._last.get(site.id, 0.0), slot.lastseen if slot is not None else 0.0)
+                if now >= last + delay:
+                    break
+                await asyncio.sleep(last + delay - now)
+            self._last[site.id] = now
+            if slot is not None:
+                slot.lastseen = now
+                slot.transferring.add(self._holding(site))  # no plain request leaves meanwhile
+        except BaseException:
+            line.release()
+            raise
         return None
+
+    def _slot(self, url: str):
+        return self.crawler.engine.downloader.slots.get(urlsplit(url).hostname or "")
+
+    def _holding(self, site: Site) -> str:
+        return f"browser request of {site.id}"  # a slot's transferring set holds it while sent
+
+    def _let_go(self, slot, marker: str) -> None:
+        """The slot's plain requests may leave again: the downloader looks at its queue when a
+        request is queued or answered, and would not look again by itself."""
+        slot.transferring.discard(marker)
+        self.crawler.engine.downloader._process_queue(slot)
 
     def _answered(self, site: Site, url: str) -> None:
         """A browser request of the site has been answered (or has failed): it reached the site no
         later than now, however long it took to leave, so the site's next request, the browser's
-        or a plain one, waits the delay from now at the earliest."""
+        or a plain one, waits the delay from now; the site's slot is let go of."""
         now = time.monotonic()
         self._last[site.id] = max(self._last.get(site.id, 0.0), now)
-        slot = self.crawler.engine.downloader.slots.get(urlsplit(url).hostname or "")
+        slot = self._slot(url)
         if slot is not None:
             slot.lastseen = max(slot.lastseen, now)
+            self._let_go(slot, self._holding(site))
+        line = self._lines.get(site.id)
+        if line is not None and line.locked():
+            line.release()
 
     def refused(self, site: Site, url: str) -> None:
         """Count a browser request refused by the guard."""
@@ -221,29 +250,57 @@ class BrowserMiddleware:
                     f"{session.solves} solves in this run; left alone until the next crawl"
                 )
             session = self.sessions.setdefault(site.id, Session(kind))
-            session.solves += 1
+            # No plain request leaves while the browser solves: sent with the cookies of before,
+            # it would be challenged too, and on some sites would spend or void the clearance
+            # the browser is being given.
+            slot, solving = self._slot(request.url), f"solving the challenge of {site.id}"
+            if slot is not None:
+                slot.transferring.add(solving)
             try:
-                opened = await self.browser.open(site, request.url)
-            except BrowserFailed as exc:
-                if request.meta.get("site") is None:
-                    logger.warning("robots.txt read as it came: %s", exc)
-                    return response  # robots.txt: the site's pages will meet it and say so
-                self.state.given_up.add(site.id)
-                self.state.count(site.id, "challenges_unsolved")
-                raise JsChallengeUnsolved(
-                    f"site '{site.id}' is behind a JS challenge ({what}) the browser did not "
-                    f"get through: {exc}"
-                ) from None
-            self.state.count(site.id, "challenges_solved")
-            logger.info("site %s: JS challenge solved in the browser (%s)", site.id, what)
-            self._keep_cookies(site, opened)
-            session.user_agent = opened.user_agent
+                opened = await self._solve(request, response, site, what)
+                if isinstance(opened, Response):
+                    return opened  # robots.txt not got through: see _solve
+                session.solves += 1  # a solve that failed gave no cookies: not counted
+                self.state.count(site.id, "challenges_solved")
+                logger.info("site %s: JS challenge solved in the browser (%s)", site.id, what)
+                self._keep_cookies(site, opened)
+                session.user_agent = opened.user_agent
+            finally:
+                if slot is not None:  # the cookies are in the jar: plain requests go on
+                    self._let_go(slot, solving)
         headers = {k: v for k, v in opened.headers.items() if k.lower() not in _DROPPED_HEADERS}
         cls = responsetypes.from_args(headers=headers, url=opened.url, body=opened.body)
         return cls(
             url=opened.url, status=opened.status, headers=headers, body=opened.body,
             request=request,
         )  # fmt: skip
+
+    async def _solve(self, request: Request, response: Response, site: Site, what: str):
+        """The page as the browser got it through the challenge. For robots.txt the browser
+        tries twice, and then the rules are taken as "Disallow: /" (RFC 9309: a robots.txt that
+        cannot be reached means nothing may be crawled), returned as the response: the site is
+        left alone this time rather than crawled by rules never read."""
+        robots = request.meta.get("site") is None
+        for attempt in range(2 if robots else 1):
+            try:
+                return await self.browser.open(site, request.url)
+            except BrowserFailed as exc:
+                failure = exc
+                if robots and attempt == 0:
+                    logger.info("robots.txt of %s not got through (%s): trying again", site.id, exc)
+        if robots:
+            logger.warning(
+                "site %s: robots.txt is behind a JS challenge (%s) the browser did not get "
+                "through (%s): read as Disallow: /, the site is not crawled this time",
+                site.id, what, failure,
+            )  # fmt: skip
+            return response.replace(status=200, body=b"User-agent: *\nDisallow: /\n")
+        self.state.given_up.add(site.id)
+        self.state.count(site.id, "challenges_unsolved")
+        raise JsChallengeUnsolved(
+            f"site '{site.id}' is behind a JS challenge ({what}) the browser did not get "
+            f"through: {failure}"
+        ) from None
 
     def _keep_cookies(self, site: Site, opened: Opened) -> None:
         """The cookies the browser holds for the site, into the jar plain requests are sent

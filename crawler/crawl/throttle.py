@@ -6,12 +6,21 @@ site that asked for 6 s got 1–3 s and one that asked for 0 got 2. Here the flo
 (its `download_delay` in sites.toml, else DOWNLOAD_DELAY) is turned into a slot delay centred
 above it, so that the random spread (ARCHIVE_DELAY_SPREAD, +0–50 % by default) is all upward,
 and AutoThrottle slows a slow site down but never below its own floor.
+
+The delay is counted from the answer, not from the departure (AnswerSpacing): Scrapy spaces the
+moments requests leave its queue, and a request whose sending was held up (a busy process, a slow
+connect) reaches the site late, so that the next, sent on time, arrived closer after it than the
+delay. Counted from the answer of the one before (one request at a time per site), no two of a
+site's requests reach it closer than its delay, however late either left; a site's answer time is
+added to each wait.
 """
 
 from __future__ import annotations
 
+from time import monotonic
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.settings import Settings
 
@@ -60,3 +69,21 @@ class SiteThrottle(AutoThrottle):
         floor = max(floor, CrawlState.of(self.crawler).slowdowns.get(key, 0.0))
         self.mindelay, self.maxdelay = floor, max(self.ceiling, floor)
         super()._response_downloaded(response, request, spider)
+
+
+class AnswerSpacing:
+    """A site's next request waits its delay from the answer to the one before (see above)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.signals.connect(self._answered, signal=signals.response_downloaded)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> AnswerSpacing:
+        return cls(crawler)
+
+    def _answered(self, response, request, spider) -> None:
+        # sent before the downloader looks at the slot's queue again (scrapy/core/downloader)
+        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot"))
+        if slot is not None and slot.delay:
+            slot.lastseen = max(slot.lastseen, monotonic())
