@@ -299,14 +299,10 @@ class Browser:
         counted in it: it has LAUNCH_TIMEOUT_S of its own (tens of seconds on a busy machine)."""
         try:
             await asyncio.wait_for(self._context(site), LAUNCH_TIMEOUT_S + 5)
-        except TimeoutError:
-            raise BrowserFailed(
-                f"the browser did not start within {LAUNCH_TIMEOUT_S:.0f} s"
-            ) from None
-        except Exception as exc:  # a broken install, a missing library
-            raise BrowserFailed(
-                f"the browser did not start: {str(exc).splitlines()[0][:300]}"
-            ) from exc
+        except Exception as exc:  # too slow, a broken install, a missing library
+            why = f"not within {LAUNCH_TIMEOUT_S:.0f} s" if isinstance(exc, TimeoutError) else exc
+            why = f"the browser did not start: {why}".splitlines()[0][:300]
+            raise BrowserFailed(why) from None
         try:
             return await asyncio.wait_for(self._open(site, url, render), self.page_timeout + 5)
         except TimeoutError:
