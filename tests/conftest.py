@@ -90,6 +90,18 @@ SHARED_MODULES = ("tests/test_bad_input.py", "tests/test_attachments.py", "tests
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_configure(config) -> None:
+    """The tests start hundreds of real processes (`python -m crawler …`, the scheduler, workers),
+    each importing the package. With PYTHONDONTWRITEBYTECODE set, as on the CI machines, none of
+    its modules would be cached and every process would compile a hundred of them again (about
+    0.25 s of CPU each): they are compiled once here, as a first import by a user would."""
+    if hasattr(config, "workerinput"):
+        return  # the controller has done it before starting the workers
+    import compileall
+
+    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "crawler"), quiet=2)
+
+
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 

@@ -254,3 +254,30 @@ def test_noise_taken_out_in_one_pass_leaves_the_tree_tag_by_tag_passes_leave():
         drop_noise(one)
         tag_by_tag(other)
         assert lxml.etree.tostring(one, encoding=str) == lxml.etree.tostring(other, encoding=str)
+
+
+def test_scrapys_deprecated_classes_are_named_by_their_module_as_inspect_names_them():
+    """A crawl process makes Scrapy's look-up of a deprecated class's module cheap
+    (crawl/runner.py): each class gets the module the long way (``inspect.stack``) gives."""
+    import subprocess
+    import sys
+
+    names = ("scrapy.core.downloader.contextfactory", "scrapy.core.downloader.tls")
+    script = (
+        "import sys, importlib; from crawler.crawl import runner\n"
+        "if sys.argv[1] == 'quick': runner._quick_deprecation_lookups()\n"
+        "for name in sys.argv[2:]:\n"
+        "    module = importlib.import_module(name)\n"
+        "    for attr in sorted(vars(module)):\n"
+        "        value = getattr(module, attr)\n"
+        "        if type(value).__name__ == 'DeprecatedClass':\n"
+        "            print(name, attr, value.__module__)\n"
+    )
+    made = {
+        way: subprocess.run([sys.executable, "-c", script, way, *names], capture_output=True,
+                            text=True, check=True).stdout.split("\n")  # fmt: skip
+        for way in ("long", "quick")
+    }
+    assert len([line for line in made["long"] if line]) >= 3, made
+    assert made["quick"] == made["long"]
+    assert all(line.split()[0] == line.split()[2] for line in made["long"] if line), made
