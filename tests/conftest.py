@@ -37,16 +37,90 @@ HOSTILE_SETTINGS = [
 def run_crawler(
     *args: str, cwd: Path | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess:
-    """`python -m crawler ARGS` in a subprocess, as a user would run it."""
+    """`python -m crawler ARGS` in a process of its own, as a user would run it: forked from the
+    worker's zygote (tests/zygote.py: the imports done once), or started cold when there is none
+    or CRAWLER_TESTS_COLD=1."""
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    return subprocess.run(
-        [sys.executable, "-m", "crawler", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+    command = [sys.executable, "-m", "crawler", *args]
+    zygote = _zygote()
+    if zygote is not None:
+        done = _run_forked(zygote, command, env, cwd, timeout)
+        if done is not None:
+            return done
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=env)  # fmt: skip
+
+
+_ZYGOTE: list = []  # [socket path] once started, [None] when it could not be
+
+
+def _zygote() -> str | None:
+    if os.environ.get("CRAWLER_TESTS_COLD"):
+        return None
+    if not _ZYGOTE:
+        import atexit
+        import tempfile
+
+        path = os.path.join(tempfile.mkdtemp(prefix="crawler-zygote-"), "socket")
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("zygote.py")), path],
+            stdout=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"),
+        )  # fmt: skip
+        ready = process.stdout.readline().strip() == b"ready"
+        atexit.register(process.kill)
+        _ZYGOTE.append(path if ready else None)
+    return _ZYGOTE[0]
+
+
+def _run_forked(path: str, command: list[str], env: dict, cwd, timeout: float):
+    """The command forked from the zygote at ``path``; None when the zygote cannot be reached."""
+    import json
+    import signal
+    import socket
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="crawler-run-") as folder:
+        out, err = os.path.join(folder, "stdout"), os.path.join(folder, "stderr")
+        request = {"argv": command[3:], "env": env, "cwd": str(cwd or os.getcwd()),
+                   "stdout": out, "stderr": err}  # fmt: skip
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(path)
+            connection.sendall(json.dumps(request).encode() + b"\n")
+        except OSError:
+            connection.close()
+            return None
+        pid = code = None
+        received, deadline = b"", time.monotonic() + timeout
+        with connection:
+            while True:
+                connection.settimeout(max(0.01, deadline - time.monotonic()))
+                try:
+                    chunk = connection.recv(4096)
+                except TimeoutError:
+                    if pid is not None:
+                        os.kill(pid, signal.SIGKILL)
+                    raise subprocess.TimeoutExpired(command, timeout) from None
+                if not chunk:
+                    break
+                received += chunk
+                for line in received.decode().splitlines():
+                    word, _, number = line.partition(" ")
+                    if word == "pid":
+                        pid = int(number)
+                    elif word == "exit":
+                        code = int(number)
+        if pid is None:
+            return None  # the zygote refused the request: run cold
+        if code is None:
+            code = -signal.SIGKILL  # ended by a signal before it could say
+
+        def read(name: str) -> str:
+            text = Path(name).read_text("utf-8", errors="replace") if os.path.exists(name) else ""
+            return text.replace("\r\n", "\n").replace("\r", "\n")
+
+        return subprocess.CompletedProcess(command, code, read(out), read(err))
 
 
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
