@@ -123,6 +123,9 @@ class Dispatcher:
                              label, now - started, waiting)  # fmt: skip
                 return 1
             if now - reported >= min(REPORT_EVERY_S, max(limits[phase] / 4, 1.0)):
+                if silent is not None:  # said in full once (above): not named again and again
+                    waiting = (f"job {job_id}: its worker stopped answering {now - silent:.0f} s "
+                               "ago; the job goes to another worker when its message comes back")  # fmt: skip
                 logger.info("crawl %s: waiting: %s", label, waiting)
                 reported = now
             if stopping.wait(1.0):
