@@ -222,7 +222,7 @@ def test_datasette_reads_while_a_crawl_writes(crawled: Path, sites_file: Path):
 
     from conftest import FAST, run_crawler
 
-    stop = threading.Event()
+    stop, reading = threading.Event(), threading.Event()
     statuses: list[int] = []
 
     async def read_continuously():
@@ -236,19 +236,23 @@ def test_datasette_reads_while_a_crawl_writes(crawled: Path, sites_file: Path):
         while not stop.is_set():
             for path in paths:
                 statuses.append((await datasette.client.get(path)).status_code)
+                reading.set()
 
     reader = threading.Thread(target=lambda: asyncio.run(read_continuously()))
     reader.start()
     try:
-        result = run_crawler(
-            "crawl", "--sites", str(sites_file), "--db", str(crawled), *FAST, "--refresh"
-        )
+        assert reading.wait(60), "Datasette answers before the crawl starts"
+        before = len(statuses)
+        # a crawl of a few seconds (each site's requests 0.25 s apart), every page written again
+        result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(crawled), *FAST,
+                             "-s", "DOWNLOAD_DELAY=0.25", "--refresh")  # fmt: skip
+        during = len(statuses) - before
     finally:
         stop.set()
         reader.join(timeout=60)
     assert result.returncode == 0, result.stderr
     assert "locked" not in result.stderr
-    assert len(statuses) > 20 and set(statuses) == {200}
+    assert during > 20 and set(statuses) == {200}, (during, set(statuses))
     assert (
         get(crawled, "/archive/crawl_runs.json?_shape=objects").json()["rows"][-1]["status"] == "ok"
     )
