@@ -150,8 +150,8 @@ class BrowserMiddleware:
         line = self._lines.setdefault(site.id, asyncio.Lock())
         await line.acquire()  # released when answered
         try:
-            slot = self._slot(url)
             host = urlsplit(url).hostname or ""
+            slot = self.crawler.engine.downloader.slots.get(host)
             delay = (slot.delay if slot is not None else self._delays.get(host, self._delay)) or 0.0
             while True:
                 now = time.monotonic()  # as the downloader's slots keep it

@@ -133,7 +133,7 @@ class Room:
         with self.lock:
             if not self.sites:
                 return
-            wait = min(UPKEEP_EVERY_S * 2**self.misses, max(ROOM_WAIT_MAX_S, UPKEEP_EVERY_S))
+            wait = min(UPKEEP_EVERY_S * 2**self.misses, ROOM_WAIT_MAX_S)
             if self.misses and time.monotonic() - self.looked < wait:
                 return
             self.looked = time.monotonic()
