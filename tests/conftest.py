@@ -176,6 +176,35 @@ def pytest_configure(config) -> None:
     compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "crawler"), quiet=2)
 
 
+# Under pytest-xdist the slowest tests (real schedulers, workers, Redis and Chromium, a minute of
+# waiting each on a loaded machine) are handed out first, so that the run does not end with one
+# process finishing a long test while the others have nothing left: slowest modules first, as
+# measured with --durations; within a module, in file order.
+SLOW_FIRST = (
+    "tests/test_distributed.py",
+    "tests/test_broker_faults.py",
+    "tests/test_docs.py",
+    "tests/test_hardening.py",
+    "tests/test_challenges.py",
+    "tests/test_browser_safety.py",
+    "tests/test_faults.py",
+    "tests/test_many_sites.py",
+    "tests/test_scheduler.py",
+    "tests/test_cli.py",
+    "tests/test_crawl.py",
+    "tests/test_recheck.py",
+    "tests/test_govfiles.py",
+    "tests/test_datasette.py",
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: the order of the files
+    rank = {module: place for place, module in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 

@@ -324,6 +324,10 @@ def test_the_margin_groups_and_grading_are_read_from_the_rules_and_checked():
             {"rule": [{"name": "x", "field": "body", "pattern": "a", "weight": 1, "spread": 0}]},
             "spread",
         ),
+        (
+            {"rule": [{"name": "x", "field": "body", "pattern": "a", "weight": 1, "min_count": 0}]},
+            "min_count must be 1 or more",
+        ),
         ({"rule": [{"name": "x", "field": "foot", "pattern": "a", "weight": 1}]}, "opening"),
         ({"caps": {"wording": "many"}}, "cap"),
         ({"margin": -1}, "margin"),

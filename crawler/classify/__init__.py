@@ -123,10 +123,11 @@ def _evidence(rule: Rule, text: str, parts: list[str] | None) -> tuple[float, st
         share = min(len(hits), rule.spread) / rule.spread
         shown = hits[0].group(0) if len(hits) == 1 else f"{len(hits)} sentences"
         return rule.weight * share, shown
-    matches = [m.group(0) for m in rule.pattern.finditer(text)]
-    if len(matches) < rule.min_count:
-        return None
-    return rule.weight, matches[0] if rule.min_count == 1 else f"{len(matches)}×"
+    if rule.min_count <= 1:  # the first match is all that is said: the scan stops there
+        found = rule.pattern.search(text)
+        return None if found is None else (rule.weight, found.group(0))
+    count = sum(1 for _ in rule.pattern.finditer(text))
+    return None if count < rule.min_count else (rule.weight, f"{count}×")
 
 
 def _length_weight(rule: Rule, chars: int, min_chars: int) -> float:

@@ -95,6 +95,8 @@ def _rule(entry: dict, base: Rule | None = None) -> Rule:
         raise ValueError(f"rule {name!r}: weight is missing")
     if spread < 1:
         raise ValueError(f"rule {name!r}: spread must be 1 or more")
+    if min_count < 1:
+        raise ValueError(f"rule {name!r}: min_count must be 1 or more")
     if group is not None and not isinstance(group, str):
         raise ValueError(f"rule {name!r}: group must be a name (a string)")
     return Rule(name, field, pattern, weight, min_count, max_chars, unless, spread, group)
