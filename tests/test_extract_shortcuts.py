@@ -142,6 +142,26 @@ def test_the_densest_block_weighed_from_the_top_is_the_densest_of_all(read_pages
     assert shortcut({first: 2.0, second: 2.0}) is first
 
 
+def test_the_title_blocks_picked_in_python_are_those_a_case_blind_xpath_finds(read_pages):
+    from crawler.extract.titles import _title_blocks
+
+    case_blind = lxml.etree.XPath(
+        "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or "
+        "contains(translate(@id,'TITLE','title'),'title')]"
+    )
+    named = 0
+    for name, page in read_pages:
+        found = _title_blocks(page.doc)
+        assert found == case_blind(page.doc), name
+        named += sum(1 for element in found if element.tag not in ("h1", "h2", "h3"))
+    doc = lxml.html.fromstring(
+        '<html><body><div class="ArticleTITLE">a</div><p id="subTitle">b</p><h2 class="x">c</h2>'
+        '<span class="titel">d</span></body></html>'
+    )
+    assert [element.text for element in _title_blocks(doc)] == ["a", "b", "c"]
+    assert named > 40, "the pages have blocks named for a title"
+
+
 def test_text_of_is_text_content(read_pages):
     for name, page in read_pages[:30]:
         for element in page.doc.iter(lxml.etree.Element):

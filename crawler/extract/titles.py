@@ -22,11 +22,27 @@ _SOURCE_STOP = re.compile(r"(作者|发布|时间|日期|浏览|点击|编辑|�
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-{1}\s|\s-|-(?=[^-\d][^-]{1,11}$))\s*")
 
 
-# Headings and blocks named for a title (class or id with "title" in any case), in page order.
-_TITLE_BLOCKS = lxml.etree.XPath(
-    "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or "
-    "contains(translate(@id,'TITLE','title'),'title')]"
-)
+# Headings and elements with a class or an id, in page order: those named for a title are picked
+# in Python (a case-blind XPath test translates every element's names, which costs more).
+_HEADINGS_AND_NAMED = lxml.etree.XPath("//h1|//h2|//h3|//*[@class or @id]")
+
+
+def _title_blocks(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Headings and blocks named for a title (class or id with "title" in any case), in page
+    order."""
+    found = []
+    for element in _HEADINGS_AND_NAMED(doc):
+        if element.tag in ("h1", "h2", "h3"):
+            found.append(element)
+            continue
+        names = element.get("class")
+        if names and "title" in names.lower():
+            found.append(element)
+            continue
+        names = element.get("id")
+        if names and "title" in names.lower():
+            found.append(element)
+    return found
 _HEADINGS = lxml.etree.XPath("//h1|//h2|//h3")
 _LINK_WITH_TEXT = lxml.etree.XPath(".//a[string-length(normalize-space()) > 0]")
 
@@ -66,7 +82,7 @@ def extract_title(
             text = clean_text(element.text_content())
             if 4 <= len(text) <= 120 and cjk_count(text) >= 2:
                 inner.append(text)
-    for element in _TITLE_BLOCKS(doc):
+    for element in _title_blocks(doc):
         text = clean_text(element.text_content())
         if not (4 <= len(text) <= 120 and cjk_count(text) >= 2):
             continue
