@@ -87,7 +87,14 @@ def scheduler_command(sites: Path, db: Path, *args: str) -> list[str]:
 
 def stop(process: subprocess.Popen) -> str:
     process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=90)
+    try:
+        output, _ = process.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR2)  # the service writes every thread's stack
+        time.sleep(2)
+        process.kill()
+        output, _ = process.communicate()
+        raise AssertionError(f"the scheduler did not stop within 90 s of SIGTERM:\n{output}")
     assert process.returncode == 0, output
     return output
 

@@ -6,6 +6,7 @@ missed while the service was down fire once.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import sys
@@ -289,6 +290,9 @@ def run_service(options: ScheduleOptions) -> int:
 
 def _serve(options, service, pool, unfinished, named, paths) -> int:
     db_path, state_path, log_dir = paths
+    # `kill -USR2 PID` writes the stack of every thread to stderr: what a service that does not
+    # answer is waiting for (written from C, also while a thread is stuck in a call).
+    faulthandler.register(signal.SIGUSR2, file=sys.stderr, all_threads=True)
     scheduler = service.scheduler()
     scheduler.start(paused=True)
     service.sync_jobs(scheduler, crawl_now=unfinished)
