@@ -94,7 +94,7 @@ def stop(process: subprocess.Popen) -> str:
         time.sleep(2)
         process.kill()
         output, _ = process.communicate()
-        raise AssertionError(f"the scheduler did not stop within 90 s of SIGTERM:\n{output}")
+        raise AssertionError(f"the scheduler did not stop within 90 s of SIGTERM:\n{output}") from None
     assert process.returncode == 0, output
     return output
 
@@ -209,7 +209,12 @@ def test_a_restart_keeps_the_schedule_and_listing_writes_nothing(tmp_path: Path,
     process, _db = start_scheduler(tmp_path, sites_text)
     assert wait_for(lambda: (tmp_path / "scheduler-state.db").exists(), 30)
     time.sleep(1)
-    stop(process)
+    # a service that seems stuck says what each thread waits for, and goes on
+    process.send_signal(signal.SIGUSR2)
+    time.sleep(1)
+    assert process.poll() is None
+    said = stop(process)
+    assert "most recent call first" in said and "service.py\", line" in said, said
     state_bytes = (tmp_path / "scheduler-state.db").read_bytes()
     archive_bytes = (tmp_path / "archive.db").read_bytes()
     first = listing()
