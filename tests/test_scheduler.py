@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -191,6 +192,50 @@ def test_sigterm_mid_crawl_leaves_a_consistent_archive_and_an_interrupted_run(
     )
     conn.close()
     assert "no new crawls" in output
+
+
+def test_a_crawl_that_starts_as_the_service_stops_is_stopped_too(
+    tmp_path: Path, sample_web, monkeypatch
+):
+    """SIGTERM may reach the service after a crawl's process has started and before it is among
+    the running crawls that are passed SIGTERM: that crawl stops at once too, rather than running
+    on unsignalled (up to its time limit, 6 h by default) and holding the shutdown."""
+    from crawler.archive import Archive
+    from crawler.registry.sites import load_sites
+    from crawler.schedule import crawljob
+
+    yunxi = sample_web["yunxi-gov"]
+    articles = [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]
+    for path in articles:
+        yunxi.routes[path] = slow(yunxi.routes[path], 2.0)
+    sites = tmp_path / "sites.toml"
+    sites.write_text(sample_web.sites_toml(), encoding="utf-8")
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.register_sites(load_sites(sites))  # as the service does as it starts
+    config = crawljob.CrawlConfig(
+        str(sites), str(tmp_path / "archive.db"), str(tmp_path / "logs"),
+        ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False"], time_limit=600, grace=30,
+    )  # fmt: skip
+    started = subprocess.Popen
+
+    def started_as_sigterm_arrives(*args, **kwargs):
+        process = started(*args, **kwargs)
+        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 60)
+        crawljob.stop_crawls(grace=30)  # what the service's shutdown does: this crawl is not listed
+        return process
+
+    monkeypatch.setattr(crawljob.subprocess, "Popen", started_as_sigterm_arrives)
+    try:
+        began = time.monotonic()
+        code = crawljob.run_crawl_process(["yunxi-gov"], asdict(config))
+        took = time.monotonic() - began
+    finally:
+        crawljob.stopping.clear()
+        crawljob.swept.clear()
+    # stopped as a crawl is stopped (exit 130, its run closed as interrupted), not run to its end
+    assert code == 130, (code, took)
+    run = runs(tmp_path / "archive.db")[-1]
+    assert run["status"] == "interrupted" and run["finished"] is not None, run
 
 
 def test_a_restart_keeps_the_schedule_and_listing_writes_nothing(tmp_path: Path, sample_web):

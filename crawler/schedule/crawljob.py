@@ -30,6 +30,9 @@ LOGS_KEPT_PER_SITE = 30
 running: dict[str, subprocess.Popen] = {}
 running_lock = threading.Lock()
 stopping = threading.Event()
+# Set (under running_lock) once stop_crawls has taken the crawls to stop: a crawl registered after
+# that stops itself, or it would run on unsignalled (up to its time limit) and hold the shutdown.
+swept = threading.Event()
 # Sites whose next run was skipped because their crawl was still running: logged once per crawl.
 overrun: set[str] = set()
 
@@ -83,8 +86,12 @@ def run_crawl_process(site_ids: list[str], config: dict) -> int:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     with running_lock:
         running[log_path.name] = process
+        late = swept.is_set()  # the service began stopping as this crawl started
     try:
-        code, timed_out = wait_or_stop(process, crawl.time_limit, crawl.grace, label)
+        if late:
+            code, timed_out = _stop(process, crawl.grace), False
+        else:
+            code, timed_out = wait_or_stop(process, crawl.time_limit, crawl.grace, label)
     finally:
         with running_lock:
             running.pop(log_path.name, None)
@@ -191,6 +198,7 @@ def stop_crawls(grace: float = 30.0) -> None:
     stopping.set()
     with running_lock:
         processes = list(running.values())
+        swept.set()
     threads = [
         threading.Thread(target=_stop, args=(p, grace)) for p in processes if p.poll() is None
     ]
