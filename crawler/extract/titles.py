@@ -43,6 +43,8 @@ def _title_blocks(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
         if names and "title" in names.lower():
             found.append(element)
     return found
+
+
 _HEADINGS = lxml.etree.XPath("//h1|//h2|//h3")
 _LINK_WITH_TEXT = lxml.etree.XPath(".//a[string-length(normalize-space()) > 0]")
 
