@@ -159,7 +159,7 @@ def test_the_title_blocks_picked_in_python_are_those_a_case_blind_xpath_finds(re
         '<span class="titel">d</span></body></html>'
     )
     assert [element.text for element in _title_blocks(doc)] == ["a", "b", "c"]
-    assert named > 40, "the pages have blocks named for a title"
+    assert named > 10, "the pages have blocks named for a title (20 without ../shared)"
 
 
 def test_text_of_is_text_content(read_pages):
