@@ -301,3 +301,25 @@ def test_scrapys_deprecated_classes_are_named_by_their_module_as_inspect_names_t
     assert len([line for line in made["long"] if line]) >= 3, made
     assert made["quick"] == made["long"]
     assert all(line.split()[0] == line.split()[2] for line in made["long"] if line), made
+
+
+def test_a_download_address_is_told_by_its_words_as_by_the_expression(read_pages):
+    from crawler.discovery.attachments import _DOWNLOAD, _download_address
+
+    addresses = [
+        target
+        for _name, page in read_pages
+        for anchor in page.doc.iter("a", "iframe", "embed", "object")
+        for target in (anchor.get("href"), anchor.get("src"), anchor.get("data"))
+        if target
+    ]
+    addresses += [
+        "/module/download.do?fileId=8f3a", "/attach/getFile?id=12", "/x/DownLoadFile.aspx",
+        "/a/b?FID=3", "/a/b?x=1&att_id=2", "/uploads/fujian/1.html", "/down/a?x=1",
+        "/x?y=/download", "/x?attachid=1", "/x?q=1&file_ID=3", "/ｄownload/1", "/\u212aattach/1",
+        "/fuj\u0131an/x", "/page?id=7", "",
+    ]  # fmt: skip
+    assert len(addresses) > 500  # 532 without ../shared's real pages, 8,255 with them
+    told = [_download_address(url) for url in addresses]
+    assert told == [_DOWNLOAD.search(url) is not None for url in addresses]
+    assert sum(told) >= 9

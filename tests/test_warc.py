@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import FAST, rows, run_crawler
 from warcio.archiveiterator import ArchiveIterator
 
@@ -41,6 +42,26 @@ def warc_records(folder: Path) -> list[tuple[str, str, int | None]]:
 def test_every_fetched_page_is_one_response_record_that_reads_back_to_the_same_text(
     crawled: Path, sample_web
 ):
+    assert_every_fetch_stored(crawled, sample_web)
+
+
+@pytest.mark.own_sample_web
+def test_pages_packed_in_threads_are_stored_as_those_packed_in_the_crawl(
+    tmp_path: Path, sample_web, sites_file: Path
+):
+    """Large bodies are gzipped in the reactor's thread pool (ARCHIVE_WARC_THREAD_BYTES): with the
+    threshold at 0 every response goes that way, and each is stored whole, once, where its pages
+    row says."""
+    db = tmp_path / "archive.db"
+    result = run_crawler(
+        "crawl", "--sites", str(sites_file), "--db", str(db), *FAST,
+        "-s", "ARCHIVE_WARC_THREAD_BYTES=0",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert_every_fetch_stored(db, sample_web)
+
+
+def assert_every_fetch_stored(crawled: Path, sample_web) -> None:
     folder = crawled.with_name("archive-warc")
     files = sorted(folder.iterdir())
     assert files and all(p.name.endswith(".warc.gz") for p in files), "no file left open"
