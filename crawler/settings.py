@@ -155,6 +155,9 @@ ARCHIVE_TRAP_SHAPE_LIMIT = 8
 ARCHIVE_WARC = True
 ARCHIVE_WARC_DIR = ""
 ARCHIVE_WARC_MAX_BYTES = 100_000_000
+# A response of this many bytes or more is gzipped in the reactor's thread pool, beside the
+# crawl's reading of other pages (gzip lets go of the GIL); smaller ones where they come.
+ARCHIVE_WARC_THREAD_BYTES = 16_384
 # The start of each WARC file's name (a worker adds its host, so names from many machines differ).
 ARCHIVE_WARC_PREFIX = "crawl"
 # A crawl on a worker (crawler worker): writes go to this journal instead of the archive, and the
