@@ -158,6 +158,11 @@ ARCHIVE_WARC_MAX_BYTES = 100_000_000
 # A response of this many bytes or more is gzipped in the reactor's thread pool, beside the
 # crawl's reading of other pages (gzip lets go of the GIL); smaller ones where they come.
 ARCHIVE_WARC_THREAD_BYTES = 16_384
+# Article pages of this many bytes or more are read (decoded, parsed, extracted) in reader
+# processes beside the crawl, ARCHIVE_READERS of them (0: every page in the crawl's process);
+# crawler/crawl/readers.py.
+ARCHIVE_READERS = 2
+ARCHIVE_READ_ASIDE_BYTES = 16_384
 # The start of each WARC file's name (a worker adds its host, so names from many machines differ).
 ARCHIVE_WARC_PREFIX = "crawl"
 # A crawl on a worker (crawler worker): writes go to this journal instead of the archive, and the

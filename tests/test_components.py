@@ -169,3 +169,45 @@ def test_hanweb_records_and_the_dataproxy_pages_beyond_them():
         "startrecord=2&endrecord=46&perpage=15",
     ]
     assert dict(pages[0].formdata)["columnid"] == "4467"
+
+
+def test_a_page_without_refresh_in_its_bytes_is_passed_on_as_scrapy_would():
+    """The meta-refresh middleware rules a redirect out from the bytes where Scrapy decodes the
+    whole page: the same answer on every saved page and on pages that do redirect."""
+    from pathlib import Path
+
+    from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+
+    from crawler.crawl.middlewares import MetaRefreshLimitMiddleware
+
+    crawler = get_crawler(settings_dict={"METAREFRESH_ENABLED": True})
+    ours = MetaRefreshLimitMiddleware.from_crawler(crawler)
+    scrapys = MetaRefreshMiddleware.from_crawler(crawler)
+    here = Path(__file__).parent
+    bodies = [p.read_bytes() for p in sorted((here / "pages").glob("*.html"))]
+    bodies += [p.read_bytes() for p in sorted((here / "extraction" / "pages").glob("*"))]
+    redirecting = [
+        b'<html><head><meta http-equiv="refresh" content="0; url=/new.html"></head></html>',
+        b"<html><head><META HTTP-EQUIV='REFRESH' CONTENT='1;URL=/b'></head><body>x</body></html>",
+        '<html><head><meta charset="gbk"><meta http-equiv="Refresh" content="0;url=/c">'
+        "</head><body>统战</body></html>".encode("gbk"),
+        '<html><head><meta http-equiv="refresh" content="0; url=/d"></head></html>'.encode(
+            "utf-16"
+        ),
+        b"<html><head><script>/* refresh */</script></head><body>none</body></html>",
+    ]
+    outcomes = []
+    for body in bodies + redirecting:
+        answers = []
+        for middleware in (ours, scrapys):
+            request = Request(URL)
+            response = HtmlResponse(URL, body=body, headers={"Content-Type": "text/html"})
+            answer = middleware.process_response(request, response)
+            answers.append(answer.url if isinstance(answer, Request) else answer is response)
+        assert answers[0] == answers[1], body[:200]
+        outcomes.append(answers[0])
+    assert len(bodies) > 30
+    assert outcomes[-5:] == [
+        "http://tz.qingshan.example/new.html", "http://tz.qingshan.example/b",
+        "http://tz.qingshan.example/c", "http://tz.qingshan.example/d", True,
+    ]  # fmt: skip

@@ -120,7 +120,17 @@ class RedirectLimitMiddleware(_RedirectLimit, RedirectMiddleware):
 
 
 class MetaRefreshLimitMiddleware(_RedirectLimit, MetaRefreshMiddleware):
-    """<meta http-equiv="refresh"> redirects (see _RedirectLimit)."""
+    """<meta http-equiv="refresh"> redirects (see _RedirectLimit). Scrapy looks for one in the
+    first 4,096 characters of the decoded page, and decodes the whole page to get them; a page
+    whose first 16 KB (4 bytes a character at most) hold no "refresh" in any case, in an
+    encoding where ASCII letters are ASCII bytes (no NUL: not UTF-16 or UTF-32), has none, and
+    is passed on as it is."""
+
+    def process_response(self, request: Request, response: Response, *args) -> Request | Response:
+        head = response.body[:16384]
+        if b"\0" not in head and b"refresh" not in head.lower():
+            return response
+        return super().process_response(request, response, *args)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -88,10 +88,7 @@ class Site:
 
     def owns(self, url: str) -> bool:
         """True when ``url`` is http(s) on one of the site's own hosts."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return False
-        return host_in_domains(parts.hostname.lower(), self.allowed_domains)
+        return url_on_hosts(url, self.allowed_domains)
 
     @property
     def may_use_private_addresses(self) -> bool:
@@ -114,6 +111,14 @@ class Site:
 @functools.lru_cache(maxsize=4096)
 def _private_start(start_urls: tuple[str, ...]) -> bool:
     return any(is_private_address(urlsplit(url).hostname or "") for url in start_urls)
+
+
+def url_on_hosts(url: str, domains: tuple[str, ...]) -> bool:
+    """True when ``url`` is http(s) on a host of ``domains`` (Site.owns)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    return host_in_domains(parts.hostname.lower(), domains)
 
 
 def host_in_domains(host: str, domains: tuple[str, ...]) -> bool:

@@ -21,9 +21,10 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.crawl.failures import describe_failure
-from crawler.crawl.fallback import article_api, json_article, render_again
+from crawler.crawl.fallback import json_article, render_again
 from crawler.crawl.items import ColumnItem, ErrorItem, PageItem
 from crawler.crawl.middlewares import robots_sitemaps
+from crawler.crawl.readers import ArticleRead, Readers, read_tree
 from crawler.crawl.render import render_meta
 from crawler.crawl.state import CrawlState
 from crawler.discovery.api import api_links, looks_json
@@ -31,9 +32,7 @@ from crawler.discovery.attachments import attachment_links
 from crawler.discovery.indexes import index_kind, index_links
 from crawler.discovery.links import Link, LinkKind, page_number
 from crawler.discovery.reader import classify_url, discover
-from crawler.discovery.traps import says_not_found
-from crawler.discovery.urls import canonical_url
-from crawler.extract import NotHTML, china_day, extract, looks_binary, read_page
+from crawler.extract import NotHTML, china_day, looks_binary, read_page
 from crawler.extract.files import FILE_TYPES, sniff
 from crawler.registry.sites import Site, load_sites, select_sites
 from crawler.spiders.attachments import AttachmentReading
@@ -45,15 +44,15 @@ from crawler.spiders.page_fields import (
     stored_links,
 )
 from crawler.spiders.paging import PagingGuards
-from crawler.spiders.parts import ArticleAssembly, part_links
+from crawler.spiders.parts import ArticleAssembly
+from crawler.spiders.reading import ArticleReading, content_type_of
 
-# A page reached as "other" is taken for an article when it lists no articles itself and carries
-# at least this many Chinese characters of main text.
-ARTICLE_MIN_CJK = 150
 _TEXT_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
 
 
-class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.Spider):
+class MunicipalSpider(
+    ArticleAssembly, ArticleReading, PagingGuards, AttachmentReading, scrapy.Spider
+):
     name = "municipal"
 
     def __init__(
@@ -84,6 +83,7 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
         spider.crawl_state = CrawlState.of(crawler)
         spider.url_limit = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
         spider.crawl_state.open(spider.sites)
+        spider.readers = Readers.from_settings(crawler.settings)
         return spider
 
     def site_for_url(self, url: str) -> Site | None:
@@ -152,6 +152,8 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
             response.meta["kind"] == "attachment" or sniff(response.body) in FILE_TYPES
         ):
             return self._read_file(response)
+        if self._reads_aside(response):  # read in a reader process (crawl/readers.py)
+            return self._page_items_aside(response)
         return self._page_items(response)
 
     def _page_items(self, response: Response) -> Iterator[PageItem | ErrorItem | scrapy.Request]:
@@ -160,7 +162,10 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
         finally:  # after the requests the page led to were admitted: the site's count is exact
             self.crawl_state.answered(response.request)
 
-    def _read_page(self, response: Response) -> Iterator[PageItem | ErrorItem | scrapy.Request]:
+    def _read_page(
+        self, response: Response, read: ArticleRead | None = None
+    ) -> Iterator[PageItem | ErrorItem | scrapy.Request]:
+        """A page's items and requests; ``read``: an article page a reader has read."""
         site: Site = response.meta["site"]
         requested = response.meta["kind"]
         hops = response.meta["hops"]
@@ -175,7 +180,7 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
             return
         body = response.body
         index = index_kind(body) if requested != "article" else None
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        content_type = content_type_of(response)
         if index is None and requested != "article" and looks_json(body, content_type):
             index = "api"  # a list API's answer (discovery/api.py)
         if index is not None:  # a sitemap or a feed: what it leads to, as a list page's links
@@ -184,6 +189,9 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
         if looks_binary(body) or (content_type and not content_type.startswith(_TEXT_TYPES)):
             message = f"not an HTML page ({content_type or 'binary data'}, {len(body)} bytes)"
             yield ErrorItem(response.url, site.id, "not_html", message, response.status, requested)
+            return
+        if requested == "article":
+            yield from self._read_article(response, site, hops, read)  # spiders/reading.py
             return
         try:
             page = read_page(body, content_type, site.encoding)
@@ -203,52 +211,26 @@ class MunicipalSpider(ArticleAssembly, PagingGuards, AttachmentReading, scrapy.S
         # The files the page links to (an article's text may be its attachment), read before
         # extraction takes the tree apart.
         attached = attachment_links(page.doc, response.url) if site.attachments != "none" else []
-        if requested != "article":
-            links += discover(page.doc, response.url, site, page.decoded.text)
-            if requested in ("home", "list") or any(
-                link.kind is LinkKind.ARTICLE for link in links
+        links += discover(page.doc, response.url, site, page.decoded.text)
+        if requested in ("home", "list") or any(
+            link.kind is LinkKind.ARTICLE for link in links
+        ):
+            note = blind_list(page.doc, links) if requested == "list" else None
+            if note and (
+                again := render_again(response, site, self.crawl_state, self.settings)
             ):
-                note = blind_list(page.doc, links) if requested == "list" else None
-                if note and (
-                    again := render_again(response, site, self.crawl_state, self.settings)
-                ):
-                    yield again  # read in the browser instead (crawl/fallback.py)
-                    return
-                self.crawl_state.count(site.id, "list_pages")
-                yield from self._shape_answered(response, site, links)
-                yield PageItem(kind="list", links=link_rows(links), reason=note, **base)
-                yield from self._follow_list(response, site, hops, links, title, attached)
+                yield again  # read in the browser instead (crawl/fallback.py)
                 return
-        # read before extraction takes the tree apart: the article's own pager, its canonical
-        parts = part_links(page.doc, response.url, response.url)
-        canonical = canonical_url(page.doc, response.url, site.owns)
-        extracted = extract(page, response.url, china_day(response.headers.get("Date")))
-        text = extracted.body
-        if (
-            requested != "article"
-            and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < ARTICLE_MIN_CJK
-        ):
+            self.crawl_state.count(site.id, "list_pages")
             yield from self._shape_answered(response, site, links)
-            yield PageItem(kind="other", links=link_rows(links), **base)
-            # a 信息公开 detail page whose text is its attachment: the page's date is the file's
-            yield from self._follow_list(
-                response, site, hops, links, title, attached, extracted.published
-            )
+            yield PageItem(kind="list", links=link_rows(links), reason=note, **base)
+            yield from self._follow_list(response, site, hops, links, title, attached)
             return
-        if not text and (
-            again := article_api(response, page.decoded.text, site, self.crawl_state)
-            or render_again(response, site, self.crawl_state, self.settings)
-        ):
-            yield again  # its text is the script's (crawl/fallback.py)
-            return
-        if not text or says_not_found(text, extracted.title or title):
-            why = "says it does not exist (200 页面不存在)" if text else "no main text on the page"
-            kind = "soft_404" if text else "no_text"
-            yield ErrorItem(response.url, site.id, kind, why, response.status, requested)
-            return
-        yield from self._article(
-            response, site, hops, base, extracted, parts, canonical, attached, title
-        )
+        read = read_tree(
+            page, response.url, china_day(response.headers.get("Date")), attached,
+            site.allowed_domains,
+        )  # fmt: skip
+        yield from self._read_text(response, site, hops, base, read, requested, links)
 
     def _read_index(
         self, response: Response, site: Site, hops: int, index: str

@@ -1,0 +1,187 @@
+"""Reading an article page: the same pure function in the crawl's process or in a reader beside it.
+
+Reading a real article (decoding, parsing, its attachment and part links, its canonical address,
+title, date and text) costs several times what Scrapy spends fetching it. A crawl hands an
+article of ARCHIVE_READ_ASIDE_BYTES or more to a reader process (ARCHIVE_READERS of them, started
+at the first such page) and goes on fetching and storing while it is read, so a second core reads
+while the first crawls; smaller pages, and every page when ARCHIVE_READERS = 0, are read where
+they come. Either way the page goes through :func:`read_article`, so what is archived is the same.
+
+A reader that dies (killed, out of memory) costs nothing: its pages and every later one are read
+in the crawl's own process, and the log says so once. Readers ignore SIGINT and SIGTERM (the crawl
+decides when to stop and closes them when it ends) and leave by themselves within a second of the
+crawl's process going away without closing them (kill -9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from multiprocessing import forkserver
+
+from crawler.discovery.attachments import attachment_links
+from crawler.discovery.links import Link
+from crawler.discovery.parts import part_links
+from crawler.discovery.urls import canonical_url
+from crawler.extract import Extracted, NotHTML, ReadPage, extract, read_page
+from crawler.registry.sites import url_on_hosts
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ArticleRead:
+    """What reading an article page gives the spider (or why it is no HTML page)."""
+
+    not_html: str | None = None  # NotHTML's message
+    encoding: str = ""  # the decoding, described (Decoded.describe)
+    title: str | None = None  # the page's <title>
+    attached: list[tuple[Link, str | None]] | None = None
+    parts: dict[int, str] | None = None
+    canonical: str | None = None
+    extracted: Extracted | None = None
+    text: str | None = None  # the decoded page, kept only when it has no main text (fallbacks)
+
+
+def read_article(
+    body: bytes,
+    content_type: str,
+    encoding: str | None,
+    url: str,
+    fetched_on: date | None,
+    attachments: bool,
+    domains: tuple[str, ...],
+) -> ArticleRead:
+    """Decode, parse and read an article page (what the spider hands a reader)."""
+    try:
+        page = read_page(body, content_type, encoding)
+    except NotHTML as exc:
+        return ArticleRead(not_html=str(exc))
+    attached = attachment_links(page.doc, url) if attachments else []
+    return read_tree(page, url, fetched_on, attached, domains)
+
+
+def read_tree(
+    page: ReadPage,
+    url: str,
+    fetched_on: date | None,
+    attached: list[tuple[Link, str | None]],
+    domains: tuple[str, ...],
+) -> ArticleRead:
+    """An article page already parsed (its attachment links read): its pager's parts and its
+    canonical address, read before extraction takes the tree apart, then the extraction."""
+    title = page.doc.findtext(".//title")
+    parts = part_links(page.doc, url, url)
+    canonical = canonical_url(page.doc, url, functools.partial(url_on_hosts, domains=domains))
+    extracted = extract(page, url, fetched_on)
+    return ArticleRead(
+        encoding=page.decoded.describe(),
+        title=title,
+        attached=attached,
+        parts=parts,
+        canonical=canonical,
+        extracted=extracted,
+        text=None if extracted.body else page.decoded.text,
+    )
+
+
+def _reader_started(crawl_pid: int) -> None:
+    """A reader's first step: the crawl's signals are not its own, and it leaves when the crawl's
+    process is gone (its parent, the fork server, then leaves too)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent or not _alive(crawl_pid):
+                os._exit(0)
+
+    threading.Thread(target=watch, name="crawl-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Readers:
+    """The crawl's reader processes, started at the first page handed to them."""
+
+    def __init__(self, count: int, min_bytes: int):
+        self.count = count
+        self.min_bytes = min_bytes
+        self.pool: ProcessPoolExecutor | None = None
+        self.broken = False
+        self.handed = 0  # pages read aside
+
+    @classmethod
+    def from_settings(cls, settings) -> Readers:
+        return cls(
+            max(0, settings.getint("ARCHIVE_READERS", 2)),
+            settings.getint("ARCHIVE_READ_ASIDE_BYTES", 16_384),
+        )
+
+    def takes(self, body: bytes) -> bool:
+        """Whether a page of this size is read aside."""
+        return self.count > 0 and not self.broken and len(body) >= self.min_bytes
+
+    async def read(self, *args) -> ArticleRead:
+        """``read_article(*args)`` in a reader; in this process when the readers cannot (a page
+        whose reading failed there is read again here, where an error shows as it would have)."""
+        if not self.broken:
+            try:
+                if self.pool is None:
+                    # a fork server: the readers hold none of the crawl's files, sockets or
+                    # browser pipes, and start with the reading code already imported
+                    context = multiprocessing.get_context("forkserver")
+                    context.set_forkserver_preload([__name__])
+                    self.pool = ProcessPoolExecutor(
+                        self.count, context, initializer=_reader_started, initargs=(os.getpid(),)
+                    )
+                read = await asyncio.wrap_future(self.pool.submit(read_article, *args))
+                self.handed += 1
+                return read
+            except BrokenExecutor as exc:
+                self._lost(exc)
+            except Exception as exc:  # noqa: BLE001 - read again below, where it shows
+                logger.debug("a reader could not read %s (%r); read in the crawl", args[3], exc)
+        return read_article(*args)
+
+    def _lost(self, exc: BaseException) -> None:
+        if not self.broken:
+            self.broken = True
+            logger.warning(
+                "a page reader stopped (%s: %s); pages are read in the crawl's own process "
+                "from now on",
+                type(exc).__name__,
+                exc or "no reason given",
+            )
+        self.close()
+
+    def close(self) -> None:
+        """Readers finish the page in hand and leave; the fork server too, so that the crawl's
+        process has waited for every process it started (their CPU is counted as the crawl's)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+            stop = getattr(forkserver._forkserver, "_stop", None)
+            if stop is not None:
+                with contextlib.suppress(OSError):  # gone already (its group was signalled)
+                    stop()

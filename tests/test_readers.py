@@ -1,0 +1,116 @@
+"""Article pages read in reader processes beside the crawl (crawler/crawl/readers.py): the same
+archive as pages read in the crawl's own process, a reader killed mid-crawl costing nothing, and
+no reader left behind by a crawl killed with kill -9."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import FAST, comparable_rows, run_crawler
+from test_scheduler import slow, wait_for
+
+# every article page read aside (ARCHIVE_READ_ASIDE_BYTES=0), with the stats written at the end
+ASIDE = [*FAST, "-s", "ARCHIVE_READ_ASIDE_BYTES=0", "-s", "LOG_LEVEL=INFO"]
+
+
+def read_aside(stderr: str) -> int:
+    """The pages a crawl's readers read, as its stats say."""
+    found = re.search(r"'readers/pages': (\d+)", stderr)
+    return int(found.group(1)) if found else 0
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in map(int, path.read_text().split()) if path.exists() else []:
+        found += [child, *descendants(child)]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def crawl(sites_file: Path, db: Path, *settings: str) -> subprocess.Popen:
+    """A crawl in a process of its own that the test can watch and kill."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites_file), "--db", str(db),
+         *settings],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONWARNINGS="ignore"),
+    )  # fmt: skip
+
+
+def slow_articles(sample_web, seconds: float) -> None:
+    for site in sample_web.sites.values():
+        for path in [p for p in site.routes if isinstance(p, str) and "/art" in p]:
+            site.routes[path] = slow(site.routes[path], seconds)
+
+
+def test_articles_read_aside_are_archived_as_those_read_in_the_crawl(
+    tmp_path: Path, sample_web, sites_file: Path
+):
+    inline = run_crawler(
+        "crawl", "--sites", str(sites_file), "--db", str(tmp_path / "inline.db"), *FAST,
+        "-s", "ARCHIVE_READERS=0",
+    )  # fmt: skip
+    assert inline.returncode == 0, inline.stderr
+    aside = run_crawler(
+        "crawl", "--sites", str(sites_file), "--db", str(tmp_path / "aside.db"), *ASIDE
+    )
+    assert aside.returncode == 0, aside.stderr
+    assert read_aside(aside.stderr) >= 10, "the articles were read by readers"
+    assert comparable_rows(tmp_path / "aside.db") == comparable_rows(tmp_path / "inline.db")
+
+
+def test_a_reader_killed_mid_crawl_costs_no_page(tmp_path: Path, sample_web, sites_file: Path):
+    fault_free = run_crawler(
+        "crawl", "--sites", str(sites_file), "--db", str(tmp_path / "fault-free.db"), *FAST,
+        "-s", "ARCHIVE_READERS=0",
+    )  # fmt: skip
+    assert fault_free.returncode == 0, fault_free.stderr
+    slow_articles(sample_web, 0.3)
+    process = crawl(sites_file, tmp_path / "archive.db", *ASIDE)
+    try:
+        # the fork server and its two readers, once the first article was handed over
+        readers = wait_for(lambda: len(d := descendants(process.pid)) >= 3 and d[1:], 60)
+        assert readers, "readers started"
+        os.kill(readers[0], signal.SIGKILL)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert err.count("a page reader stopped") == 1, err
+    assert "from now on" in err
+    assert comparable_rows(tmp_path / "archive.db") == comparable_rows(tmp_path / "fault-free.db")
+
+
+def test_no_reader_outlives_a_crawl_killed_with_kill_9(tmp_path: Path, sample_web, sites_file: Path):
+    slow_articles(sample_web, 0.5)
+    process = crawl(sites_file, tmp_path / "archive.db", *ASIDE)
+    started: list[int] = []
+    try:
+        started = wait_for(lambda: len(d := descendants(process.pid)) >= 3 and d, 60)
+        assert started, "readers started"
+        os.kill(process.pid, signal.SIGKILL)  # the crawl alone, not its group
+        process.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(alive(pid) for pid in started):
+            time.sleep(0.2)
+        assert not [pid for pid in started if alive(pid)], "the fork server and readers left"
+    finally:
+        for pid in [process.pid, *started]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        process.communicate(timeout=30)  # they held its output pipes
