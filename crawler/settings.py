@@ -5,6 +5,8 @@ Every value can be overridden per crawl with ``-s NAME=VALUE`` (``crawler crawl`
 a delay that adapts to the server, robots.txt, and a User-Agent that says who is asking.
 """
 
+import os as _os
+
 from scrapy.settings import default_settings as _scrapy_defaults
 
 BOT_NAME = "summary-archive"
@@ -159,9 +161,10 @@ ARCHIVE_WARC_MAX_BYTES = 100_000_000
 # crawl's reading of other pages (gzip lets go of the GIL); smaller ones where they come.
 ARCHIVE_WARC_THREAD_BYTES = 16_384
 # Article pages of this many bytes or more are read (decoded, parsed, extracted) in reader
-# processes beside the crawl, ARCHIVE_READERS of them (0: every page in the crawl's process);
+# processes beside the crawl, ARCHIVE_READERS of them (0: every page in the crawl's process, as
+# on a machine of one core, where a reader would only take turns with the crawl);
 # crawler/crawl/readers.py.
-ARCHIVE_READERS = 2
+ARCHIVE_READERS = 2 if (_os.cpu_count() or 1) > 1 else 0
 ARCHIVE_READ_ASIDE_BYTES = 16_384
 # The start of each WARC file's name (a worker adds its host, so names from many machines differ).
 ARCHIVE_WARC_PREFIX = "crawl"

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from conftest import FAST, comparable_rows, run_crawler
+from test_datasette import alive
 from test_scheduler import slow, wait_for
 
 # every article page read aside (ARCHIVE_READ_ASIDE_BYTES=0), with the stats written at the end
@@ -32,14 +33,6 @@ def descendants(pid: int) -> list[int]:
     for child in map(int, path.read_text().split()) if path.exists() else []:
         found += [child, *descendants(child)]
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def crawl(sites_file: Path, db: Path, *settings: str) -> subprocess.Popen:

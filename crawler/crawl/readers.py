@@ -34,6 +34,7 @@ from crawler.discovery.links import Link
 from crawler.discovery.parts import part_links
 from crawler.discovery.urls import canonical_url
 from crawler.extract import Extracted, NotHTML, ReadPage, extract, read_page
+from crawler.processes import pid_exists
 from crawler.registry.sites import url_on_hosts
 
 logger = logging.getLogger(__name__)
@@ -105,20 +106,10 @@ def _reader_started(crawl_pid: int) -> None:
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent or not _alive(crawl_pid):
+            if os.getppid() != parent or not pid_exists(crawl_pid):
                 os._exit(0)
 
     threading.Thread(target=watch, name="crawl-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Readers:
