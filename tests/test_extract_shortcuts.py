@@ -14,6 +14,7 @@ from conftest import REALPAGES_DIR
 
 from crawler.demo.sites import build_sample_web
 from crawler.discovery.links import normalise_url
+from crawler.discovery.parts import MAX_PARTS, part_links, part_number
 from crawler.extract import content as content_module
 from crawler.extract import read_page
 from crawler.extract.content import GENERIC_SELECTORS, select_by_family
@@ -27,7 +28,6 @@ from crawler.extract.page import (
     text_of,
 )
 from crawler.families import CONTENT_SELECTORS
-from crawler.spiders.parts import MAX_PARTS, part_links, part_number
 
 HERE = Path(__file__).parent
 

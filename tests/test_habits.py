@@ -237,8 +237,9 @@ def test_tracking_parameters_and_canonical_addresses():
 
 
 def test_article_parts_and_soft_404_pages_are_told_apart():
+    from crawler.discovery.parts import part_number
     from crawler.discovery.traps import says_not_found, url_shape
-    from crawler.spiders.parts import joined, part_number
+    from crawler.spiders.parts import joined
 
     first = "http://a.cn/xwzx/2023-02/content_501.html"
     assert part_number("http://a.cn/xwzx/2023-02/content_501_3.html", first) == 3

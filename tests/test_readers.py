@@ -89,7 +89,9 @@ def test_a_reader_killed_mid_crawl_costs_no_page(tmp_path: Path, sample_web, sit
     assert comparable_rows(tmp_path / "archive.db") == comparable_rows(tmp_path / "fault-free.db")
 
 
-def test_no_reader_outlives_a_crawl_killed_with_kill_9(tmp_path: Path, sample_web, sites_file: Path):
+def test_no_reader_outlives_a_crawl_killed_with_kill_9(
+    tmp_path: Path, sample_web, sites_file: Path
+):
     slow_articles(sample_web, 0.5)
     process = crawl(sites_file, tmp_path / "archive.db", *ASIDE)
     started: list[int] = []

@@ -16,6 +16,8 @@ _SUFFIX = re.compile(r"^(?P<stem>.+)_(?P<n>\d{1,3})(?P<ext>\.s?html?)$", re.IGNO
 # out of an address.
 _MAY_NAME_PART = re.compile(r"^\s*\?|[\t\r\n]")
 _PAGE_NAME = re.compile(rf"^(?:{PAGE_PARAMETERS})$", re.IGNORECASE)
+
+
 def part_number(url: str, first: str) -> int | None:
     """Where ``url`` stands among the parts of the article whose first page is ``first``: 1 for
     the first page itself, N for ``<first stem>_N.html`` or for ``first``'s address with a page

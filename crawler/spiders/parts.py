@@ -22,11 +22,9 @@ from urllib.parse import urlsplit
 from scrapy.http import Response
 
 from crawler.crawl.items import AliasItem, ErrorItem, PageItem, copy_fields
-from crawler.discovery.parts import MAX_PARTS, part_links, part_number
+from crawler.discovery.parts import part_links
 from crawler.extract import NotHTML, extract, read_page
 from crawler.registry.sites import Site
-
-__all__ = ["MAX_PARTS", "ArticleAssembly", "joined", "part_links", "part_number"]
 
 # A line of an article's own pager, left in its text: 共3页 上一页 1 2 3 下一页, 第2页
 _PAGER_WORDS = r"共\s*\d+\s*页|第\s*\d+\s*页|上一页|下一页|前一页|后一页|首页|尾页|末页"

@@ -71,7 +71,9 @@ class ArticleReading:
         """An article asked for as one: read here unless a reader has read it."""
         read = read or read_article(*self._reading(response))
         if read.not_html is not None:
-            yield ErrorItem(response.url, site.id, "empty", read.not_html, response.status, "article")
+            yield ErrorItem(
+                response.url, site.id, "empty", read.not_html, response.status, "article"
+            )
             return
         base = page_fields(response, site) | {"encoding": read.encoding}
         yield from self._read_text(response, site, hops, base, read, "article", [])
