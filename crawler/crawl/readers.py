@@ -3,7 +3,7 @@
 Reading a real article (decoding, parsing, its attachment and part links, its canonical address,
 title, date and text) costs several times what Scrapy spends fetching it. A crawl hands an
 article of ARCHIVE_READ_ASIDE_BYTES or more to a reader process (ARCHIVE_READERS of them, started
-at the first such page) and goes on fetching and storing while it is read, so a second core reads
+in a thread at the first such page; pages are read in the crawl until they are up) and goes on fetching and storing while it is read, so a second core reads
 while the first crawls; smaller pages, and every page when ARCHIVE_READERS = 0, are read where
 they come. Either way the page goes through :func:`read_article`, so what is archived is the same.
 
@@ -112,8 +112,15 @@ def _reader_started(crawl_pid: int) -> None:
     threading.Thread(target=watch, name="crawl-watch", daemon=True).start()
 
 
+def _warm() -> int:
+    return os.getpid()
+
+
 class Readers:
-    """The crawl's reader processes, started at the first page handed to them."""
+    """The crawl's reader processes. They are started in a thread of their own at the first page
+    that would go to them (a fork server's start imports the reading code, a second or more that
+    the crawl's reactor must not wait through: its downloads would time out meanwhile); pages are
+    read in the crawl until they are ready."""
 
     def __init__(self, count: int, min_bytes: int):
         self.count = count
@@ -121,6 +128,9 @@ class Readers:
         self.pool: ProcessPoolExecutor | None = None
         self.broken = False
         self.handed = 0  # pages read aside
+        self._lock = threading.Lock()
+        self._starter: threading.Thread | None = None
+        self._closed = False
 
     @classmethod
     def from_settings(cls, settings) -> Readers:
@@ -130,23 +140,51 @@ class Readers:
         )
 
     def takes(self, body: bytes) -> bool:
-        """Whether a page of this size is read aside."""
-        return self.count > 0 and not self.broken and len(body) >= self.min_bytes
+        """Whether a page of this size is read aside (once the readers are up; the first such
+        page starts them)."""
+        if self.count <= 0 or self.broken or len(body) < self.min_bytes:
+            return False
+        if self.pool is None:
+            with self._lock:
+                if self._starter is None and not self._closed:
+                    self._starter = threading.Thread(
+                        target=self._start, name="readers-start", daemon=True
+                    )
+                    self._starter.start()
+            return False
+        return True
+
+    def _start(self) -> None:
+        pool = None
+        try:
+            # a fork server: the readers hold none of the crawl's files, sockets or browser
+            # pipes, and start with the reading code already imported
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            pool = ProcessPoolExecutor(
+                self.count, context, initializer=_reader_started, initargs=(os.getpid(),)
+            )
+            for future in [pool.submit(_warm) for _ in range(self.count)]:
+                future.result(timeout=120)
+        except Exception as exc:  # noqa: BLE001 - said, and the pages read in the crawl
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            self._lost(exc)
+            return
+        with self._lock:
+            if self._closed:  # the crawl ended while they started
+                pool.shutdown(wait=True, cancel_futures=True)
+                _stop_fork_server()
+            else:
+                self.pool = pool
 
     async def read(self, *args) -> ArticleRead:
         """``read_article(*args)`` in a reader; in this process when the readers cannot (a page
         whose reading failed there is read again here, where an error shows as it would have)."""
-        if not self.broken:
+        pool = self.pool
+        if pool is not None and not self.broken:
             try:
-                if self.pool is None:
-                    # a fork server: the readers hold none of the crawl's files, sockets or
-                    # browser pipes, and start with the reading code already imported
-                    context = multiprocessing.get_context("forkserver")
-                    context.set_forkserver_preload([__name__])
-                    self.pool = ProcessPoolExecutor(
-                        self.count, context, initializer=_reader_started, initargs=(os.getpid(),)
-                    )
-                read = await asyncio.wrap_future(self.pool.submit(read_article, *args))
+                read = await asyncio.wrap_future(pool.submit(read_article, *args))
                 self.handed += 1
                 return read
             except BrokenExecutor as exc:
@@ -156,8 +194,9 @@ class Readers:
         return read_article(*args)
 
     def _lost(self, exc: BaseException) -> None:
-        if not self.broken:
-            self.broken = True
+        with self._lock:
+            said, self.broken = self.broken, True
+        if not said:
             logger.warning(
                 "a page reader stopped (%s: %s); pages are read in the crawl's own process "
                 "from now on",
@@ -169,10 +208,19 @@ class Readers:
     def close(self) -> None:
         """Readers finish the page in hand and leave; the fork server too, so that the crawl's
         process has waited for every process it started (their CPU is counted as the crawl's)."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-            stop = getattr(forkserver._forkserver, "_stop", None)
-            if stop is not None:
-                with contextlib.suppress(OSError):  # gone already (its group was signalled)
-                    stop()
+        with self._lock:
+            self._closed = True
+            pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            _stop_fork_server()
+        starter = self._starter
+        if starter is not None and starter is not threading.current_thread():
+            starter.join()
+
+
+def _stop_fork_server() -> None:
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        with contextlib.suppress(OSError):  # gone already (its group was signalled)
+            stop()
