@@ -70,7 +70,11 @@ def test_articles_read_aside_are_archived_as_those_read_in_the_crawl(
     )
     assert aside.returncode == 0, aside.stderr
     assert read_aside(aside.stderr) >= 5, "the articles were read by readers"
-    assert comparable_rows(tmp_path / "aside.db") == comparable_rows(tmp_path / "inline.db")
+    # which site's run first found a reposted document depends on which page was read first
+    same = ("documents_new",)
+    assert comparable_rows(tmp_path / "aside.db", same) == comparable_rows(
+        tmp_path / "inline.db", same
+    )
 
 
 def test_a_reader_killed_mid_crawl_costs_no_page(tmp_path: Path, sample_web, sites_file: Path):
@@ -92,7 +96,10 @@ def test_a_reader_killed_mid_crawl_costs_no_page(tmp_path: Path, sample_web, sit
     assert process.returncode == 0, err
     assert err.count("a page reader stopped") == 1, err
     assert "from now on" in err
-    assert comparable_rows(tmp_path / "archive.db") == comparable_rows(tmp_path / "fault-free.db")
+    same = ("documents_new",)  # which site's run first found a repost: the order pages were read
+    assert comparable_rows(tmp_path / "archive.db", same) == comparable_rows(
+        tmp_path / "fault-free.db", same
+    )
 
 
 def test_no_reader_outlives_a_crawl_killed_with_kill_9(
