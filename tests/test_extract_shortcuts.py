@@ -5,6 +5,7 @@ weighing every block, links resolved only when they can name a part against reso
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import lxml.etree
@@ -13,13 +14,17 @@ import pytest
 from conftest import REALPAGES_DIR
 
 from crawler.demo.sites import build_sample_web
+from crawler.discovery import forms as forms_module
 from crawler.discovery.links import normalise_url
 from crawler.discovery.parts import MAX_PARTS, part_links, part_number
 from crawler.extract import content as content_module
+from crawler.extract import page as page_module
 from crawler.extract import read_page
 from crawler.extract.content import GENERIC_SELECTORS, select_by_family
 from crawler.extract.page import (
     _CONTROL,
+    CONTAINER_TAGS,
+    PARAGRAPH_TAGS,
     _walked_text,
     clean_text,
     drop_noise,
@@ -84,13 +89,50 @@ def test_the_lines_libxslt_writes_are_the_lines_of_a_walk_over_the_tree(read_pag
     assert lines_of(doc.body.find("div")) == ["abcd", "e"]
 
 
-def test_a_family_is_searched_for_only_where_the_source_names_it_and_found_alike(read_pages):
+def test_the_block_texts_libxslt_writes_are_the_texts_read_in_python(read_pages):
+    def in_python(element):
+        return [(block, page_module._own_text(block)) for block in element.iter(*BLOCK_TAGS)]
+
+    checked = 0
+    for name, page in read_pages:
+        for element in [page.doc, *page.doc.iter("body", "div", "td")][:100]:
+            assert page_module.block_texts(element) == in_python(element), (name, element.tag)
+            checked += 1
+    assert checked > 1000
+    # a comment between texts; a text holding the stylesheet's separator (read in Python); a
+    # second root (text after </html>), which the density of the first never reads
+    cases = {
+        "<div>a<p>统战<b>工作</b>总结</p>b<!-- x -->c<span>d</span></div>": [
+            "a b c", "统战工作总结", "d"
+        ],
+        "<div>a\ufdd0b<p>统战</p>c</div>": ["a\ufdd0b c", "统战"],
+        "<html><body><div>甲<p>乙</p></div></body></html><div>丙</div>": ["甲", "乙"],
+    }  # fmt: skip
+    for html, texts in cases.items():
+        doc = parse_html(html)
+        assert page_module.block_texts(doc) == in_python(doc)
+        assert [text for _, text in page_module.block_texts(doc)] == texts, html
+
+
+BLOCK_TAGS = (*PARAGRAPH_TAGS, *CONTAINER_TAGS)
+
+
+def _searched_everywhere(doc, selectors):
+    """select_by_family with every selector searched for, whatever names the page holds."""
+    named_in = content_module._named_in
+    content_module._named_in = lambda doc, selectors: selectors
+    try:
+        return select_by_family(doc, selectors)
+    finally:
+        content_module._named_in = named_in
+
+
+def test_a_family_is_searched_for_only_where_the_page_names_it_and_found_alike(read_pages):
     found = 0
     for name, page in read_pages:
         for selectors in (CONTENT_SELECTORS, GENERIC_SELECTORS):
-            everywhere = select_by_family(page.doc, selectors)
-            named = select_by_family(page.doc, selectors, page.source)
-            assert everywhere is named, name
+            everywhere = _searched_everywhere(page.doc, selectors)
+            assert select_by_family(page.doc, selectors) is everywhere, name
             found += everywhere is not None
     assert found > 20
     # a tag selector is looked for in the tree, also after a second root (text after </html>)
@@ -98,23 +140,25 @@ def test_a_family_is_searched_for_only_where_the_source_names_it_and_found_alike
         "<html><body><p>x</p></body></html><founder-content>" + "统战" * 30 + "</founder-content>"
     )
     assert select_by_family(doc) is not None
-    assert select_by_family(doc, CONTENT_SELECTORS, "") is select_by_family(doc)
+    doc = parse_html("<html><body><p>x</p></body></html><div id=zoom>" + "统战" * 30 + "</div>")
+    assert select_by_family(doc) is not None
     # ids and classes written every way an HTML parser reads them, or only in a style or a script
     prose = "统战工作总结" * 10
     for attribute in (
         'id="zoom"', "id='zoom'", "id=zoom", "id = zoom ", 'id= "zoom"', "ID=zoom",
         'class="article-content"', "class=article-content", 'class="x TRS_Editor y"',
         "id=zoom/", 'id="zoom "', 'class="article-content-wrap"', 'data-x="zoom"',
+        'class="x\tTRS_Editor\ny"', 'id="zo&#111;m"', 'class="TRS_Editor2"',
     ):  # fmt: skip
         for extra in ("", "<style>.a{zoom:1}</style><script>var x = zoom;</script>"):
             raw = f"<html><head>{extra}</head><body><div {attribute}>{prose}</div></body></html>"
             page = read_page(raw.encode(), "text/html")
             for selectors in (CONTENT_SELECTORS, GENERIC_SELECTORS):
-                named = select_by_family(page.doc, selectors, page.source)
-                assert named is select_by_family(page.doc, selectors), attribute
-    # a name broken by a control character in the text is whole in the tree and in the source
+                everywhere = _searched_everywhere(page.doc, selectors)
+                assert select_by_family(page.doc, selectors) is everywhere, attribute
+    # a name broken by a control character in the text is whole in the tree
     page = read_page(('<div id="zo\x01om">' + "统战工作" * 20 + "</div>").encode(), "text/html")
-    assert select_by_family(page.doc, CONTENT_SELECTORS, page.source) is not None
+    assert select_by_family(page.doc, CONTENT_SELECTORS) is not None
 
 
 def test_the_densest_block_weighed_from_the_top_is_the_densest_of_all(read_pages, monkeypatch):
@@ -217,28 +261,51 @@ def test_part_links_resolved_only_where_they_can_name_a_part_are_all_the_parts(f
 
 
 def test_a_page_parsed_from_its_utf8_bytes_is_the_tree_lxml_builds_from_its_text():
-    """parse_html gives libxml2 UTF-8 bytes (control characters taken out byte by byte) and picks
-    element classes in C: the tree is the one lxml.html builds from the text, whatever charset the
-    page's own meta names."""
-    texts = []
+    """parse_html gives libxml2 UTF-8 bytes (control characters taken out byte by byte; a page
+    read strictly as UTF-8 as its own bytes) and gives every element lxml.html's HtmlElement: the
+    tree is the one lxml.html builds from the text, whatever charset the page's own meta names,
+    and a form read for its fields has lxml.html's form classes."""
+    pages = []
     for _name, raw in PAGES:
         try:
-            texts.append(read_page(raw, "text/html").decoded.text)
+            pages.append((raw, read_page(raw, "text/html").decoded.text))
         except ValueError:
             continue
-    texts += [
+    texts = [
         '<html><head><meta charset="gbk"><title>统战</title></head><body><p>统战部\x01工作</p></body></html>',
         '<meta http-equiv="Content-Type" content="text/html; charset=big5"><p>總結 ① ⼾ \ufeff</p>',
         "\ufeff<html><body>字节顺序标记之后</body></html>",
         '<html><body><p>a</p></body></html><?xml version="1.0" encoding="gbk"?><p>尾</p>',
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>声明之后</p></body></html>',
         "<p>\x00\x08\x0b\x0c\x0e\x1f\x7f控制字符</p>",
         "<table><tr><td>未闭合<td>单元格</table><form><input name=a value=1></form>",
     ]
-    for text in texts:
-        expected = lxml.html.document_fromstring(_CONTROL.sub("", text))
+    pages += [(text.encode("utf-8"), text) for text in texts]
+    from_bytes = 0
+    for raw, text in pages:
+        # lxml reads no XML declaration in a str: parse_html takes a leading one out
+        expected = lxml.html.document_fromstring(
+            _CONTROL.sub("", re.sub(r"^\s*<\?xml[^>]*\?>", "", text))
+        )
         got = parse_html(text)
         assert lxml.etree.tostring(got, encoding=str) == lxml.etree.tostring(expected, encoding=str)
-        assert [type(e) for e in got.iter()] == [type(e) for e in expected.iter()]
+        assert all(
+            type(e) is (lxml.html.HtmlElement if isinstance(e.tag, str) else type(x))
+            for e, x in zip(got.iter(), expected.iter(), strict=True)
+        )
+        try:
+            page = read_page(raw, "text/html")
+        except ValueError:  # NUL bytes: no page
+            continue
+        if page.decoded.text == text:
+            from_bytes += page.decoded.utf8 is not None
+            assert lxml.etree.tostring(page.doc, encoding=str) == lxml.etree.tostring(
+                expected, encoding=str
+            )
+    assert from_bytes > 20
+    form = forms_module._forms(parse_html(texts[-1]))[0]
+    assert isinstance(form, lxml.html.FormElement)
+    assert forms_module._fields(form) == [("a", "1")]
 
 
 def test_folding_never_lengthens_a_text():

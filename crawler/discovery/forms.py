@@ -49,6 +49,16 @@ def _script_actions(doc: lxml.html.HtmlElement) -> list[str]:
     return actions
 
 
+def _forms(doc: lxml.html.HtmlElement) -> list[lxml.html.FormElement]:
+    """The page's forms, read again by lxml.html's own parser, which gives a form and its
+    controls their classes (``inputs``, ``value``): the crawl parses every page with one class
+    for all elements (extract/page.py), and a form is rare."""
+    return [
+        lxml.html.fragment_fromstring(lxml.html.tostring(form, with_tail=False, encoding="unicode"))
+        for form in doc.forms
+    ]
+
+
 def _fields(form: lxml.html.FormElement) -> list[tuple[str, str]]:
     """What the browser would send of a form, buttons aside."""
     fields = []
@@ -91,7 +101,7 @@ def form_pages(doc: lxml.html.HtmlElement, page_url: str, raw_text: str) -> list
     if not calls and not _PAGE_COUNT.search(raw_text):
         return []
     links = []
-    for form in doc.forms:
+    for form in _forms(doc):
         fields = _fields(form)
         page_field = next((name for name, _ in fields if _PAGE_INPUT.match(name)), None)
         if page_field is None:
@@ -112,9 +122,10 @@ def form_pages(doc: lxml.html.HtmlElement, page_url: str, raw_text: str) -> list
 
 
 def _postback_pages(doc: lxml.html.HtmlElement, page_url: str, postbacks) -> list[Link]:
-    form = next((f for f in doc.forms if f.xpath(".//input[@name='__VIEWSTATE']")), None)
+    forms = _forms(doc)
+    form = next((f for f in forms if f.xpath(".//input[@name='__VIEWSTATE']")), None)
     if form is None:
-        form = doc.forms[0] if doc.forms else None
+        form = forms[0] if forms else None
     if form is None:
         return []
     action = normalise_url(form.get("action") or page_url, page_url) or page_url

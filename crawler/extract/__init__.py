@@ -85,7 +85,7 @@ def read_page(
     decoded = decode_html(
         body, header_charset=charset_from_content_type(content_type), forced=encoding
     )
-    return ReadPage(decoded, *parse_source(decoded.text))
+    return ReadPage(decoded, *parse_source(decoded.text, decoded.utf8))
 
 
 def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = None) -> Extracted:
@@ -96,7 +96,7 @@ def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = No
     scripts = [script.text or "" for script in doc.iter("script")]
     drop_noise(doc)
     full_lines = lines_of(doc.body if doc.find("body") is not None else doc)
-    content, blocks = content_blocks(doc, page.source)
+    content, blocks = content_blocks(doc)
     raw_lines = [line for block in blocks for line in lines_of(block)]
     head_lines = text_before_body(full_lines, raw_lines)
     title = extract_title(doc, content, head_lines)

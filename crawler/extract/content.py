@@ -12,7 +12,14 @@ import lxml.etree
 import lxml.html
 
 from crawler.extract.body import TAIL_MARKER
-from crawler.extract.page import PUNCTUATION, cjk_count, clean_text, link_text_length, text_of
+from crawler.extract.page import (
+    PARAGRAPH_TAGS,
+    PUNCTUATION,
+    block_texts,
+    cjk_count,
+    clean_text,
+    link_text_length,
+)
 from crawler.families import CONTENT_SELECTORS, ContentSelector
 
 # Names any template may give to its layout wrapper or to a widget: a match is only a fallback
@@ -85,27 +92,20 @@ def _candidate_score(element: lxml.html.HtmlElement) -> float:
 
 
 def select_by_family(
-    doc: lxml.html.HtmlElement,
-    selectors: tuple[ContentSelector, ...] = CONTENT_SELECTORS,
-    source: bytes | str | None = None,
+    doc: lxml.html.HtmlElement, selectors: tuple[ContentSelector, ...] = CONTENT_SELECTORS
 ) -> lxml.html.HtmlElement | None:
     """The first element a family's selector names (in the selectors' order) that holds text and
-    is no furniture. ``source``, what the page was parsed from (page.parse_source), lets the page
-    be searched only for the selectors that can match: an id or class absent from the source names
-    nothing in it (values are compared as written), and a tag is looked for in the tree."""
-    if source is not None:
-        selectors = tuple(
-            s for s in selectors
-            if (_has_tag(doc, s.tag) if s.tag else _may_name(s, source))
-        )  # fmt: skip
-        if not selectors:
-            return None
-    key = tuple(selectors)
-    if key not in _COMPILED:
-        _COMPILED[key] = lxml.etree.XPath(
-            "//*[" + " or ".join(selector.xpath_test() for selector in key) + "]"
+    is no furniture. The page is searched only for the selectors that name one of its elements
+    (:func:`_named_in`): a search of every element for a dozen names costs more than the rest of
+    the choice."""
+    selectors = _named_in(doc, selectors)
+    if not selectors:
+        return None
+    if selectors not in _COMPILED:
+        _COMPILED[selectors] = lxml.etree.XPath(
+            "//*[" + " or ".join(selector.xpath_test() for selector in selectors) + "]"
         )
-    found = _COMPILED[key](doc)
+    found = _COMPILED[selectors](doc)
     for selector in selectors:
         for element in found:
             if (
@@ -117,27 +117,34 @@ def select_by_family(
     return None
 
 
-def _may_name(selector: ContentSelector, source: bytes | str) -> bool:
-    """Whether ``source`` may give an element the selector's id or class: a word of a class may
-    stand anywhere in it; a whole id or class value stands between quotes or, unquoted, after
-    ``=`` up to a space or ``>`` (a name only in a script or a style names no element)."""
-    token = selector.token()
-    binary = isinstance(source, bytes)
-    if (token.encode() if binary else token) not in source:
-        return False
-    if selector.class_word:
-        return True
-    quoted, unquoted = _value_patterns(token, binary)
-    return any(q in source for q in quoted) or unquoted.search(source) is not None
+_IDS = lxml.etree.XPath("//@id", smart_strings=False)
+_CLASSES = lxml.etree.XPath("//@class", smart_strings=False)
 
 
-@functools.lru_cache(maxsize=256)
-def _value_patterns(token: str, binary: bool) -> tuple[tuple, re.Pattern]:
-    quoted = (f'"{token}"', f"'{token}'")
-    unquoted = rf"=\s*{re.escape(token)}(?:[\s>]|$)"
-    if binary:
-        return tuple(q.encode() for q in quoted), re.compile(unquoted.encode())
-    return quoted, re.compile(unquoted)
+def _named_in(
+    doc: lxml.html.HtmlElement, selectors: tuple[ContentSelector, ...]
+) -> tuple[ContentSelector, ...]:
+    """The selectors that name an element of the page: its ids and classes are read as strings
+    (no element is made for them), a tag is looked for in the tree. The whole document is read,
+    text after </html> included, as the search is."""
+    ids = set(_IDS(doc))
+    classes = set(_CLASSES(doc))
+    words: set[str] | None = None
+    kept = []
+    for selector in selectors:
+        if selector.tag:
+            named = _has_tag(doc, selector.tag)
+        elif selector.id:
+            named = selector.id in ids
+        elif selector.class_name:
+            named = selector.class_name in classes
+        else:
+            if words is None:
+                words = {word for names in classes for word in names.split()}
+            named = selector.class_word in words
+        if named:
+            kept.append(selector)
+    return tuple(kept)
 
 
 def _has_tag(doc: lxml.html.HtmlElement, tag: str) -> bool:
@@ -170,11 +177,8 @@ def select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | Non
     scores: dict[lxml.html.HtmlElement, float] = {}
     in_furniture = FurnitureMemo()
 
-    for block in doc.iter("p", "td", "div", "section", "li", "founder-content", "font", "span"):
-        if block.tag in ("p", "font", "span"):
-            raw = text_of(block)
-        else:  # the text standing directly in the block, between its children
-            raw = " ".join(t for t in (block.text, *(child.tail for child in block)) if t)
+    # a paragraph's whole text; a container's text standing directly in it, between its children
+    for block, raw in block_texts(doc):
         if len(raw) < 10:  # fewer than 10 characters hold fewer than 10 Chinese ones
             continue
         parent = block.getparent()
@@ -187,7 +191,7 @@ def select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | Non
         score = 1.0 + len(PUNCTUATION.findall(own_text)) + min(cjk / 50.0, 5.0)
         # Text standing directly in a div (lines split by <br>) makes the div the container; a
         # paragraph's container is its parent.
-        if block.tag not in ("p", "font", "span"):
+        if block.tag not in PARAGRAPH_TAGS:
             parent = block
         scores[parent] = scores.get(parent, 0.0) + score
         grandparent = parent.getparent()
@@ -335,12 +339,11 @@ def skip_inline_related(content: lxml.html.HtmlElement) -> None:
 
 
 def content_blocks(
-    doc: lxml.html.HtmlElement, source: bytes | str | None = None
+    doc: lxml.html.HtmlElement,
 ) -> tuple[lxml.html.HtmlElement | None, list[lxml.html.HtmlElement]]:
     """The element that holds the article (where its headline is looked for) and the blocks its
-    text is read from, in order, with their furniture removed. ``source``: what the page was
-    parsed from, when it is at hand (see :func:`select_by_family`)."""
-    content = select_by_family(doc, CONTENT_SELECTORS, source)
+    text is read from, in order, with their furniture removed."""
+    content = select_by_family(doc, CONTENT_SELECTORS)
     blocks = [content] if content is not None else []
     if content is None:
         content = select_by_density(doc)
@@ -349,7 +352,7 @@ def content_blocks(
             content = post if post is not None else content
             blocks = [post] if post is not None else with_siblings(content)
     if content is None:
-        content = select_by_family(doc, GENERIC_SELECTORS, source)
+        content = select_by_family(doc, GENERIC_SELECTORS)
         blocks = [content] if content is not None else []
     for block in blocks:
         strip_furniture_elements(block)

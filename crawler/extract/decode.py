@@ -9,7 +9,7 @@ reason for it are returned so they can be recorded with the page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from w3lib.encoding import read_bom, resolve_encoding
 
@@ -28,6 +28,9 @@ class Decoded:
     text: str
     encoding: str  # the Python codec used, e.g. "gb18030" or "utf-8"
     reason: str  # why that codec, in words a user can check against the page
+    # the page's bytes when they are the text's UTF-8 as they stand (read strictly as UTF-8):
+    # what the text is parsed from without encoding it again
+    utf8: bytes | None = field(default=None, repr=False, compare=False)
 
     def describe(self) -> str:
         return f"{self.encoding} ({self.reason})"
@@ -94,6 +97,17 @@ def decode_html(
         return Decoded(body[len(bom) :].decode(codec, "replace"), codec, "byte order mark")
 
     utf8_text = _strict(body, "utf-8")
+    decoded = _declared_or_guessed(body, header_charset, utf8_text)
+    if utf8_text is not None and decoded.text is utf8_text:
+        return replace(decoded, utf8=body)
+    return decoded
+
+
+def _declared_or_guessed(
+    body: bytes, header_charset: str | None, utf8_text: str | None
+) -> Decoded:
+    """The codec the declarations name, checked against the bytes, else the one that reads
+    them (``utf8_text``: the bytes read strictly as UTF-8, None when they are not)."""
     declarations = (("HTTP header", header_charset), ("meta charset", sniff_meta_charset(body)))
     for where, label in declarations:
         codec = canonical_encoding(label)
@@ -105,7 +119,7 @@ def decode_html(
             return Decoded(
                 utf8_text, "utf-8", f"{where} says {label}, but the bytes are valid UTF-8"
             )
-        text = _strict(body, codec)
+        text = utf8_text if codec == "utf-8" else _strict(body, codec)
         if text is not None:
             return Decoded(text, codec, f"{where} says {label}")
         for alternative in ("utf-8", "gb18030"):

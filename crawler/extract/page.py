@@ -63,6 +63,10 @@ _BLOCK_TAGS = {
 }
 
 
+# Bytes below 32 that text never holds (tab, line feed, form feed, carriage return and escape aside).
+_BINARY_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 class NotHTML(ValueError):
     """The bytes are not an HTML page (binary data, an attachment, or nothing at all)."""
 
@@ -88,10 +92,11 @@ def looks_binary(body: bytes) -> bool:
         return True
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs
         return False
-    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13, 27))
+    controls = len(head) - len(head.translate(None, _BINARY_CONTROLS))
     return b"\x00" in head or controls > len(head) / 100
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 # What a page of nothing is made of: whitespace and control characters.
@@ -99,11 +104,13 @@ _BLANK = "".join(chr(c) for c in range(0x3001) if chr(c).isspace() or _CONTROL.m
 
 
 def _html_parser() -> lxml.html.HTMLParser:
-    """lxml.html's parser with its element classes chosen in C: lxml.html picks each element's
-    class in Python whenever the element is first touched (form controls get their own), which
-    costs more than the reading itself on a page of a thousand elements. The classes are the same
-    (FormElement, InputElement … by tag name, HtmlElement for the rest)."""
-    lookup = lxml.etree.ElementNamespaceClassLookup(
+    """lxml.html's parser with one element class for every element, chosen in C: lxml.html gives
+    form controls classes of their own by tag name, a lookup that costs more per element than
+    the element itself (every element a reading touches gets its Python object again). Forms are
+    read again with lxml.html's own classes where they are used (discovery/forms.py)."""
+    # given the text as UTF-8 (parse_html); nothing looks an element up by its id in a table
+    parser = lxml.html.HTMLParser(encoding="utf-8", collect_ids=False)
+    parser.set_element_class_lookup(
         lxml.etree.ElementDefaultClassLookup(
             element=lxml.html.HtmlElement,
             comment=lxml.html.HtmlComment,
@@ -111,11 +118,6 @@ def _html_parser() -> lxml.html.HTMLParser:
             entity=lxml.html.HtmlEntity,
         )
     )
-    by_tag = lookup.get_namespace(None)
-    for tag, element_class in lxml.html.HtmlElementClassLookup._default_element_classes.items():
-        by_tag[tag] = element_class
-    parser = lxml.html.HTMLParser(encoding="utf-8")  # given the text as UTF-8 (parse_html)
-    parser.set_element_class_lookup(lookup)
     return parser
 
 
@@ -128,12 +130,16 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     return parse_source(text)[0]
 
 
-def parse_source(text: str) -> tuple[lxml.html.HtmlElement, bytes | str]:
+def parse_source(
+    text: str, utf8: bytes | None = None
+) -> tuple[lxml.html.HtmlElement, bytes | str]:
     """The parsed page and the source it was parsed from: the text as UTF-8 bytes without its
-    control characters (a str for text that cannot be UTF-8)."""
+    control characters (a str for text that cannot be UTF-8). ``utf8``: the text's UTF-8 when it
+    is at hand (Decoded.utf8), read instead of encoding the text again."""
     # lxml refuses str input that carries an XML encoding declaration, and text with control
     # characters (it cannot move such text when furniture is removed); neither is ever content.
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    if _XML_DECLARATION.match(text):
+        text, utf8 = _XML_DECLARATION.sub("", text), None
     if not text.strip(_BLANK):
         raise NotHTML("empty page")
     parser = getattr(_PARSERS, "parser", None)
@@ -142,7 +148,7 @@ def parse_source(text: str) -> tuple[lxml.html.HtmlElement, bytes | str]:
     try:
         # As UTF-8 bytes, where a control character is one byte of its own: taken out in one
         # pass, and read by libxml2 without converting the text again.
-        data = text.encode("utf-8").translate(None, _CONTROL_BYTES)
+        data = (text.encode("utf-8") if utf8 is None else utf8).translate(None, _CONTROL_BYTES)
     except UnicodeEncodeError:  # a lone surrogate: the text as it is, less its controls
         data = _CONTROL.sub("", text)
     try:
@@ -151,7 +157,6 @@ def parse_source(text: str) -> tuple[lxml.html.HtmlElement, bytes | str]:
         raise NotHTML(f"unparseable HTML: {exc}") from exc
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]+")
 PUNCTUATION = re.compile(r"[，。；、,;]")
 
 
@@ -160,8 +165,17 @@ def clean_text(text: str) -> str:
     return fold_variants(" ".join(text.split()))  # str.split's whitespace is regex \\s's
 
 
+# High bytes of the UTF-16 code units U+4E00..U+9FFF, the ideographs a Chinese text is written in.
+_CJK_HIGH_BYTES = bytes(range(0x4E, 0xA0))
+
+
 def cjk_count(text: str) -> int:
-    return sum(map(len, _CJK.findall(text)))
+    """How many characters of ``text`` are CJK ideographs (U+4E00..U+9FFF): counted on the high
+    bytes of its UTF-16, in C (a surrogate's high byte, D8..DF, is never one)."""
+    if text.isascii():
+        return 0
+    high = text.encode("utf-16-be", "surrogatepass")[0::2]
+    return len(high) - len(high.translate(None, _CJK_HIGH_BYTES))
 
 
 def meta_content(doc: lxml.html.HtmlElement, names: tuple[str, ...]) -> str | None:
@@ -190,6 +204,61 @@ def _lines_stylesheet() -> lxml.etree.XSLT:
             "</xsl:stylesheet>"
         )
     )
+
+
+# Blocks whose whole text is theirs (a paragraph and its inline parts) and blocks whose text is
+# what stands directly in them, between their children: how text density weighs a page.
+PARAGRAPH_TAGS = ("p", "font", "span")
+CONTAINER_TAGS = ("td", "div", "section", "li", "founder-content")
+_RECORD = "\ufdd0"  # a noncharacter: no page's text holds it (one that does is read in Python)
+
+
+def _blocks_stylesheet() -> lxml.etree.XSLT:
+    """Each block's text after a separator, blocks in document order (libxslt)."""
+    return lxml.etree.XSLT(
+        lxml.etree.XML(
+            '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+            '<xsl:output method="text" encoding="UTF-8"/>'
+            '<xsl:template match="/"><xsl:apply-templates select="*[1]"/></xsl:template>'
+            f'<xsl:template match="{"|".join(PARAGRAPH_TAGS)}"><xsl:text>&#xFDD0;</xsl:text>'
+            '<xsl:value-of select="."/><xsl:apply-templates select="*"/></xsl:template>'
+            f'<xsl:template match="{"|".join(CONTAINER_TAGS)}"><xsl:text>&#xFDD0;</xsl:text>'
+            '<xsl:for-each select="text()"><xsl:if test="position() &gt; 1"><xsl:text> </xsl:text>'
+            '</xsl:if><xsl:value-of select="."/></xsl:for-each><xsl:apply-templates select="*"/>'
+            "</xsl:template>"
+            '<xsl:template match="*"><xsl:apply-templates select="*"/></xsl:template>'
+            "</xsl:stylesheet>"
+        )
+    )
+
+
+def block_texts(
+    element: lxml.html.HtmlElement,
+) -> list[tuple[lxml.html.HtmlElement, str]]:
+    """The blocks of ``element`` (itself included), in document order, each with its text: a
+    paragraph's whole text, a container's text nodes joined by spaces. Written in one pass by
+    libxslt where it can (every element a walk in Python touches costs more than its text)."""
+    blocks = list(element.iter(*PARAGRAPH_TAGS, *CONTAINER_TAGS))
+    stylesheet = getattr(_PARSERS, "blocks", None)
+    if stylesheet is None:
+        stylesheet = _PARSERS.blocks = _blocks_stylesheet()
+    # the stylesheet starts at the document's first element: a root with an element before it
+    # is walked
+    root = element.getparent() is None
+    if not (root and any(isinstance(e.tag, str) for e in element.itersiblings(preceding=True))):
+        try:
+            texts = str(stylesheet(element)).split(_RECORD)[1:]
+        except lxml.etree.XSLTError:  # nested deeper than libxslt recurses
+            texts = []
+        if len(texts) == len(blocks):
+            return list(zip(blocks, texts, strict=True))
+    return [(block, _own_text(block)) for block in blocks]
+
+
+def _own_text(block: lxml.html.HtmlElement) -> str:
+    if block.tag in PARAGRAPH_TAGS:
+        return text_of(block)
+    return " ".join(t for t in (block.text, *(child.tail for child in block)) if t)
 
 
 def _walked_text(element: lxml.html.HtmlElement) -> str:
@@ -224,7 +293,10 @@ def lines_of(element: lxml.html.HtmlElement) -> list[str]:
         text = _walked_text(element)
     if element.tail:
         text += element.tail
-    return [clean_text(raw) for raw in text.split("\n") if raw and not raw.isspace()]
+    # clean_text line by line, its folding done once (it maps one character to one, never a
+    # line break)
+    lines = fold_variants(text).split("\n")
+    return [" ".join(raw.split()) for raw in lines if raw and not raw.isspace()]
 
 
 # A footnote's mark set as a superscript: never part of the figure beside it.

@@ -84,11 +84,13 @@ def extract_title(
             text = clean_text(element.text_content())
             if 4 <= len(text) <= 120 and cjk_count(text) >= 2:
                 inner.append(text)
+    # the content box and what it holds (one walk of it, not one of every block's ancestors)
+    inside = set(content.iter()) if content is not None else set()
     for element in _title_blocks(doc):
         text = clean_text(element.text_content())
         if not (4 <= len(text) <= 120 and cjk_count(text) >= 2):
             continue
-        if content is not None and (element is content or content in element.iterancestors()):
+        if element in inside:
             continue
         if in_furniture(element) or _LINK_WITH_TEXT(element):
             continue
