@@ -14,6 +14,10 @@ page's best of EXTRACT_ROUNDS rounds; the mean over pages and the median page.
 trafilatura, readability-lxml, GNE and htmldate are optional: pip install -e '.[bench]'. GNE and
 htmldate take text, not bytes: they are given this project's decoding. htmldate finds dates only
 (its body and title columns are empty): it is measured as a candidate for the project's dates.
+
+EXTRACT_COMPARE_PYTHON=<another checkout's .venv/bin/python> adds that checkout's extraction timed
+against this one's page by page in turn (benchmarks/extraction_ab.py): the figure to compare two
+versions by on a machine whose speed drifts.
 """
 
 from __future__ import annotations
@@ -239,6 +243,11 @@ def main() -> None:
     else:
         print(f"-- real pages: {REALPAGES} not found (it sits beside the checkout in CI)")
     report("labelled set (tests/extraction)", load_set())
+    other = os.environ.get("EXTRACT_COMPARE_PYTHON")  # another checkout, timed page by page
+    if other:
+        from extraction_ab import compare
+
+        compare(other)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,9 @@ def test_articles_read_aside_are_archived_as_those_read_in_the_crawl(
         "-s", "ARCHIVE_READERS=0",
     )  # fmt: skip
     assert inline.returncode == 0, inline.stderr
+    # slower still while read aside: the readers' fork server starts beside a loaded machine's
+    # crawl (a second or more) and the pages are read in the crawl until it is up
+    slow_pages(sample_web, 0.5)
     aside = run_crawler(
         "crawl", "--sites", str(sites_file), "--db", str(tmp_path / "aside.db"), *ASIDE
     )
