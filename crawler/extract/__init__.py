@@ -24,7 +24,6 @@ from crawler.extract.page import (
     lines_of,
     looks_binary,
     parse_html,
-    parse_source,
 )
 from crawler.extract.titles import extract_source, extract_title, text_before_body
 
@@ -50,9 +49,6 @@ class ReadPage:
 
     decoded: Decoded
     doc: lxml.html.HtmlElement
-    # what the tree was parsed from (page.parse_source): where a name is looked for before the
-    # tree is searched for it
-    source: bytes | str | None = None
 
 
 @dataclass
@@ -85,7 +81,7 @@ def read_page(
     decoded = decode_html(
         body, header_charset=charset_from_content_type(content_type), forced=encoding
     )
-    return ReadPage(decoded, *parse_source(decoded.text, decoded.utf8))
+    return ReadPage(decoded, parse_html(decoded.text, decoded.utf8))
 
 
 def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = None) -> Extracted:

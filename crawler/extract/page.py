@@ -125,17 +125,11 @@ def _html_parser() -> lxml.html.HTMLParser:
 _PARSERS = threading.local()
 
 
-def parse_html(text: str) -> lxml.html.HtmlElement:
-    """Parse HTML text leniently; raise NotHTML when there is nothing to parse."""
-    return parse_source(text)[0]
-
-
-def parse_source(
-    text: str, utf8: bytes | None = None
-) -> tuple[lxml.html.HtmlElement, bytes | str]:
-    """The parsed page and the source it was parsed from: the text as UTF-8 bytes without its
-    control characters (a str for text that cannot be UTF-8). ``utf8``: the text's UTF-8 when it
-    is at hand (Decoded.utf8), read instead of encoding the text again."""
+def parse_html(text: str, utf8: bytes | None = None) -> lxml.html.HtmlElement:
+    """Parse HTML text leniently; raise NotHTML when there is nothing to parse. libxml2 is given
+    the text as UTF-8 bytes without its control characters (the text as it is when it cannot be
+    UTF-8); ``utf8``: the text's UTF-8 when it is at hand (Decoded.utf8), read instead of encoding
+    the text again."""
     # lxml refuses str input that carries an XML encoding declaration, and text with control
     # characters (it cannot move such text when furniture is removed); neither is ever content.
     if _XML_DECLARATION.match(text):
@@ -152,7 +146,7 @@ def parse_source(
     except UnicodeEncodeError:  # a lone surrogate: the text as it is, less its controls
         data = _CONTROL.sub("", text)
     try:
-        return lxml.html.document_fromstring(data, parser=parser), data
+        return lxml.html.document_fromstring(data, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise NotHTML(f"unparseable HTML: {exc}") from exc
 

@@ -27,10 +27,6 @@ class ContentSelector:
     class_word: str | None = None
     tag: str | None = None
 
-    def token(self) -> str:
-        """The name the selector looks for, which a page it can match holds in its source."""
-        return self.id or self.class_name or self.class_word or self.tag or ""
-
     def xpath_test(self) -> str:
         if self.id:
             return f"@id='{self.id}'"
