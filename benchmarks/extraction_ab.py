@@ -23,6 +23,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extraction import REALPAGES, SET  # noqa: E402 - this folder is not a package
+
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("EXTRACT_AB_ROUNDS", "4"))
 TRIES = int(os.environ.get("EXTRACT_ROUNDS", "3"))
@@ -47,13 +50,12 @@ for line in sys.stdin:
 
 
 def _page_files() -> tuple[str, list[Path]]:
-    realpages = ROOT.parent / "shared" / "realpages"
-    if (realpages / "gold.jsonl").exists():
-        lines = (realpages / "gold.jsonl").read_text("utf-8").splitlines()
-        files = [realpages / json.loads(line)["file"] for line in lines if line.strip()]
+    """The pages the extraction benchmark reads: the real pages, else the labelled set."""
+    if (REALPAGES / "gold.jsonl").exists():
+        lines = (REALPAGES / "gold.jsonl").read_text("utf-8").splitlines()
+        files = [REALPAGES / json.loads(line)["file"] for line in lines if line.strip()]
         return "real pages (../shared/realpages)", files
-    labelled = ROOT / "tests" / "extraction" / "pages"
-    return "labelled set (tests/extraction)", sorted(labelled.iterdir())
+    return "labelled set (tests/extraction)", sorted((SET / "pages").iterdir())
 
 
 def _start(python: str, env: dict[str, str]) -> subprocess.Popen:

@@ -47,6 +47,14 @@ def crawl(sites_file: Path, db: Path, *settings: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def crawled_inline(sites_file: Path, db: Path) -> None:
+    """The sites crawled with every page read in the crawl's own process: what to compare with."""
+    inline = run_crawler(
+        "crawl", "--sites", str(sites_file), "--db", str(db), *FAST, "-s", "ARCHIVE_READERS=0"
+    )
+    assert inline.returncode == 0, inline.stderr
+
+
 def slow_pages(sample_web, seconds: float) -> None:
     """Every page of the sample web answers after ``seconds``: the readers start at the first
     article, beside the crawl, and a slowed crawl lasts until they are up."""
@@ -60,11 +68,7 @@ def test_articles_read_aside_are_archived_as_those_read_in_the_crawl(
     tmp_path: Path, sample_web, sites_file: Path
 ):
     slow_pages(sample_web, 0.3)  # both crawls alike
-    inline = run_crawler(
-        "crawl", "--sites", str(sites_file), "--db", str(tmp_path / "inline.db"), *FAST,
-        "-s", "ARCHIVE_READERS=0",
-    )  # fmt: skip
-    assert inline.returncode == 0, inline.stderr
+    crawled_inline(sites_file, tmp_path / "inline.db")
     # slower still while read aside: the readers' fork server starts beside a loaded machine's
     # crawl (a second or more) and the pages are read in the crawl until it is up
     slow_pages(sample_web, 0.5)
@@ -81,11 +85,7 @@ def test_articles_read_aside_are_archived_as_those_read_in_the_crawl(
 
 
 def test_a_reader_killed_mid_crawl_costs_no_page(tmp_path: Path, sample_web, sites_file: Path):
-    fault_free = run_crawler(
-        "crawl", "--sites", str(sites_file), "--db", str(tmp_path / "fault-free.db"), *FAST,
-        "-s", "ARCHIVE_READERS=0",
-    )  # fmt: skip
-    assert fault_free.returncode == 0, fault_free.stderr
+    crawled_inline(sites_file, tmp_path / "fault-free.db")
     slow_pages(sample_web, 0.3)
     process = crawl(sites_file, tmp_path / "archive.db", *ASIDE)
     try:
