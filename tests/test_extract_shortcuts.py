@@ -186,7 +186,9 @@ def test_the_densest_block_weighed_from_the_top_is_the_densest_of_all(read_pages
     assert shortcut({first: 2.0, second: 2.0}) is first
 
 
-def test_the_title_blocks_picked_in_python_are_those_a_case_blind_xpath_finds(read_pages):
+def test_the_title_blocks_read_from_attribute_values_are_those_a_test_of_every_element_finds(
+    read_pages,
+):
     from crawler.extract.titles import _title_blocks
 
     case_blind = lxml.etree.XPath(
@@ -200,9 +202,9 @@ def test_the_title_blocks_picked_in_python_are_those_a_case_blind_xpath_finds(re
         named += sum(1 for element in found if element.tag not in ("h1", "h2", "h3"))
     doc = lxml.html.fromstring(
         '<html><body><div class="ArticleTITLE">a</div><p id="subTitle">b</p><h2 class="x">c</h2>'
-        '<span class="titel">d</span></body></html>'
+        '<span class="titel">d</span><em class="title" id="Title">e</em></body></html>'
     )
-    assert [element.text for element in _title_blocks(doc)] == ["a", "b", "c"]
+    assert [element.text for element in _title_blocks(doc)] == ["a", "b", "c", "e"]
     assert named > 10, "the pages have blocks named for a title (20 without ../shared)"
 
 

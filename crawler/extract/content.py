@@ -181,12 +181,12 @@ def select_by_density(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | Non
     for block, raw in block_texts(doc):
         if len(raw) < 10:  # fewer than 10 characters hold fewer than 10 Chinese ones
             continue
-        parent = block.getparent()
-        if parent is None or in_furniture(parent):
-            continue
         own_text = clean_text(raw)
         cjk = cjk_count(own_text)
-        if cjk < 10:
+        if cjk < 10:  # judged before the furniture around it, which costs more
+            continue
+        parent = block.getparent()
+        if parent is None or in_furniture(parent):
             continue
         score = 1.0 + len(PUNCTUATION.findall(own_text)) + min(cjk / 50.0, 5.0)
         # Text standing directly in a div (lines split by <br>) makes the div the container; a
