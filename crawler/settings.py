@@ -166,6 +166,9 @@ ARCHIVE_WARC_THREAD_BYTES = 16_384
 # crawler/crawl/readers.py.
 ARCHIVE_READERS = 2 if (_os.cpu_count() or 1) > 1 else 0
 ARCHIVE_READ_ASIDE_BYTES = 16_384
+# True: such pages wait (the crawl fetching meanwhile) for the readers to start, rather than being
+# read in the crawl's process until they are up (a crawl that must read every one aside).
+ARCHIVE_READERS_WAIT = False
 # The start of each WARC file's name (a worker adds its host, so names from many machines differ).
 ARCHIVE_WARC_PREFIX = "crawl"
 # A crawl on a worker (crawler worker): writes go to this journal instead of the archive, and the

@@ -24,7 +24,7 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing import forkserver
@@ -120,11 +120,14 @@ class Readers:
     """The crawl's reader processes. They are started in a thread of their own at the first page
     that would go to them (a fork server's start imports the reading code, a second or more that
     the crawl's reactor must not wait through: its downloads would time out meanwhile); pages are
-    read in the crawl until they are ready."""
+    read in the crawl until they are ready, or, with ``wait``, wait (without holding the reactor)
+    until they are up."""
 
-    def __init__(self, count: int, min_bytes: int):
+    def __init__(self, count: int, min_bytes: int, wait: bool = False):
         self.count = count
         self.min_bytes = min_bytes
+        self.wait = wait
+        self._up: Future = Future()  # set once the start ended: whether the readers are up
         self.pool: ProcessPoolExecutor | None = None
         self.broken = False
         self.handed = 0  # pages read aside
@@ -137,6 +140,7 @@ class Readers:
         return cls(
             max(0, settings.getint("ARCHIVE_READERS", 2)),
             settings.getint("ARCHIVE_READ_ASIDE_BYTES", 16_384),
+            settings.getbool("ARCHIVE_READERS_WAIT"),
         )
 
     def takes(self, body: bytes) -> bool:
@@ -151,7 +155,7 @@ class Readers:
                         target=self._start, name="readers-start", daemon=True
                     )
                     self._starter.start()
-            return False
+            return self.wait and not self._closed
         return True
 
     def _start(self) -> None:
@@ -170,6 +174,7 @@ class Readers:
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
             self._lost(exc)
+            self._up.set_result(False)
             return
         with self._lock:
             if self._closed:  # the crawl ended while they started
@@ -177,10 +182,13 @@ class Readers:
                 _stop_fork_server()
             else:
                 self.pool = pool
+        self._up.set_result(self.pool is not None)
 
     async def read(self, *args) -> ArticleRead:
         """``read_article(*args)`` in a reader; in this process when the readers cannot (a page
         whose reading failed there is read again here, where an error shows as it would have)."""
+        if self.pool is None and self.wait and self._starter is not None:
+            await asyncio.wrap_future(self._up)
         pool = self.pool
         if pool is not None and not self.broken:
             try:
