@@ -34,12 +34,27 @@ def read_aside(stderr: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def descendants(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """A process's children, whichever of its threads started them."""
     found = []
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    for child in map(int, path.read_text().split()) if path.exists() else []:
-        found += [child, *descendants(child)]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += map(int, (task / "children").read_text().split())
     return found
+
+
+def descendants(pid: int) -> list[int]:
+    return [d for child in children(pid) for d in (child, *descendants(child))]
+
+
+def readers_of(pid: int) -> list[int]:
+    """The reader processes of a crawl: the children of its fork server (its other child is
+    multiprocessing's resource tracker)."""
+    for child in children(pid):
+        with contextlib.suppress(OSError):
+            if b"forkserver" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return children(child)
+    return []
 
 
 def crawl(sites_file: Path, db: Path, *settings: str) -> subprocess.Popen:
@@ -93,8 +108,8 @@ def test_a_reader_killed_mid_crawl_costs_no_page(tmp_path: Path, sample_web, sit
     slow_pages(sample_web, 0.3)
     process = crawl(sites_file, tmp_path / "archive.db", *ASIDE)
     try:
-        # the fork server and its two readers, once the first article was handed over
-        readers = wait_for(lambda: len(d := descendants(process.pid)) >= 3 and d[1:], 60)
+        # the fork server's two readers, once they are up
+        readers = wait_for(lambda: len(r := readers_of(process.pid)) >= 2 and r, 60)
         assert readers, "readers started"
         os.kill(readers[0], signal.SIGKILL)
         out, err = process.communicate(timeout=120)

@@ -8,9 +8,11 @@ while the first crawls; smaller pages, and every page when ARCHIVE_READERS = 0, 
 they come. Either way the page goes through :func:`read_article`, so what is archived is the same.
 
 A reader that dies (killed, out of memory) costs nothing: its pages and every later one are read
-in the crawl's own process, and the log says so once. Readers ignore SIGINT and SIGTERM (the crawl
-decides when to stop and closes them when it ends) and leave by themselves within a second of the
-crawl's process going away without closing them (kill -9).
+in the crawl's own process, and the log says so once. Readers ignore SIGINT (a terminal's Ctrl-C
+reaches the whole group; the crawl decides when to stop and closes them when it ends), leave at
+SIGTERM (the pool ends the other readers so when one died: a reader deaf to it would hold the
+crawl's end forever), and leave by themselves within a second of the crawl's process going away
+without closing them (kill -9).
 """
 
 from __future__ import annotations
@@ -97,10 +99,9 @@ def read_tree(
 
 
 def _reader_started(crawl_pid: int) -> None:
-    """A reader's first step: the crawl's signals are not its own, and it leaves when the crawl's
+    """A reader's first step: a terminal's Ctrl-C is not its own, and it leaves when the crawl's
     process is gone (its parent, the fork server, then leaves too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     parent = os.getppid()
 
     def watch() -> None:
