@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import FAST, copy_archive, placed_articles, rows, run_crawler
 
-from crawler.crawl.runner import crawl_command
+from crawler.crawl.command import crawl_command
 from crawler.demo.sites import load_articles
 from crawler.fingerprint import content_hash, normalise
 

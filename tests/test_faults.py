@@ -4,6 +4,7 @@ from the first release. What is archived is never lost or left half-written."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -19,7 +20,7 @@ from conftest import FAST, rows, run_crawler
 from datasette.app import Datasette
 
 from crawler.archive.migrations import migration_names
-from crawler.crawl.runner import EXIT_BUSY, crawl_command
+from crawler.crawl.command import EXIT_BUSY, crawl_command
 from crawler.datasette.serve import metadata_for
 from crawler.fingerprint import normalise
 from crawler.search import fts_query
@@ -376,6 +377,7 @@ def test_a_full_disk_under_the_service_is_one_line_and_its_sites_are_crawled_onc
     stops, the service says so in one line and keeps running (its own state store and log
     too), no WARC record is left torn; once there is room the failed run is closed and its
     sites crawled again, and the archive is the one a crawl with room makes."""
+    from test_readers import descendants
     from test_scheduler import scheduler_command, stop, wait_for
     from test_warc import warc_records
 
@@ -400,8 +402,11 @@ def test_a_full_disk_under_the_service_is_one_line_and_its_sites_are_crawled_onc
         assert wait_for(lambda: said("what was archived before is kept"), 120)
         time.sleep(2)  # a few rounds of the service's upkeep on the full disk
         assert service.poll() is None, "the service keeps running"
-        resource.prlimit(service.pid, resource.RLIMIT_FSIZE,
-                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))  # fmt: skip
+        # room again, for every process of the service (the fork server its crawls start from)
+        for pid in [service.pid, *descendants(service.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                resource.prlimit(pid, resource.RLIMIT_FSIZE,
+                                 (resource.RLIM_INFINITY, resource.RLIM_INFINITY))  # fmt: skip
         assert wait_for(lambda: said("can be written again"), 60)
         assert wait_for(lambda: rows(db, "SELECT status FROM crawl_runs ORDER BY id")[-1:]
                         == [{"status": "ok"}] and len(rows(db, "SELECT id FROM crawl_runs")) == 3,

@@ -216,7 +216,7 @@ def test_a_crawl_that_starts_as_the_service_stops_is_stopped_too(
         str(sites), str(tmp_path / "archive.db"), str(tmp_path / "logs"),
         ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False"], time_limit=600, grace=30,
     )  # fmt: skip
-    started = subprocess.Popen
+    started = crawljob.start_crawl
 
     def started_as_sigterm_arrives(*args, **kwargs):
         process = started(*args, **kwargs)
@@ -224,7 +224,7 @@ def test_a_crawl_that_starts_as_the_service_stops_is_stopped_too(
         crawljob.stop_crawls(grace=30)  # what the service's shutdown does: this crawl is not listed
         return process
 
-    monkeypatch.setattr(crawljob.subprocess, "Popen", started_as_sigterm_arrives)
+    monkeypatch.setattr(crawljob, "start_crawl", started_as_sigterm_arrives)
     try:
         began = time.monotonic()
         code = crawljob.run_crawl_process(["yunxi-gov"], asdict(config))

@@ -6,8 +6,9 @@ environment, working directory, stdout and stderr, run as `python -m crawler` ru
 
 A crawl process costs about 1.5 s of CPU, two thirds of it the imports; the suite starts some
 three hundred. Every command the tests run through ``conftest.run_crawler`` goes this way unless
-``CRAWLER_TESTS_COLD=1`` is set; the scheduler's, the workers' and the docs' own commands still
-start cold, as a user's do.
+``CRAWLER_TESTS_COLD=1`` is set; the scheduler and the workers fork their crawls from a fork
+server of their own (crawler/crawl/starter.py), and the docs' own commands start cold, as a
+user's do.
 
 Protocol, one connection per command: the caller sends one JSON line (argv, env, cwd, stdout and
 stderr file paths); the zygote answers ``pid N`` at once, and the forked process ``exit N`` when it
@@ -24,20 +25,7 @@ import signal
 import socket
 import sys
 
-# What every crawl imports: loaded here once. Nothing that installs a Twisted reactor or starts
-# a thread.
-PRELOAD = [
-    "crawler.cli",
-    "crawler.crawl.runner",
-    "crawler.spiders.municipal",
-    "crawler.crawl.pipelines",
-    "crawler.crawl.middlewares",
-    "crawler.crawl.warc",
-    "scrapy.core.downloader.handlers.http11",
-    "scrapy.core.downloader.contextfactory",
-    "scrapy.core.engine",
-    "scrapy.extensions.telnet",
-]
+from crawler.crawl.starter import PRELOAD  # what every crawl imports: loaded here once
 
 
 def _child(request: dict, conn: socket.socket) -> None:

@@ -61,13 +61,8 @@ def crawl(
     (what it fetched is kept; the next crawl completes the rest).
     """
     from crawler.archive import SiteBusy
-    from crawler.crawl.runner import (
-        EXIT_BUSY,
-        EXIT_INTERRUPTED,
-        bind_to_parent,
-        parse_overrides,
-        run_crawl,
-    )
+    from crawler.crawl.command import EXIT_BUSY, EXIT_INTERRUPTED, parse_overrides
+    from crawler.crawl.runner import bind_to_parent, run_crawl
 
     bind_to_parent()
     try:
@@ -182,7 +177,7 @@ def check_site_command(
     """
     from crawler.cli.advice import as_start_url
     from crawler.crawl.check import check_site
-    from crawler.crawl.runner import parse_overrides
+    from crawler.crawl.command import parse_overrides
 
     target = as_start_url(target)
     try:

@@ -90,7 +90,7 @@ def demo(db_path: str, port: int, serve: bool) -> None:
     Three sample sites (a city news site, a GBK-encoded TRS site and a Hanweb district government
     site) run on 127.0.0.x; the crawl is the real one, with robots.txt and all, minus the delays.
     """
-    from crawler.crawl.runner import crawl_command
+    from crawler.crawl.command import crawl_command
     from crawler.demo.registry import write_demo_registry
     from crawler.demo.sites import build_sample_web
 

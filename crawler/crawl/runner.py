@@ -17,20 +17,14 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.archive import Archive
+from crawler.crawl.command import PARENT_ENV, check_setting_values
 from crawler.crawl.render import apply_rendering
 from crawler.crawl.throttle import apply_site_delays
 from crawler.processes import once_orphaned
 from crawler.registry.sites import Site, load_sites, load_watches, select_sites
 
-# `crawler crawl` exit status when another crawl already has one of the sites.
-EXIT_BUSY = 3
-# `crawler crawl` exit status when the crawl was stopped (Ctrl-C, SIGTERM) before it ended: what it
-# fetched is archived, and the next crawl completes the rest. 128 + SIGINT, as shells do.
-EXIT_INTERRUPTED = 130
 # The crawl-wide concurrency a crawl of many sites may grow to (see build_settings).
 MAX_CONCURRENT_REQUESTS = 512
-# Set by the scheduler to its pid: a crawl started with it ends when that process dies.
-PARENT_ENV = "SUMMARY_ARCHIVE_PARENT_PID"
 
 
 @dataclass
@@ -38,64 +32,6 @@ class CrawlResult:
     run_id: int | None
     status: str
     summary: str
-
-
-def crawl_command(
-    sites_path: str | Path,
-    db_path: str | Path,
-    overrides: list[str],
-    site_ids: list[str] | tuple[str, ...] = (),
-) -> list[str]:
-    """The `crawler crawl` command line that runs one crawl in a process of its own."""
-    command = [
-        sys.executable,
-        "-m",
-        "crawler",
-        "crawl",
-        "--sites",
-        str(sites_path),
-        "--db",
-        str(db_path),
-    ]
-    for pair in overrides:
-        command += ["-s", pair]
-    return command + list(site_ids)
-
-
-def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """``NAME=VALUE`` pairs as given to ``-s``; ValueError for a pair without '='."""
-    overrides = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"-s expects NAME=VALUE, got {pair!r}")
-        overrides[name.strip()] = value
-    return overrides
-
-
-def check_setting_values(overrides: dict[str, str]) -> None:
-    """ValueError for an override whose value the setting's type cannot take (DOWNLOAD_DELAY=abc):
-    found before the crawl starts, instead of as a traceback inside Scrapy."""
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    for name, value in overrides.items():
-        default = settings.get(name)
-        # An int default may be read as a float (DOWNLOAD_TIMEOUT = 30 takes 1.5): check a number.
-        readers = {bool: "getbool", int: "getfloat", float: "getfloat"}
-        reader = readers.get(type(default))
-        if reader is None and isinstance(default, list | tuple):
-            reader = "getlist"
-        elif reader is None and isinstance(default, dict):
-            reader = "getdict"
-        if reader is None:
-            continue
-        try:
-            getattr(Settings({name: value}), reader)(name)
-        except (TypeError, ValueError):
-            kind = {bool: "True or False", int: "a number", float: "a number"}.get(
-                type(default), "a JSON value"
-            )
-            raise ValueError(f"-s {name}={value}: expected {kind}") from None
 
 
 def bind_to_parent() -> None:

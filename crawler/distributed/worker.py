@@ -22,7 +22,8 @@ from dramatiq.errors import BrokerConnectionError
 from redis.exceptions import RedisError
 
 from crawler.archive.core import utcnow
-from crawler.crawl.runner import PARENT_ENV, crawl_command
+from crawler.crawl.command import PARENT_ENV, crawl_args
+from crawler.crawl.starter import ForkedCrawl, start_crawl
 from crawler.crawl.warc import recover_open_files
 from crawler.distributed.liveness import HEARTBEAT_EVERY_S, beat
 from crawler.distributed.messages import (
@@ -57,7 +58,7 @@ class WorkerContext:
     work_dir: Path
     name: str
     stopping: threading.Event
-    crawls: dict[str, subprocess.Popen]
+    crawls: dict[str, subprocess.Popen | ForkedCrawl]
     lock: threading.Lock
     paused: threading.Event  # the worker takes no more jobs: handing one back is safe
     result_budget: int = RESULT_BUDGET  # bytes of results that may wait in Redis at once
@@ -113,7 +114,7 @@ def _crawl_and_send(context: WorkerContext, job: dict, folder: Path) -> bool:
         f"ARCHIVE_WARC_DIR={folder / 'warc'}",
         f"ARCHIVE_WARC_PREFIX=crawl-{context.name.replace(':', '-')}",
     ]  # fmt: skip
-    command = crawl_command(folder / "sites.toml", folder / "unused.db", overrides, site_ids)
+    args = crawl_args(folder / "sites.toml", folder / "unused.db", overrides, site_ids)
     started = utcnow()
     logger.info("job %s: crawling %s", job_id, ", ".join(site_ids))
     try:
@@ -121,8 +122,7 @@ def _crawl_and_send(context: WorkerContext, job: dict, folder: Path) -> bool:
     except RedisError:
         pass  # the heartbeat names the job too; the broker is back before the result goes
     env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
-    with open(folder / "crawl.out", "ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    process = start_crawl(args, folder / "crawl.out", env)
     with context.lock:
         context.crawls[job_id] = process
     try:

@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 
 from crawler.archive import Archive
 from crawler.archive.journal import replay
-from crawler.crawl.runner import EXIT_INTERRUPTED
+from crawler.crawl.command import EXIT_INTERRUPTED
 from crawler.distributed.defaults import DEFAULT_TRIES
 from crawler.distributed.messages import check_result, dead_letter_garbage
 from crawler.distributed.queue import (

@@ -19,7 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.archive import Archive, ArchiveError
-from crawler.crawl.runner import EXIT_BUSY, PARENT_ENV, crawl_command
+from crawler.crawl.command import EXIT_BUSY, PARENT_ENV, crawl_args
+from crawler.crawl.starter import ForkedCrawl, start_crawl
 from crawler.schedule.room import Unsettled, current_room, keep_wal_small, write_failure
 
 logger = logging.getLogger("crawler.scheduler")
@@ -27,7 +28,7 @@ logger = logging.getLogger("crawler.scheduler")
 LOGS_KEPT_PER_SITE = 30
 
 # Crawls running now, so that a shutdown can pass SIGTERM on to them.
-running: dict[str, subprocess.Popen] = {}
+running: dict[str, subprocess.Popen | ForkedCrawl] = {}
 running_lock = threading.Lock()
 stopping = threading.Event()
 # Set (under running_lock) once stop_crawls has taken the crawls to stop: a crawl registered after
@@ -74,16 +75,15 @@ def run_crawl_process(site_ids: list[str], config: dict) -> int:
     crawl = CrawlConfig(**config)
     log_path = _log_path(crawl, site_ids)
     overrides = ["LOG_LEVEL=INFO", *crawl.overrides, f"LOG_FILE={log_path}"]
-    command = crawl_command(crawl.sites_path, crawl.db_path, overrides, site_ids)
-    command.insert(command.index("crawl") + 1, "--skip-busy")
+    args = crawl_args(crawl.sites_path, crawl.db_path, overrides, site_ids)
+    args.insert(1, "--skip-busy")
     label = ", ".join(site_ids) if len(site_ids) <= 5 else f"{len(site_ids)} sites"
     logger.info("crawl %s: started (log %s)", label, log_path)
     started = time.monotonic()
-    with open(log_path, "ab") as log:
-        # The crawl gets SIGTERM if this process dies (see runner.bind_to_parent), so that no
-        # crawl outlives the scheduler that started it.
-        env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    # The crawl gets SIGTERM if this process dies (see runner.bind_to_parent), so that no crawl
+    # outlives the scheduler that started it.
+    env = dict(os.environ, **{PARENT_ENV: str(os.getpid())})
+    process = start_crawl(args, log_path, env)
     with running_lock:
         running[log_path.name] = process
         late = swept.is_set()  # the service began stopping as this crawl started
@@ -164,7 +164,7 @@ def describe_counts(run: dict) -> str:
 
 
 def wait_or_stop(
-    process: subprocess.Popen, time_limit: float, grace: float, label: str
+    process: subprocess.Popen | ForkedCrawl, time_limit: float, grace: float, label: str
 ) -> tuple[int, bool]:
     """Wait for a crawl process; past ``time_limit`` seconds stop it (see _stop). Returns its
     exit code and whether it was stopped for its time."""
@@ -175,7 +175,7 @@ def wait_or_stop(
         return _stop(process, grace), True
 
 
-def _stop(process: subprocess.Popen, grace: float) -> int:
+def _stop(process: subprocess.Popen | ForkedCrawl, grace: float) -> int:
     """SIGTERM (Scrapy then closes the crawl and marks its run), SIGKILL after ``grace`` seconds."""
     process.send_signal(signal.SIGTERM)
     try:

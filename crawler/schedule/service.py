@@ -26,7 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.archive import Archive, ArchiveError
 from crawler.archive.core import refuse_foreign_database
-from crawler.crawl.runner import EXIT_BUSY, check_setting_values, parse_overrides
+from crawler.crawl.command import EXIT_BUSY, check_setting_values, parse_overrides
 from crawler.registry.schedules import (
     DEFAULT_SCHEDULE,
     DEFAULT_TIMEZONE,
