@@ -1,3 +1,5 @@
+import pytest
+
 from crawler.extract.decode import canonical_encoding, decode_html
 
 TEXT = "凝心聚力谋发展，团结奋斗谱新篇：堃祎昇"  # the last three are outside GB2312
@@ -17,6 +19,21 @@ def test_gb2312_label_decodes_as_gb18030_so_characters_outside_gb2312_survive():
     assert decoded.encoding == "gb18030"
     assert TEXT in decoded.text
     assert "meta charset says gb2312" in decoded.reason
+
+
+@pytest.mark.parametrize("label", ["gb2312", "GBK", "x-gbk", "csgb2312", "chinese", "euc-cn"])
+def test_every_gb_label_reads_as_gb18030_whatever_w3lib_calls_it(label):
+    """w3lib 2.6 names Python's gbk for these labels (2.5 named gb18030): a page decoded as gbk
+    would lose 堃 and every character outside GBK."""
+    assert canonical_encoding(label) == "gb18030"
+    decoded = decode_html(page(label).encode("gb18030"))
+    assert decoded.encoding == "gb18030" and TEXT in decoded.text
+
+
+def test_a_label_whatwg_refuses_is_no_codec_and_the_bytes_decide():
+    assert canonical_encoding("hz-gb-2312") is None and canonical_encoding("bogus-8") is None
+    decoded = decode_html(page("hz-gb-2312").encode("gb18030"))
+    assert decoded.encoding == "gb18030" and TEXT in decoded.text
 
 
 def test_utf8_bytes_under_a_gb2312_label_are_read_as_utf8():

@@ -8,6 +8,7 @@ reason for it are returned so they can be recorded with the page.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field, replace
 
@@ -15,6 +16,9 @@ from w3lib.encoding import read_bom, resolve_encoding
 
 # Labels Chinese sites use that the WHATWG table (w3lib's resolve_encoding) does not list.
 _EXTRA_LABELS = {"x-gbk": "gb18030", "csgb2312": "gb18030", "unicode-1-1-utf-8": "utf-8"}
+# Codecs read as the superset a Chinese page needs: w3lib up to 2.5 named gb18030 for gb2312 and
+# gbk labels, 2.6 names Python's gbk, which loses every character outside GBK.
+_SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030", "euc_cn": "gb18030"}
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE
@@ -43,7 +47,17 @@ def canonical_encoding(label: str | None) -> str | None:
     if not label:
         return None
     label = label.strip().strip("\"'").lower()
-    return _EXTRA_LABELS.get(label) or resolve_encoding(label)
+    codec = _EXTRA_LABELS.get(label) or resolve_encoding(label)
+    codec = _SUPERSETS.get(codec, codec)
+    # "replacement": WHATWG's codec for labels it refuses (hz-gb-2312, iso-2022-cn), which w3lib up
+    # to 2.5 read as Python's hz; the page's bytes decide instead
+    if codec in (None, "replacement", "hz"):
+        return None
+    try:
+        codecs.lookup(codec)
+    except LookupError:
+        return None
+    return codec
 
 
 def charset_from_content_type(content_type: str | bytes | None) -> str | None:
