@@ -17,10 +17,13 @@ from test_scheduler import scheduler_command, slow, wait_for
 
 from crawler.crawl.starter import COLD_ENV
 
+# every article read by the crawl's readers (a fork server the forked crawl starts of its own)
+ASIDE = ["-s", "ARCHIVE_READ_ASIDE_BYTES=0", "-s", "ARCHIVE_READERS_WAIT=True", "-s", "LOG_LEVEL=INFO"]
+
 
 def scheduled_once(sites_file: Path, db: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*scheduler_command(sites_file, db, "--jitter", "0", *FAST, "--once",
+        [*scheduler_command(sites_file, db, "--jitter", "0", *FAST, *ASIDE, "--once",
                             "--sites-per-crawl", "1")],
         cwd=db.parent, capture_output=True, text=True, timeout=180, env=dict(os.environ, **env),
     )  # fmt: skip
@@ -38,7 +41,9 @@ def test_forked_crawls_archive_what_cold_crawls_do(tmp_path: Path, sample_web, s
         logs = sorted((tmp_path / side / "logs").glob("crawl-*.log"))
         assert len(logs) == len(sample_web.sites), logs
         for log in logs:
-            assert re.search(r"^run \d+ ok: ", log.read_text("utf-8"), re.M), log
+            text = log.read_text("utf-8")
+            assert re.search(r"INFO: archive .*: run \d+ ok ", text), log
+            assert int(re.search(r"'readers/pages': (\d+)", text).group(1)) > 0, log
     same = ("documents_new",)  # which site's run first found a repost: the order sites ran in
     assert comparable_rows(tmp_path / "forked" / "archive.db", same) == comparable_rows(
         tmp_path / "cold" / "archive.db", same
