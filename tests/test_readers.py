@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -84,6 +85,14 @@ def slow_pages(sample_web, seconds: float) -> None:
                 site.routes[path] = slow(route, seconds)
 
 
+def gated(route, gate: threading.Event):
+    def answer(method, path, payload):
+        gate.wait(60)
+        return route
+
+    return answer
+
+
 def test_articles_read_aside_are_archived_as_those_read_in_the_crawl(
     tmp_path: Path, sample_web, sites_file: Path
 ):
@@ -105,15 +114,21 @@ def test_articles_read_aside_are_archived_as_those_read_in_the_crawl(
 
 def test_a_reader_killed_mid_crawl_costs_no_page(tmp_path: Path, sample_web, sites_file: Path):
     crawled_inline(sites_file, tmp_path / "fault-free.db")
-    slow_pages(sample_web, 0.3)
+    # yunxi-gov's articles wait until a reader was killed: pages certainly come after the kill
+    killed = threading.Event()
+    yunxi = sample_web["yunxi-gov"]
+    for path in [p for p in yunxi.routes if isinstance(p, str) and "/art/" in p]:
+        yunxi.routes[path] = gated(yunxi.routes[path], killed)
     process = crawl(sites_file, tmp_path / "archive.db", *ASIDE)
     try:
-        # the fork server's two readers, once they are up
+        # the fork server's two readers, once they are up (the other sites' articles start them)
         readers = wait_for(lambda: len(r := readers_of(process.pid)) >= 2 and r, 60)
         assert readers, "readers started"
         os.kill(readers[0], signal.SIGKILL)
+        killed.set()
         out, err = process.communicate(timeout=120)
     finally:
+        killed.set()
         process.kill()
     assert process.returncode == 0, err
     assert err.count("a page reader stopped") == 1, err
