@@ -5,6 +5,7 @@ with the sample web's request log proving that nothing was fetched."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -51,11 +52,11 @@ def test_pages_packed_in_threads_are_stored_as_those_packed_in_the_crawl(
 ):
     """Large bodies are gzipped in the reactor's thread pool (ARCHIVE_WARC_THREAD_BYTES): with the
     threshold at 0 every response goes that way, and each is stored whole, once, where its pages
-    row says."""
+    row says (at gzip's level 9 rather than the default 3)."""
     db = tmp_path / "archive.db"
     result = run_crawler(
         "crawl", "--sites", str(sites_file), "--db", str(db), *FAST,
-        "-s", "ARCHIVE_WARC_THREAD_BYTES=0",
+        "-s", "ARCHIVE_WARC_THREAD_BYTES=0", "-s", "ARCHIVE_WARC_GZIP_LEVEL=9",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert_every_fetch_stored(db, sample_web)
@@ -245,3 +246,26 @@ def test_a_dead_crawls_open_file_is_cut_to_its_last_whole_record_and_closed(tmp_
         "http://x.example/1",
     ]
     assert (tmp_path / path.name.removesuffix(".open")).stat().st_size == len(pages[0] + pages[1])
+
+
+def test_each_gzip_level_stores_the_same_exchange_and_a_higher_one_packs_it_smaller(
+    tmp_path: Path,
+):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from crawler.crawl.warc import exchange_records
+
+    url = "http://x.example/a.html"
+    words = ["统一战线", "凝聚力量", "高质量发展", "民营经济", "乡村振兴", "协商议事", "同心"]
+    chosen = random.Random(7).choices(words, k=6000)  # text as varied as a page's, repeatably
+    body = "".join(f"<p>{'，'.join(chosen[n:n + 12])}。</p>" for n in range(0, 6000, 12))
+    response = HtmlResponse(url, body=body.encode("utf-8"), headers={"Content-Type": "text/html"})
+    sizes = {}
+    for level in (1, 3, 9):
+        data = exchange_records(Request(url), response, level=level)
+        (tmp_path / f"l{level}.warc.gz").write_bytes(data)
+        stored = read_response(tmp_path, f"l{level}.warc.gz", 0)
+        assert (stored.url, stored.status, stored.body) == (url, 200, response.body)
+        sizes[level] = len(data)
+    assert sizes[9] < sizes[1]

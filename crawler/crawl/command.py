@@ -50,6 +50,10 @@ def parse_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     return overrides
 
 
+# Settings whose numbers have bounds.
+_RANGES = {"ARCHIVE_WARC_GZIP_LEVEL": (1, 9)}
+
+
 def check_setting_values(overrides: dict[str, str]) -> None:
     """ValueError for an override whose value the setting's type cannot take (DOWNLOAD_DELAY=abc):
     found before the crawl starts, instead of as a traceback inside Scrapy."""
@@ -77,3 +81,5 @@ def check_setting_values(overrides: dict[str, str]) -> None:
                 type(default), "a JSON value"
             )
             raise ValueError(f"-s {name}={value}: expected {kind}") from None
+        if name in _RANGES and not _RANGES[name][0] <= float(value) <= _RANGES[name][1]:
+            raise ValueError(f"-s {name}={value}: expected {_RANGES[name][0]} to {_RANGES[name][1]}")
