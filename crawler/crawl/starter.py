@@ -45,6 +45,7 @@ PRELOAD = [
     "scrapy.core.downloader.contextfactory",
     "scrapy.core.engine",
     "scrapy.extensions.telnet",
+    "crawler.crawl.forkserved",  # last: the fork server leaves at once when it is told to
 ]
 
 
