@@ -10,9 +10,9 @@ they come. Either way the page goes through :func:`read_article`, so what is arc
 A reader that dies (killed, out of memory) costs nothing: its pages and every later one are read
 in the crawl's own process, and the log says so once. Readers ignore SIGINT (a terminal's Ctrl-C
 reaches the whole group; the crawl decides when to stop and closes them when it ends), leave at
-SIGTERM (the pool ends the other readers so when one died: a reader deaf to it would hold the
-crawl's end forever), and leave by themselves within a second of the crawl's process going away
-without closing them (kill -9).
+SIGTERM (when one reader dies, the pool ends the others with SIGTERM and waits for them: a reader
+deaf to it would hold the crawl's end forever), and leave by themselves within a second of the
+crawl's process going away without closing them (kill -9).
 """
 
 from __future__ import annotations
