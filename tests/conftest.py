@@ -59,9 +59,12 @@ def _zygote() -> str | None:
         return None
     if not _ZYGOTE:
         import atexit
+        import shutil
         import tempfile
 
-        path = os.path.join(tempfile.mkdtemp(prefix="crawler-zygote-"), "socket")
+        folder = tempfile.mkdtemp(prefix="crawler-zygote-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = os.path.join(folder, "socket")
         process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("zygote.py")), path],
             stdout=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"),

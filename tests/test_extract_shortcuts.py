@@ -19,8 +19,8 @@ from crawler.discovery.links import normalise_url
 from crawler.discovery.parts import MAX_PARTS, part_links, part_number
 from crawler.extract import content as content_module
 from crawler.extract import page as page_module
-from crawler.extract import read_page
-from crawler.extract.content import GENERIC_SELECTORS, select_by_family
+from crawler.extract import extract_page, read_page
+from crawler.extract.content import GENERIC_SELECTORS, page_names, select_by_family
 from crawler.extract.page import (
     _CONTROL,
     CONTAINER_TAGS,
@@ -120,7 +120,7 @@ BLOCK_TAGS = (*PARAGRAPH_TAGS, *CONTAINER_TAGS)
 def _searched_everywhere(doc, selectors):
     """select_by_family with every selector searched for, whatever names the page holds."""
     named_in = content_module._named_in
-    content_module._named_in = lambda doc, selectors: selectors
+    content_module._named_in = lambda doc, selectors, names: selectors
     try:
         return select_by_family(doc, selectors)
     finally:
@@ -186,26 +186,43 @@ def test_the_densest_block_weighed_from_the_top_is_the_densest_of_all(read_pages
     assert shortcut({first: 2.0, second: 2.0}) is first
 
 
-def test_the_title_blocks_read_from_attribute_values_are_those_a_test_of_every_element_finds(
+def test_the_names_read_from_attribute_values_are_those_a_test_of_every_element_finds(
     read_pages,
 ):
-    from crawler.extract.titles import _title_blocks
-
+    """page_names reads ids, classes and title blocks in one search over the attributes: the
+    same as a test of every element."""
     case_blind = lxml.etree.XPath(
         "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or "
         "contains(translate(@id,'TITLE','title'),'title')]"
     )
     named = 0
     for name, page in read_pages:
-        found = _title_blocks(page.doc)
-        assert found == case_blind(page.doc), name
-        named += sum(1 for element in found if element.tag not in ("h1", "h2", "h3"))
+        names = page_names(page.doc)
+        assert names.title_blocks == case_blind(page.doc), name
+        assert names.ids == set(page.doc.xpath("//*/@id")), name
+        assert names.classes == set(page.doc.xpath("//*/@class")), name
+        named += sum(1 for element in names.title_blocks if element.tag not in ("h1", "h2", "h3"))
     doc = lxml.html.fromstring(
         '<html><body><div class="ArticleTITLE">a</div><p id="subTitle">b</p><h2 class="x">c</h2>'
         '<span class="titel">d</span><em class="title" id="Title">e</em></body></html>'
     )
-    assert [element.text for element in _title_blocks(doc)] == ["a", "b", "c", "e"]
+    assert [element.text for element in page_names(doc).title_blocks] == ["a", "b", "c", "e"]
     assert named > 10, "the pages have blocks named for a title (20 without ../shared)"
+
+
+def test_a_title_block_taken_out_of_the_content_box_is_no_headline():
+    """The names are read before the content box loses what is not the article: a block named
+    for a title that heads a related-articles list inside the article (taken out: prose follows
+    it) is gone from the page by the time the headline is chosen, and is not chosen."""
+    paragraph = "<p>今年以来，县委统战部坚持以习近平新时代中国特色社会主义思想为指导，扎实推进各项工作。</p>"
+    html = (
+        "<html><head><title>县委统战部2023年工作总结_某县网</title></head><body><div>"
+        f"{paragraph}<p class='title'>相关新闻</p><p><a href='/a.html'>统战工作简讯一</a></p>"
+        f"{paragraph * 6}</div></body></html>"
+    )
+    extracted = extract_page(html.encode(), "http://127.0.0.2/a.html")
+    assert extracted.title == "县委统战部2023年工作总结"
+    assert "相关新闻" not in extracted.body and "简讯" not in extracted.body
 
 
 def test_text_of_is_text_content(read_pages):

@@ -15,7 +15,7 @@ from datetime import date
 import lxml.html
 
 from crawler.extract.body import body_and_issuer, clean_body_lines
-from crawler.extract.content import content_blocks
+from crawler.extract.content import content_blocks, page_names
 from crawler.extract.dates import china_day, date_from_url, extract_date, parse_date
 from crawler.extract.decode import Decoded, charset_from_content_type, decode_html
 from crawler.extract.page import (
@@ -92,10 +92,11 @@ def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = No
     scripts = [script.text or "" for script in doc.iter("script")]
     drop_noise(doc)
     full_lines = lines_of(doc.body if doc.find("body") is not None else doc)
-    content, blocks = content_blocks(doc)
+    names = page_names(doc)
+    content, blocks = content_blocks(doc, names)
     raw_lines = [line for block in blocks for line in lines_of(block)]
     head_lines = text_before_body(full_lines, raw_lines)
-    title = extract_title(doc, content, head_lines)
+    title = extract_title(doc, content, head_lines, names.title_blocks)
     published, published_from = extract_date(
         doc, head_lines, full_lines, url, title, scripts, raw_lines, fetched_on
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 import lxml.etree
 import lxml.html
@@ -91,14 +92,49 @@ def _candidate_score(element: lxml.html.HtmlElement) -> float:
     return (cjk + 3 * punctuation) * (1.0 - link_ratio) ** 2
 
 
+@dataclass
+class PageNames:
+    """The page's ids and classes, and its headings and the elements whose class or id says
+    "title" in any case, in page order: read once by :func:`page_names` for the choice of the
+    content box and for the headline."""
+
+    ids: set[str]
+    classes: set[str]
+    title_blocks: list[lxml.html.HtmlElement]
+
+
+# One search over the page's attributes for both: an XPath over every attribute costs more than
+# what is done with what it finds (the attributes come back with the element that carries them).
+_NAMES = lxml.etree.XPath("//h1|//h2|//h3|//@class|//@id")
+
+
+def page_names(doc: lxml.html.HtmlElement) -> PageNames:
+    """The names of ``doc``'s elements (the whole document: text after </html> too)."""
+    names = PageNames(set(), set(), [])
+    last = None
+    for found in _NAMES(doc):
+        if isinstance(found, str):
+            (names.ids if found.attrname == "id" else names.classes).add(found)
+            if "title" not in found.lower():
+                continue
+            found = found.getparent()
+            if found is last:  # a heading, or an element with both, named twice
+                continue
+        names.title_blocks.append(found)
+        last = found
+    return names
+
+
 def select_by_family(
-    doc: lxml.html.HtmlElement, selectors: tuple[ContentSelector, ...] = CONTENT_SELECTORS
+    doc: lxml.html.HtmlElement,
+    selectors: tuple[ContentSelector, ...] = CONTENT_SELECTORS,
+    names: PageNames | None = None,
 ) -> lxml.html.HtmlElement | None:
     """The first element a family's selector names (in the selectors' order) that holds text and
     is no furniture. The page is searched only for the selectors that name one of its elements
     (:func:`_named_in`): a search of every element for a dozen names costs more than the rest of
     the choice."""
-    selectors = _named_in(doc, selectors)
+    selectors = _named_in(doc, selectors, names or page_names(doc))
     if not selectors:
         return None
     if selectors not in _COMPILED:
@@ -117,30 +153,23 @@ def select_by_family(
     return None
 
 
-_IDS = lxml.etree.XPath("//@id", smart_strings=False)
-_CLASSES = lxml.etree.XPath("//@class", smart_strings=False)
-
-
 def _named_in(
-    doc: lxml.html.HtmlElement, selectors: tuple[ContentSelector, ...]
+    doc: lxml.html.HtmlElement, selectors: tuple[ContentSelector, ...], names: PageNames
 ) -> tuple[ContentSelector, ...]:
-    """The selectors that name an element of the page: its ids and classes are read as strings
-    (no element is made for them), a tag is looked for in the tree. The whole document is read,
-    text after </html> included, as the search is."""
-    ids = set(_IDS(doc))
-    classes = set(_CLASSES(doc))
+    """The selectors that name an element of the page: by its ids and classes (read as strings),
+    a tag looked for in the tree."""
     words: set[str] | None = None
     kept = []
     for selector in selectors:
         if selector.tag:
             named = _has_tag(doc, selector.tag)
         elif selector.id:
-            named = selector.id in ids
+            named = selector.id in names.ids
         elif selector.class_name:
-            named = selector.class_name in classes
+            named = selector.class_name in names.classes
         else:
             if words is None:
-                words = {word for names in classes for word in names.split()}
+                words = {word for classes in names.classes for word in classes.split()}
             named = selector.class_word in words
         if named:
             kept.append(selector)
@@ -339,11 +368,12 @@ def skip_inline_related(content: lxml.html.HtmlElement) -> None:
 
 
 def content_blocks(
-    doc: lxml.html.HtmlElement,
+    doc: lxml.html.HtmlElement, names: PageNames | None = None
 ) -> tuple[lxml.html.HtmlElement | None, list[lxml.html.HtmlElement]]:
     """The element that holds the article (where its headline is looked for) and the blocks its
     text is read from, in order, with their furniture removed."""
-    content = select_by_family(doc, CONTENT_SELECTORS)
+    names = names or page_names(doc)
+    content = select_by_family(doc, CONTENT_SELECTORS, names)
     blocks = [content] if content is not None else []
     if content is None:
         content = select_by_density(doc)
@@ -352,7 +382,7 @@ def content_blocks(
             content = post if post is not None else content
             blocks = [post] if post is not None else with_siblings(content)
     if content is None:
-        content = select_by_family(doc, GENERIC_SELECTORS)
+        content = select_by_family(doc, GENERIC_SELECTORS, names)
         blocks = [content] if content is not None else []
     for block in blocks:
         strip_furniture_elements(block)

@@ -9,7 +9,7 @@ import lxml.etree
 import lxml.html
 
 from crawler.extract.body import FURNITURE_LINE
-from crawler.extract.content import FurnitureMemo
+from crawler.extract.content import FurnitureMemo, page_names
 from crawler.extract.dates import LABELLED_DATE, parse_date
 from crawler.extract.page import cjk_count, clean_text, meta_content
 
@@ -20,19 +20,6 @@ _SOURCE_STOP = re.compile(r"(作者|发布|时间|日期|浏览|点击|编辑|�
 # What joins a headline to the site's name in <title>: 标题_网站, 标题 | 网站, 标题-新华网 (a bare
 # hyphen only before a short name at the end).
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-{1}\s|\s-|-(?=[^-\d][^-]{1,11}$))\s*")
-
-
-# Headings and the elements whose class or id has "title" in it in any case, in page order: the
-# test runs on the attribute values alone (an XPath test of every element, or a walk over them in
-# Python, costs nearly twice as much).
-_NAMED_TITLE = "[contains(translate(., 'TITLE', 'title'), 'title')]/.."
-_TITLE_BLOCKS = lxml.etree.XPath(f"//h1|//h2|//h3|//@class{_NAMED_TITLE}|//@id{_NAMED_TITLE}")
-
-
-def _title_blocks(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    """Headings and blocks named for a title (class or id with "title" in any case), in page
-    order."""
-    return _TITLE_BLOCKS(doc)
 
 
 _HEADINGS = lxml.etree.XPath("//h1|//h2|//h3")
@@ -58,9 +45,22 @@ def _title_above_body(head_lines: list[str]) -> str | None:
     return None
 
 
+def _attached(element: lxml.html.HtmlElement, roots: list[lxml.html.HtmlElement]) -> bool:
+    """Whether ``element`` is still in the page (not in a subtree taken out of it)."""
+    while (parent := element.getparent()) is not None:
+        element = parent
+    return any(element is root for root in roots)
+
+
 def extract_title(
-    doc: lxml.html.HtmlElement, content: lxml.html.HtmlElement | None, head_lines: list[str]
+    doc: lxml.html.HtmlElement,
+    content: lxml.html.HtmlElement | None,
+    head_lines: list[str],
+    title_blocks: list[lxml.html.HtmlElement] | None = None,
 ) -> str | None:
+    """The headline. ``title_blocks``: the page's headings and elements named for a title, in
+    page order (content.page_names, read before the furniture was taken out of the content
+    box: those taken out with it are passed over)."""
     meta_title = meta_content(doc, ("articletitle",))
     if meta_title:
         return meta_title
@@ -76,11 +76,14 @@ def extract_title(
                 inner.append(text)
     # the content box and what it holds (one walk of it, not one of every block's ancestors)
     inside = set(content.iter()) if content is not None else set()
-    for element in _title_blocks(doc):
+    if title_blocks is None:
+        title_blocks = page_names(doc).title_blocks
+    roots = [*doc.itersiblings(preceding=True), doc, *doc.itersiblings()]
+    for element in title_blocks:
         text = clean_text(element.text_content())
         if not (4 <= len(text) <= 120 and cjk_count(text) >= 2):
             continue
-        if element in inside:
+        if element in inside or not _attached(element, roots):
             continue
         if in_furniture(element) or _LINK_WITH_TEXT(element):
             continue
