@@ -32,13 +32,16 @@ def slow_articles(site, seconds: float) -> None:
 
 def leftovers(client: redis.Redis) -> list[bytes]:
     """What a finished crawl should not leave in Redis: site locks, results, their room."""
-    return sorted(
-        [*client.keys(f"{PREFIX}:site:*"), *client.keys(f"{PREFIX}:result:*")]
-    ) + ([b"results-pending"] if client.hlen(f"{PREFIX}:results-pending") else [])
+    return sorted([*client.keys(f"{PREFIX}:site:*"), *client.keys(f"{PREFIX}:result:*")]) + (
+        [b"results-pending"] if client.hlen(f"{PREFIX}:results-pending") else []
+    )
 
 
 def test_redis_restarted_with_its_append_only_file_leaves_no_lock_or_message_behind(
-    tmp_path: Path, sample_web, sites_file: Path, single_machine: Path  # noqa: F811
+    tmp_path: Path,
+    sample_web,
+    sites_file: Path,
+    single_machine: Path,  # noqa: F811
 ):
     """Redis killed mid-crawl and started again from its append-only file, which also brought
     back a site lock of a job that died with an earlier restart, bytes that are no message and a

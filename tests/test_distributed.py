@@ -255,8 +255,8 @@ def test_a_job_whose_worker_is_killed_completes_on_another(
     second = None
     try:
         # the only worker takes the job; it is killed (with its crawl) in the middle of it
-        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 180), (
-            every_log(logs, tmp_path)
+        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 180), every_log(
+            logs, tmp_path
         )
         crawl = crawl_processes_of(first.pid)
         assert crawl, "the worker crawls in a process of its own"
@@ -430,7 +430,9 @@ def test_a_failing_web_through_workers_is_archived_row_by_row_as_on_one_machine(
     local_rows = comparable_rows(local, ignore=("documents_new",))
     distributed_rows = comparable_rows(db, ignore=("documents_new",))
     different = [table for table, found in distributed_rows.items() if found != local_rows[table]]
-    assert different == [], [(t, sorted(set(distributed_rows[t]) ^ set(local_rows[t]))) for t in different]
+    assert different == [], [
+        (t, sorted(set(distributed_rows[t]) ^ set(local_rows[t]))) for t in different
+    ]
     new = "SELECT SUM(documents_new) AS n FROM crawl_run_sites"
     assert rows(db, new) == rows(local, new) == rows(db, "SELECT count(*) AS n FROM documents")
     errors = {row["kind"] for row in rows(db, "SELECT kind FROM crawl_errors")}
@@ -550,8 +552,8 @@ def test_a_stopped_worker_hands_its_job_back_at_once_in_one_line(
     )  # fmt: skip
     second = None
     try:
-        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 90), (
-            every_log(logs, tmp_path)
+        assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 90), every_log(
+            logs, tmp_path
         )
         stop(first)
         stopped = time.monotonic()

@@ -18,8 +18,8 @@ from crawler.discovery import forms as forms_module
 from crawler.discovery.links import normalise_url
 from crawler.discovery.parts import MAX_PARTS, part_links, part_number
 from crawler.extract import content as content_module
-from crawler.extract import page as page_module
 from crawler.extract import extract_page, read_page
+from crawler.extract import page as page_module
 from crawler.extract.content import GENERIC_SELECTORS, page_names, select_by_family
 from crawler.extract.page import (
     _CONTROL,
@@ -380,8 +380,9 @@ def test_scrapys_deprecated_classes_are_named_by_their_module_as_inspect_names_t
         "            print(name, attr, value.__module__)\n"
     )
     made = {
-        way: subprocess.run([sys.executable, "-c", script, way, *names], capture_output=True,
-                            text=True, check=True).stdout.split("\n")  # fmt: skip
+        way: subprocess.run(
+            [sys.executable, "-c", script, way, *names], capture_output=True, text=True, check=True
+        ).stdout.split("\n")  # fmt: skip
         for way in ("long", "quick")
     }
     assert len([line for line in made["long"] if line]) >= 3, made

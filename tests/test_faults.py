@@ -419,7 +419,9 @@ def test_a_full_disk_under_the_service_is_one_line_and_its_sites_are_crawled_onc
     assert f"cannot write archive {db}" in full[0] and " MB free beside it" in full[0]
     assert "Traceback" not in output and "Logging error" not in output, output
     assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY id")] == [
-        "ok", "failed", "ok"
+        "ok",
+        "failed",
+        "ok",
     ]
     assert_consistent(db)
     assert archive_state(db) == archive_state(reference)

@@ -95,7 +95,9 @@ def stop(process: subprocess.Popen) -> str:
         time.sleep(2)
         process.kill()
         output, _ = process.communicate()
-        raise AssertionError(f"the scheduler did not stop within 90 s of SIGTERM:\n{output}") from None
+        raise AssertionError(
+            f"the scheduler did not stop within 90 s of SIGTERM:\n{output}"
+        ) from None
     assert process.returncode == 0, output
     return output
 
@@ -259,7 +261,7 @@ def test_a_restart_keeps_the_schedule_and_listing_writes_nothing(tmp_path: Path,
     time.sleep(1)
     assert process.poll() is None
     said = stop(process)
-    assert "most recent call first" in said and "service.py\", line" in said, said
+    assert "most recent call first" in said and 'service.py", line' in said, said
     state_bytes = (tmp_path / "scheduler-state.db").read_bytes()
     archive_bytes = (tmp_path / "archive.db").read_bytes()
     first = listing()
@@ -337,7 +339,8 @@ def test_once_runs_due_or_named_sites_and_exits(tmp_path: Path, sample_web):
     assert "no site is due" in result.stderr
     # a clean exit leaves the archive one file: no -wal or -shm beside it
     assert sorted(p.name for p in tmp_path.glob("archive.db*")) == [
-        "archive.db", "archive.db.scheduler.lock"
+        "archive.db",
+        "archive.db.scheduler.lock",
     ]
 
 

@@ -98,7 +98,9 @@ def test_a_view_whose_definition_changed_is_remade_when_the_archive_is_opened(tm
     conn.commit()
     conn.close()
     Archive(db).close()
-    stored = dict(sqlite3.connect(db).execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
+    stored = dict(
+        sqlite3.connect(db).execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'")
+    )
     assert stored == {name: view_sql(name) for name in VIEWS}
 
 

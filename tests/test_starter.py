@@ -18,7 +18,14 @@ from test_scheduler import scheduler_command, slow, wait_for
 from crawler.crawl.starter import COLD_ENV
 
 # every article read by the crawl's readers (a fork server the forked crawl starts of its own)
-ASIDE = ["-s", "ARCHIVE_READ_ASIDE_BYTES=0", "-s", "ARCHIVE_READERS_WAIT=True", "-s", "LOG_LEVEL=INFO"]
+ASIDE = [
+    "-s",
+    "ARCHIVE_READ_ASIDE_BYTES=0",
+    "-s",
+    "ARCHIVE_READERS_WAIT=True",
+    "-s",
+    "LOG_LEVEL=INFO",
+]
 
 
 def scheduled_once(sites_file: Path, db: Path, **env: str) -> subprocess.CompletedProcess:

@@ -259,7 +259,7 @@ def test_each_gzip_level_stores_the_same_exchange_and_a_higher_one_packs_it_smal
     url = "http://x.example/a.html"
     words = ["统一战线", "凝聚力量", "高质量发展", "民营经济", "乡村振兴", "协商议事", "同心"]
     chosen = random.Random(7).choices(words, k=6000)  # text as varied as a page's, repeatably
-    body = "".join(f"<p>{'，'.join(chosen[n:n + 12])}。</p>" for n in range(0, 6000, 12))
+    body = "".join(f"<p>{'，'.join(chosen[n : n + 12])}。</p>" for n in range(0, 6000, 12))
     response = HtmlResponse(url, body=body.encode("utf-8"), headers={"Content-Type": "text/html"})
     sizes = {}
     for level in (1, 3, 9):

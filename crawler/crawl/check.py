@@ -148,6 +148,7 @@ class SiteReport:
             )
             lines += [f"  {url}  ({why})" for url, why in self.browser_refused[:10]]
         return ["", *lines] if lines else []
+
     def _habits(self) -> list[str]:
         """What the site does that the crawl had to meet, in one line, and its traps."""
         met = [

@@ -82,4 +82,6 @@ def check_setting_values(overrides: dict[str, str]) -> None:
             )
             raise ValueError(f"-s {name}={value}: expected {kind}") from None
         if name in _RANGES and not _RANGES[name][0] <= float(value) <= _RANGES[name][1]:
-            raise ValueError(f"-s {name}={value}: expected {_RANGES[name][0]} to {_RANGES[name][1]}")
+            raise ValueError(
+                f"-s {name}={value}: expected {_RANGES[name][0]} to {_RANGES[name][1]}"
+            )

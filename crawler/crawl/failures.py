@@ -39,6 +39,8 @@ class SiteGivenUp(IgnoreRequest):
 class JsChallengeUnsolved(IgnoreRequest):
     """A site behind a JS challenge the crawl could not get through (no browser, or the challenge
     would not let it); the message says which and what to do."""
+
+
 class TrapCut(IgnoreRequest):
     """A request for a page of a URL shape found to be a trap (discovery/traps.py)."""
 

@@ -266,7 +266,9 @@ def run_worker(
     dead_letter_garbage(broker.client)
     for result, job_folder in kept:  # results a killed worker kept here while Redis was away
         _context.jobs.add(result["job_id"])
-        threading.Thread(target=_send_kept, args=(_context, result, job_folder), daemon=True).start()
+        threading.Thread(
+            target=_send_kept, args=(_context, result, job_folder), daemon=True
+        ).start()
     worker = dramatiq.Worker(broker, queues={CRAWL_QUEUE}, worker_threads=threads)
     # A job is minutes of crawling: a worker takes only what it crawls now, so that a job waits
     # for the first free worker anywhere instead of behind this one's running jobs.

@@ -117,9 +117,7 @@ def decode_html(
     return decoded
 
 
-def _declared_or_guessed(
-    body: bytes, header_charset: str | None, utf8_text: str | None
-) -> Decoded:
+def _declared_or_guessed(body: bytes, header_charset: str | None, utf8_text: str | None) -> Decoded:
     """The codec the declarations name, checked against the bytes, else the one that reads
     them (``utf8_text``: the bytes read strictly as UTF-8, None when they are not)."""
     declarations = (("HTTP header", header_charset), ("meta charset", sniff_meta_charset(body)))

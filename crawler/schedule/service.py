@@ -217,7 +217,9 @@ class ScheduleOptions:
         if self.jitter is not None and self.jitter < 0:
             raise ValueError(f"--jitter must not be negative, got {self.jitter}")
         if self.upkeep_every <= 0:
-            raise ValueError(f"--upkeep-every must be more than 0 seconds, got {self.upkeep_every:g}")
+            raise ValueError(
+                f"--upkeep-every must be more than 0 seconds, got {self.upkeep_every:g}"
+            )
         if self.room_mb < 0:
             raise ValueError(f"--room-mb must not be negative, got {self.room_mb:g}")
         if self.result_wait <= 0:

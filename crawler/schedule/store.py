@@ -93,9 +93,9 @@ class TolerantJobStore(SQLAlchemyJobStore):
         if not unsaved:
             return super().get_next_run_time()
         try:
-            times = [
-                unsaved.get(job.id, job).next_run_time for job in super().get_all_jobs()
-            ] + [job.next_run_time for job in unsaved.values()]
+            times = [unsaved.get(job.id, job).next_run_time for job in super().get_all_jobs()] + [
+                job.next_run_time for job in unsaved.values()
+            ]
         except SQLAlchemyError:
             times = []
         found = min((t for t in times if t is not None), default=None)

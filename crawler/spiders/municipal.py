@@ -173,7 +173,9 @@ class MunicipalSpider(
             response = json_article(response) or response
         if response.status == 304:
             kind = "article" if requested == "article" else "list"  # a re-check: unchanged
-            yield PageItem(url=response.url, site=site.id, region=site.region, kind=kind, status=304)
+            yield PageItem(
+                url=response.url, site=site.id, region=site.region, kind=kind, status=304
+            )
             if kind == "list":
                 known = self.crawl_state.site(site.id).list_pages.get(response.url)
                 yield from self._follow_list(response, site, hops, stored_links(known))
@@ -212,13 +214,9 @@ class MunicipalSpider(
         # extraction takes the tree apart.
         attached = attachment_links(page.doc, response.url) if site.attachments != "none" else []
         links += discover(page.doc, response.url, site, page.decoded.text)
-        if requested in ("home", "list") or any(
-            link.kind is LinkKind.ARTICLE for link in links
-        ):
+        if requested in ("home", "list") or any(link.kind is LinkKind.ARTICLE for link in links):
             note = blind_list(page.doc, links) if requested == "list" else None
-            if note and (
-                again := render_again(response, site, self.crawl_state, self.settings)
-            ):
+            if note and (again := render_again(response, site, self.crawl_state, self.settings)):
                 yield again  # read in the browser instead (crawl/fallback.py)
                 return
             self.crawl_state.count(site.id, "list_pages")
