@@ -10,15 +10,30 @@ from crawler.extract.dates import CHINESE_DATE, NOT_SIGNED, NUMERIC_DATE
 from crawler.extract.gongwen import is_addressees, is_letterhead, record_tail
 from crawler.extract.page import clean_text, without_leading_title
 
-# Lines that are furniture wherever they stand in the content box.
-FURNITURE_LINE = re.compile(
-    r"ICP备|ICP证|公网安备|版权所有|Copyright|©|技术支持[:：]|主办单位[:：]|承办单位[:：]|"
-    r"打印本页|【?打印】?\s*【?关闭】?|关闭窗口|分享到|扫一扫|扫描二维码|二维码|手机扫码|"
-    r"上一篇[:：]|下一篇[:：]|^上一篇|^下一篇|浏览次数|阅读次数|点击数[:：]|字号[:：]?\s*[【\[]?\s*大|"
-    r"^【?\s*字体[:：]|^【?\s*(大|中|小)\s*】?\s*【?\s*(大|中|小)|新闻热线|举报电话|投稿邮箱|投稿QQ|广告热线|^联系电话[:：]|"
-    r"^地址[:：].{0,40}(邮编|电话)|您当前的位置|当前位置[:：]|您的位置[:：]|网站首页\s*[>»]",
-    re.IGNORECASE,
+# Lines that are furniture wherever they stand in the content box: what is searched for anywhere in
+# the line, and what only at its start. Two patterns, not one with ^ in some branches and
+# re.IGNORECASE: a pattern whose every branch begins with a literal lets the regex engine skip to
+# the positions where one can begin (half the time over a page's lines); the few Latin words are
+# spelled in both cases (with the Turkish i's that IGNORECASE also matches).
+_FURNITURE_ANYWHERE = re.compile(
+    r"[Iiİı][Cc][Pp][备证]|公网安备|版权所有|[Cc][Oo][Pp][Yy][Rr][Iiİı][Gg][Hh][Tt]|©|"
+    r"(?:技术支持|主办单位|承办单位|上一篇|下一篇|点击数|当前位置|您的位置)[:：]|"
+    r"打印本页|打印】?\s*【?关闭|关闭窗口|分享到|扫一扫|二维码|手机扫码|浏览次数|阅读次数|"
+    r"字号[:：]?\s*[【\[]?\s*大|新闻热线|举报电话|投稿邮箱|投稿[Qq][Qq]|广告热线|您当前的位置|"
+    r"网站首页\s*[>»]"
 )
+_FURNITURE_START = re.compile(
+    r"上一篇|下一篇|【?\s*字体[:：]|【?\s*(大|中|小)\s*】?\s*【?\s*(大|中|小)|联系电话[:：]|"
+    r"地址[:：].{0,40}(邮编|电话)"
+)
+
+
+def furniture_line(line: str) -> bool:
+    """Whether a line is furniture wherever it stands: copyright and ICP lines, print/close and
+    share buttons, paging, counters, hotlines, breadcrumbs, font-size switches."""
+    return bool(_FURNITURE_START.match(line) or _FURNITURE_ANYWHERE.search(line))
+
+
 # Short labelled lines: furniture when short, text when they run on (a paragraph may begin 来源于…).
 _LABEL_LINE = re.compile(
     r"^[【\[（(]?\s*(来源|信息来源|稿件来源|文章来源|责任编辑|责编|编辑|作者|审核|审稿|校对|供稿|记者|通讯员|"
@@ -32,11 +47,13 @@ _NOTE_LINE = re.compile(r"^[（(【\[]?\s*(本文)?原标题\s*[:：]|^(资料�
 _CREDIT_ONLY = re.compile(r"^[^。，,：:]{0,30}摄[)）]?$")
 # A line with no letter, digit or Chinese character (separators, icons, undecodable emoji).
 _NO_WORDS = re.compile(r"^[\W_]*$")
-# A list heading after which nothing belongs to the article.
-TAIL_MARKER = re.compile(
-    r"^(相关阅读|相关新闻|相关链接|相关文章|相关报道|此前报道|延伸阅读|推荐阅读|热点新闻|热门文章|猜你喜欢|"
-    r"往期回顾|往期推荐|点击进入专题|上一篇|下一篇)\s*[:：]?"
+# A list heading after which nothing belongs to the article: its words, and the heading.
+_TAIL_WORDS = (
+    "相关阅读|相关新闻|相关链接|相关文章|相关报道|此前报道|延伸阅读|推荐阅读|热点新闻|热门文章|猜你喜欢|"
+    "往期回顾|往期推荐|点击进入专题|上一篇|下一篇"
 )
+TAIL_MARKER = re.compile(rf"^({_TAIL_WORDS})\s*[:：]?")
+TAIL_WORD = re.compile(_TAIL_WORDS)
 _ISSUER = re.compile(
     r"[\u4e00-\u9fff（）()]{2,24}(部|局|委|委员会|政府|办公室|办|厅|院|会|处|室|中心|组|所|站|队)"
 )
@@ -57,7 +74,7 @@ def body_and_issuer(lines: list[str], title: str | None = None) -> tuple[list[st
     for line in lines:
         if TAIL_MARKER.match(line) and kept:
             break
-        if FURNITURE_LINE.search(line):
+        if furniture_line(line):
             continue
         if _LABEL_LINE.match(line) and len(line) <= 80 and not _QUESTION.search(line):
             continue

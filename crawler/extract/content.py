@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
-from crawler.extract.body import TAIL_MARKER
+from crawler.extract.body import TAIL_MARKER, TAIL_WORD
 from crawler.extract.page import (
     PARAGRAPH_TAGS,
     PUNCTUATION,
@@ -344,6 +344,10 @@ def skip_inline_related(content: lxml.html.HtmlElement) -> None:
     """Remove a related-articles heading and its list of links when article text follows them:
     some sites put the list right after the lead. A list with nothing but links after it stays,
     and :func:`clean_body_lines` cuts there."""
+    # A block's text is part of the box's: where the box's names no list, no block starts with
+    # a heading (and nothing is taken out that could join two halves of one).
+    if not TAIL_WORD.search("".join(content.text_content().split())):
+        return
     for block in list(content.iter("p", "div", "h2", "h3", "h4", "h5", "strong", "b", "dt")):
         if block.getparent() is None:
             continue

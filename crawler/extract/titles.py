@@ -8,7 +8,7 @@ import re
 import lxml.etree
 import lxml.html
 
-from crawler.extract.body import FURNITURE_LINE
+from crawler.extract.body import furniture_line
 from crawler.extract.content import FurnitureMemo, page_names
 from crawler.extract.dates import LABELLED_DATE, parse_date
 from crawler.extract.page import cjk_count, clean_text, meta_content
@@ -36,7 +36,7 @@ def _title_above_body(head_lines: list[str]) -> str | None:
             LABELLED_DATE.search(line)
             or _SOURCE_LINE.search(line)
             or parse_date(line)
-            or FURNITURE_LINE.search(line)
+            or furniture_line(line)
         ):
             continue
         if 5 <= cjk_count(line) and len(line) <= 60 and not re.search(r"[。；]$", line):
@@ -143,7 +143,8 @@ def extract_source(
         return meta_source
     for lines in (head_lines, all_lines[-40:], all_lines):
         for line in lines:
-            match = _SOURCE_LINE.search(line)
+            # every label ends in 来源: a search of the line in C finds most lines without one
+            match = _SOURCE_LINE.search(line) if "来源" in line else None
             if match:
                 value = _SOURCE_STOP.split(match.group(1))[0].strip(" ：:|")
                 if value:
