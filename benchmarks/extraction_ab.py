@@ -12,15 +12,23 @@ figure that counts is the ratio of the two for each page.
 checkout's ``crawler`` (its own virtual environment, or a wrapper setting PYTHONPATH). Pages: the
 real pages of ../shared/realpages, else the labelled set. EXTRACT_AB_ROUNDS (4) rounds of
 EXTRACT_ROUNDS (3) tries a page.
+
+Where valgrind is installed (apt-get install valgrind), both checkouts' extraction is also counted
+in machine instructions a page (callgrind: a run reading every page 1 + EXTRACT_AB_PASSES (2)
+times, less one reading them once, so imports and first calls are left out): a figure the
+machine's drift does not touch, to tell a change of a few per cent from noise.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -47,6 +55,41 @@ for line in sys.stdin:
         best = min(best, time.perf_counter() - started)
     print(best * 1000, flush=True)
 """
+
+
+# Reads every page named in its arguments' file PASSES times.
+_READER = r"""
+import sys
+from crawler.extract import extract, read_page
+files = open(sys.argv[1]).read().split("\n")
+for _ in range(int(sys.argv[2])):
+    for name in files:
+        try:
+            extract(read_page(open(name, "rb").read(), None), "http://www.example.gov.cn/a.html")
+        except ValueError:
+            pass
+"""
+PASSES = int(os.environ.get("EXTRACT_AB_PASSES", "2"))
+
+
+def instructions(python: str, env: dict[str, str], files: list[Path]) -> float:
+    """Machine instructions a page of this extraction, counted by callgrind."""
+
+    def count(passes: int) -> int:
+        with tempfile.TemporaryDirectory() as folder:
+            listing = Path(folder, "files")
+            listing.write_text("\n".join(str(file) for file in files))
+            out = Path(folder, "callgrind.out")
+            done = subprocess.run(
+                ["valgrind", "--tool=callgrind", "--trace-children=yes",
+                 f"--callgrind-out-file={out}.%p", python, "-c",
+                 _READER, str(listing), str(passes)],
+                cwd="/", env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            # every process's count (a wrapper script's shell, then the interpreter it runs)
+            return sum(int(n) for n in re.findall(r"Collected : (\d+)", done.stderr))
+
+    return (count(1 + PASSES) - count(1)) / PASSES / len(files)
 
 
 def _page_files() -> tuple[str, list[Path]]:
@@ -81,7 +124,9 @@ def compare(other_python: str) -> None:
                 for side in sides:
                     timers[side].stdin.write(f"{file}\n")
                     timers[side].stdin.flush()
-                    best[side][index] = min(best[side][index], float(timers[side].stdout.readline()))
+                    best[side][index] = min(
+                        best[side][index], float(timers[side].stdout.readline())
+                    )
     finally:
         for timer in timers.values():
             timer.stdin.close()
@@ -90,9 +135,20 @@ def compare(other_python: str) -> None:
     print(f"-- this checkout against {other_python}, page by page in turn: {name}, "
           f"{len(files)} pages, best of {ROUNDS} x {TRIES}")  # fmt: skip
     for side, times in best.items():
-        print(f"{side:<28} ms/page {statistics.mean(times):8.2f}  median {statistics.median(times):7.2f}")
+        print(
+            f"{side:<28} ms/page {statistics.mean(times):8.2f}  median {statistics.median(times):7.2f}"
+        )
     print(f"{'this / other, per page':<28} median {statistics.median(ratios):.3f}  "
           f"mean {statistics.mean(ratios):.3f}")  # fmt: skip
+    if shutil.which("valgrind") is None:
+        print("instructions a page: valgrind is not installed (apt-get install valgrind)")
+        return
+    counted = {"this checkout": instructions(sys.executable, here, files),
+               "other": instructions(other_python, there, files)}  # fmt: skip
+    for side, count in counted.items():
+        print(f"{side:<28} instructions a page (callgrind) {count / 1e6:7.2f} M")
+    ratio = counted["this checkout"] / counted["other"]
+    print(f"{'this / other, instructions':<28} {ratio:.3f}")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,9 @@ def real_pages() -> None:
     for path in files:
         url = f"http://www.example.gov.cn/{path.name}"
         body = path.read_bytes()
-        exchanges.append((Request(url), HtmlResponse(url, body=body, headers={"Content-Type": "text/html"})))
+        exchanges.append(
+            (Request(url), HtmlResponse(url, body=body, headers={"Content-Type": "text/html"}))
+        )
     raw = sum(len(response.body) for _, response in exchanges)
     print(f"real pages ({len(files)}): {raw / len(files):,.0f} bytes of HTML each; gzipped WARC "
           "(request + response) by ARCHIVE_WARC_GZIP_LEVEL, best of 5:")  # fmt: skip
