@@ -205,3 +205,27 @@ def test_broken_html_still_extracts():
     page = extract_page(html.encode("utf-8"))
     assert page.body.startswith("全市统一战线凝心聚力")
     assert page.body.endswith("第二段没有闭合")
+
+
+def test_a_date_only_the_pages_data_holds_is_read_from_its_scripts():
+    """JSON-LD's datePublished, a WeChat-style Unix time (read in China time: 16:00 UTC is the
+    next day there), and none from scripts that only hold quotes and words."""
+    body = "<p>" + "县委统战部召开座谈会，听取党外人士意见建议。" * 5 + "</p>"
+
+    def page(script: str) -> bytes:
+        return (
+            "<html><head><title>座谈会</title><script>var a = {\"k\": \"v\"}; function f() {}"
+            f"</script><script>{script}</script></head><body><h1>座谈会</h1>{body}</body></html>"
+        ).encode()
+
+    cases = {
+        '{"@type": "NewsArticle", "datePublished": "2023-01-05T08:00:00+08:00"}': "2023-01-05",
+        'var nickname = "x"; var ct = "1581436800";': "2020-02-12",
+        'window.data = {"pubtime": 1581436800}': "2020-02-12",
+        'var publish_time = "1581436800"': "2020-02-12",
+        'var ctx = "1581436800"; var s = "publishDate";': None,
+    }
+    for script, day in cases.items():
+        extracted = extract_page(page(script), "http://127.0.0.2/news/a.html")
+        assert extracted.published == day, script
+        assert extracted.published_from == ("page data" if day else None), script

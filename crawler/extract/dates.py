@@ -198,16 +198,25 @@ def _near_headline(all_lines: list[str], title: str | None, body_start: str | No
     return []
 
 
+_DATA_DATE_KEYS = ("datePublished", "publishDate", "pubDate", "publishTime", "createdAt")
+_DATA_DATE = re.compile(rf'"(?:{"|".join(_DATA_DATE_KEYS)})"\s*:\s*"([^"]+)"')
+_DATA_TIME = re.compile(r'\b(?:var\s+ct|publish_time|"?pubtime"?)\s*[=:]\s*"?(1[0-9]{9})\b')
+_VAR_CT = re.compile(r"var\s+ct")
+
+
 def _script_date(scripts: list[str]) -> str | None:
     """A publication date in the page's data: JSON-LD datePublished, or a Unix time such as
     WeChat's ``var ct = "1581471312"`` (read in China time)."""
     for text in scripts:
-        match = re.search(
-            r'"(?:datePublished|publishDate|pubDate|publishTime|createdAt)"\s*:\s*"([^"]+)"', text
+        # each pattern only where the words it needs stand (a search of the text for a word runs
+        # in C; the patterns stop at every quote and word of a large script)
+        match = (
+            _DATA_DATE.search(text) if any(key in text for key in _DATA_DATE_KEYS) else None
         )
         if match and parse_date(match.group(1)):
             return parse_date(match.group(1))
-        match = re.search(r'\b(?:var\s+ct|publish_time|"?pubtime"?)\s*[=:]\s*"?(1[0-9]{9})\b', text)
+        needs = "pubtime" in text or "publish_time" in text or _VAR_CT.search(text)
+        match = _DATA_TIME.search(text) if needs else None
         if match:
             moment = datetime.fromtimestamp(int(match.group(1)), UTC) + timedelta(hours=8)
             return _valid_date(moment.year, moment.month, moment.day)
