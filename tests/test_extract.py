@@ -214,7 +214,7 @@ def test_a_date_only_the_pages_data_holds_is_read_from_its_scripts():
 
     def page(script: str) -> bytes:
         return (
-            "<html><head><title>座谈会</title><script>var a = {\"k\": \"v\"}; function f() {}"
+            '<html><head><title>座谈会</title><script>var a = {"k": "v"}; function f() {}'
             f"</script><script>{script}</script></head><body><h1>座谈会</h1>{body}</body></html>"
         ).encode()
 

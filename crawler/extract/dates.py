@@ -210,9 +210,7 @@ def _script_date(scripts: list[str]) -> str | None:
     for text in scripts:
         # each pattern only where the words it needs stand (a search of the text for a word runs
         # in C; the patterns stop at every quote and word of a large script)
-        match = (
-            _DATA_DATE.search(text) if any(key in text for key in _DATA_DATE_KEYS) else None
-        )
+        match = _DATA_DATE.search(text) if any(key in text for key in _DATA_DATE_KEYS) else None
         if match and parse_date(match.group(1)):
             return parse_date(match.group(1))
         needs = "pubtime" in text or "publish_time" in text or _VAR_CT.search(text)
