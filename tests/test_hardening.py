@@ -129,7 +129,7 @@ def test_a_bad_setting_value_is_refused_before_the_run_opens(tmp_path: Path, sit
     assert run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), *FAST).returncode == 0
     before = rows(db, "SELECT id, status FROM crawl_runs")
     for bad in ("DOWNLOAD_DELAY=abc", "AUTOTHROTTLE_ENABLED=maybe", "RETRY_TIMES=x",
-                "ARCHIVE_WARC_GZIP_LEVEL=10"):  # fmt: skip
+                "ARCHIVE_WARC_GZIP_LEVEL=10", "ARCHIVE_WARC_GZIP_LEVEL=fastest"):  # fmt: skip
         result = run_crawler("crawl", "--sites", str(sites_file), "--db", str(db), "-s", bad)
         assert f"-s {bad}: expected" in one_line_error(result)
     assert rows(db, "SELECT id, status FROM crawl_runs") == before

@@ -42,10 +42,35 @@ REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 # Bodies from this size (ARCHIVE_WARC_THREAD_BYTES) are packed in the reactor's thread pool: gzip
 # costs 2-4 ms on a 100 KB page, more than the hop to a thread; below it the hop costs more.
 THREAD_MIN_BYTES = 16_384
-# gzip's level for the records (ARCHIVE_WARC_GZIP_LEVEL): on real pages (155 KB) 3 costs two thirds
-# of 6's CPU (3.1 against 4.7 ms a page, digests included) for records 8 % larger
-# (`python benchmarks/run.py warc` prints levels 1, 3, 6 and 9 side by side).
-GZIP_LEVEL = 3
+# How the records are gzipped (ARCHIVE_WARC_GZIP_LEVEL): "fast" is ISA-L's igzip at its level 2
+# (python-isal), a fifth of zlib's CPU at level 3 on real pages (155 KB: 0.5 against 2.3 ms) for
+# records 5 % larger, read by every gzip reader; zlib at level 3 where isal cannot be imported.
+# 1 to 9 are zlib's levels (`python benchmarks/run.py warc` prints them side by side).
+GZIP_LEVEL = "fast"
+_FAST_LEVEL = 2  # igzip's levels are 0 to 3; 3 costs three times 2's CPU for 2 % less
+
+
+def gzip_level(value) -> str | int:
+    """ARCHIVE_WARC_GZIP_LEVEL read: "fast" or zlib's 1 to 9 (a clear error for anything else)."""
+    text = str(value).strip().lower()
+    if text == "fast":
+        return "fast"
+    if text.isdigit() and 1 <= int(text) <= 9:
+        return int(text)
+    raise ValueError(
+        f"ARCHIVE_WARC_GZIP_LEVEL={value!r}: give fast (ISA-L, the default) or gzip's levels 1 to 9"
+    )
+
+
+def _compressor(level: str | int):
+    """A gzip member's compressor at ``level`` (gzip_level's values)."""
+    if level == "fast":
+        try:
+            from isal import isal_zlib
+        except ImportError:  # a build of Python isal has no wheel for
+            return zlib.compressobj(3, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        return isal_zlib.compressobj(_FAST_LEVEL, isal_zlib.DEFLATED, isal_zlib.MAX_WBITS + 16)
+    return zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
 
 
 def warc_dir_for(db_path: str | Path, configured: str | None = None) -> Path:
@@ -175,7 +200,7 @@ def _write_whole(fd: int, data: bytes, offset: int) -> None:
 
 
 def exchange_records(
-    request: Request, response: Response, ip: str | None = None, level: int = GZIP_LEVEL
+    request: Request, response: Response, ip: str | None = None, level: str | int = GZIP_LEVEL
 ) -> bytes:
     """The gzipped records of one fetch: the response (a revisit record for a 304) first, so
     that it starts where the pair starts, then the request. Written here rather than through
@@ -194,7 +219,7 @@ def exchange_records(
     extra = [("WARC-IP-Address", ip)] if ip else []
     if response.status == 304:
         main = _record(
-            "revisit", response.url, main_id, now, head, None,
+            "revisit", response.url, main_id, now, (head,), None,
             [*extra, ("WARC-Profile", REVISIT_PROFILE),
              ("WARC-Refers-To-Target-URI", response.url)],
             "response", level,
@@ -202,7 +227,7 @@ def exchange_records(
     else:
         body = response.body
         main = _record(
-            "response", response.url, main_id, now, head + body, _digest(body), extra, "response",
+            "response", response.url, main_id, now, (head, body), _digest(body), extra, "response",
             level,
         )  # fmt: skip
     request_head = _http_block(
@@ -211,7 +236,7 @@ def exchange_records(
     )
     body = request.body or b""
     sent = _record(
-        "request", request.url, f"<urn:uuid:{uuid.uuid4()}>", now, request_head + body,
+        "request", request.url, f"<urn:uuid:{uuid.uuid4()}>", now, (request_head, body),
         _digest(body), [("WARC-Concurrent-To", main_id)], "request", level,
     )  # fmt: skip
     return main + sent
@@ -228,31 +253,33 @@ def _http_block(first_line: str, headers) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
 
 
-def _digest(data: bytes) -> str:
-    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+def _digest(*parts: bytes) -> str:
+    """The SHA-1 of the parts one after the other (a block's head and body, never joined)."""
+    digest = hashlib.sha1()
+    for part in parts:
+        digest.update(part)
+    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
 
 
 def _record(
-    kind: str, url: str, record_id: str, date: str, block: bytes, payload_digest: str | None,
-    extra: list[tuple[str, str]], message: str, level: int,
+    kind: str, url: str, record_id: str, date: str, block: tuple[bytes, ...],
+    payload_digest: str | None, extra: list[tuple[str, str]], message: str, level: str | int,
 ) -> bytes:  # fmt: skip
-    """One WARC/1.1 record, gzipped as a member of its own."""
+    """One WARC/1.1 record, gzipped as a member of its own; ``block`` is its content in parts."""
     fields = [
         ("WARC-Type", kind), ("WARC-Record-ID", record_id), ("WARC-Date", date),
         ("WARC-Target-URI", url), *extra,
         *([("WARC-Payload-Digest", payload_digest)] if payload_digest else []),
-        ("WARC-Block-Digest", _digest(block)),
+        ("WARC-Block-Digest", _digest(*block)),
         ("Content-Type", f"application/http; msgtype={message}"),
-        ("Content-Length", str(len(block))),
+        ("Content-Length", str(sum(map(len, block)))),
     ]  # fmt: skip
     head = "WARC/1.1\r\n" + "".join(f"{name}: {value}\r\n" for name, value in fields) + "\r\n"
-    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-    return (
-        compressor.compress(head.encode("utf-8"))
-        + compressor.compress(block)
-        + compressor.compress(b"\r\n\r\n")
-        + compressor.flush()
-    )
+    compressor = _compressor(level)
+    packed = [compressor.compress(head.encode("utf-8"))]
+    packed += [compressor.compress(part) for part in block]
+    packed += [compressor.compress(b"\r\n\r\n"), compressor.flush()]
+    return b"".join(packed)
 
 
 class WarcMiddleware:
@@ -262,7 +289,7 @@ class WarcMiddleware:
 
     def __init__(
         self, files: WarcFiles, stats, thread_min_bytes: int = THREAD_MIN_BYTES,
-        level: int = GZIP_LEVEL,
+        level: str | int = GZIP_LEVEL,
     ):  # fmt: skip
         self.files = files
         self.stats = stats
@@ -280,9 +307,7 @@ class WarcMiddleware:
             settings.getint("ARCHIVE_WARC_MAX_BYTES", 100_000_000),
             settings.get("ARCHIVE_WARC_PREFIX") or "crawl",
         )
-        level = settings.getint("ARCHIVE_WARC_GZIP_LEVEL", GZIP_LEVEL)
-        if not 1 <= level <= 9:
-            raise ValueError(f"ARCHIVE_WARC_GZIP_LEVEL={level}: gzip's levels are 1 to 9")
+        level = gzip_level(settings.get("ARCHIVE_WARC_GZIP_LEVEL", GZIP_LEVEL))
         middleware = cls(
             files, crawler.stats,
             settings.getint("ARCHIVE_WARC_THREAD_BYTES", THREAD_MIN_BYTES), level,
