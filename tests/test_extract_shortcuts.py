@@ -439,3 +439,58 @@ def test_furniture_lines_are_those_the_single_pattern_finds(read_pages):
     assert found == [line for line in lines if _FURNITURE_LINE.search(line)]
     # 892 lines, 232 of furniture without ../shared's real pages; 10,168 and 358 with them
     assert len(lines) > 800 and len(found) > 200, (len(lines), len(found))
+
+
+def test_the_links_weighed_for_files_give_the_files_every_link_gives(monkeypatch):
+    """attachment_links weighs only the links whose attributes or text hold a file's extension or a
+    download word (all links searched at once): the files it finds are those found by weighing
+    every link, on every page the tests hold and on links written to slip past a search."""
+    from crawler.discovery import attachments
+
+    links = [
+        '<a href="/u/a.PDF">一</a>', '<a href="/x/DownLoad.do?id=1">附件一</a>',
+        '<a href="javascript:openFile(\'/u/2023/总结.Docx\')">二</a>', '<a href="#" onclick="window.open(\'/f/b.wps\')">三</a>',
+        '<a data-url="/u/c.XLSX">四</a>', '<iframe src="/pdfjs/web/viewer.html?file=/u/d.pdf"></iframe>',
+        '<a href="/x/1" title="2023年工作总结.pdf">下载</a>', '<a href="/x/2">2023年工作总结.Pdf</a>',
+        '<a href="/u/e&#46;pdf">五</a>', '<a href="/x?q=1&amp;file_ID=3">下载附件</a>',
+        '<embed src="/u/f.pdf">', '<a href="/p/1.html">一条新闻</a>', '<a href="/x?att_id=9">全文下载</a>',
+        '<a href="/u/g.pdf"><span>2022年</span>工作总结</a>', '<a>无地址.doc</a>',
+    ]  # fmt: skip
+    # letters a case-blind expression takes for ASCII ones, each on a page of its own
+    odd = [
+        '<a href="/\u212aattach/getfile?x=1">附件全文</a>', '<a href="/a/b?F\u0130D=3">附件二</a>',
+        '<a href="/fuj\u0131an/x">附件三：总结</a>', '<a href="/s.wp\u017f">六</a>',
+    ]  # fmt: skip
+    pages = [raw for _name, raw in PAGES]
+    for start in range(0, len(links), 4):
+        chosen = links[start:] + links[:start]
+        pages.append(("<html><body><ul>" + "".join(f"<li>{a}</li>" for a in chosen)).encode())
+    pages += [f"<html><body><ul><li>{a}</li><li>{links[0]}</li></ul>".encode() for a in odd]
+    found = []
+    for raw in pages:
+        try:
+            found.append(attachment_links_of(raw))
+        except ValueError:
+            continue
+    everything = attachments._may_name_files
+    monkeypatch.setattr(
+        attachments, "_may_name_files", lambda doc: list(doc.iter("a", "iframe", "embed", "object"))
+    )
+    assert everything is not attachments._may_name_files
+    weighed_all = []
+    for raw in pages:
+        try:
+            weighed_all.append(attachment_links_of(raw))
+        except ValueError:
+            continue
+    assert found == weighed_all
+    assert sum(map(len, found)) > 30  # the pages do link files
+
+
+def attachment_links_of(raw: bytes) -> list:
+    from crawler.discovery.attachments import attachment_links
+
+    page = read_page(raw, "text/html")
+    return [
+        (link.url, link.text, day) for link, day in attachment_links(page.doc, "http://h/a/1.html")
+    ]

@@ -11,6 +11,8 @@ column named 计划总结). A year and 报告 together also count: 2022年度报
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -38,6 +40,15 @@ _DOWNLOAD = re.compile(
     r"|[?&](file_?id|attach(ment)?_?id|att_?id|fid)=",
     re.IGNORECASE,
 )
+# What a link that may name a file holds somewhere in its attributes or text, lower-cased: an
+# extension (_MAY_BE_FILE) or a download address's word (_download_address). A page's links are
+# searched for these all at once (_may_name_files).
+_NEEDLES = (
+    ".pdf", ".doc", ".wps", ".xls", ".ofd", ".zip", ".rar", ".7z",
+    "down", "getfile", "attach", "fujian", "fileid=", "file_id=", "attid=", "att_id=", "fid=",
+)  # fmt: skip
+# Letters a case-blind expression takes for i, s and k, which lower() leaves as they are
+_OTHER_CASES = ("\u0130", "\u0131", "\u017f", "\u212a")
 _PAGE_PATH = re.compile(r"\.(s?html?|xml)$", re.IGNORECASE)
 _SAYS_FILE = re.compile(r"附件|下载|全文|原文")
 
@@ -150,7 +161,7 @@ def attachment_links(doc, base_url: str) -> list[tuple[Link, str | None]]:
     the anchor's row: <li><a>…</a><span>2023-01-10</span></li>), read before extraction changes
     the tree."""
     found: dict[str, tuple[Link, str | None]] = {}
-    for anchor in doc.iter("a", "iframe", "embed", "object"):
+    for anchor in _may_name_files(doc):
         # a link, or a file shown in the page (an <iframe> of a PDF viewer: viewer.html?file=…)
         target = anchor.get("href") or anchor.get("src") or anchor.get("data") or ""
         if anchor.tag == "a":  # a file left to the page's scripts (javascript:, data-url)
@@ -174,3 +185,27 @@ def attachment_links(doc, base_url: str) -> list[tuple[Link, str | None]]:
             continue
         found[link.url] = (link, _row_date(anchor))
     return list(found.values())
+
+
+def _may_name_files(doc) -> list:
+    """The elements attachment_links weighs: every <iframe>, <embed> and <object>, and the links
+    whose attributes or text hold one of _NEEDLES, whatever their case. All links' attributes and
+    texts are joined and searched at once (a search per link cost more than the rest of reading
+    its links); a page whose text lower() does not fold as a case-blind match would (İ, ı, ſ, K)
+    has all its links weighed."""
+    elements = list(doc.iter("a", "iframe", "embed", "object"))
+    texts = ["\x00".join([*element.attrib.values(), text_of(element)]) for element in elements]
+    joined = "\n".join(texts)
+    low = joined.lower()
+    if len(low) != len(joined) or (
+        not low.isascii() and any(letter in joined for letter in _OTHER_CASES)
+    ):
+        return elements
+    ends = list(itertools.accumulate(len(text) + 1 for text in texts))
+    hit = set()
+    for needle in _NEEDLES:
+        at = low.find(needle)
+        while at >= 0:
+            hit.add(bisect.bisect_right(ends, at))
+            at = low.find(needle, at + 1)
+    return [e for n, e in enumerate(elements) if n in hit or e.tag != "a"]

@@ -18,6 +18,14 @@ _MAY_NAME_PART = re.compile(r"^\s*\?|[\t\r\n]")
 _PAGE_NAME = re.compile(rf"^(?:{PAGE_PARAMETERS})$", re.IGNORECASE)
 
 
+def _may_name_part(href: str) -> bool:
+    """_MAY_NAME_PART's search, after the plain tests for what it needs (a page's hundreds of
+    links mostly hold none of them)."""
+    if "?" in href or "\t" in href or "\n" in href or "\r" in href:
+        return _MAY_NAME_PART.search(href) is not None
+    return False
+
+
 def part_number(url: str, first: str) -> int | None:
     """Where ``url`` stands among the parts of the article whose first page is ``first``: 1 for
     the first page itself, N for ``<first stem>_N.html`` or for ``first``'s address with a page
@@ -51,12 +59,13 @@ def part_links(doc, page_url: str, first: str) -> dict[int, str]:
     found: dict[int, str] = {}
     name = urlsplit(first).path.rpartition("/")[2]
     stem = name.rsplit(".", 1)[0] if "." in name else name
+    first_page = page_url == first
     for element in doc.iter("a"):
         href = element.get("href") or ""
         # On the first page, a link to a part names the first page's stem (…_2.html, or the
         # page's own name with a page number in its query) or is a query alone: the page's
         # other links are not resolved at all.
-        if page_url == first and stem not in href and not _MAY_NAME_PART.search(href):
+        if first_page and stem not in href and not _may_name_part(href):
             continue
         url = normalise_url(href, page_url)
         number = part_number(url, first) if url else None
