@@ -19,6 +19,8 @@ import re
 from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
+from crawler.extract.page import cjk_count
+
 _DIGITS = re.compile(r"\d+")
 
 # The words of a "page not found" answered with status 200 (a soft 404).
@@ -46,8 +48,7 @@ def url_shape(url: str) -> str:
 def says_not_found(text: str, title: str | None = None) -> bool:
     """Whether a page answered with 200 says it does not exist: a short text (or title) with
     页面不存在, 信息不存在, 404 Not Found and the like."""
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    if cjk > NOT_FOUND_MAX_CJK:
+    if cjk_count(text) > NOT_FOUND_MAX_CJK:
         return False
     return bool(_NOT_FOUND.search(text) or _NOT_FOUND.search(title or ""))
 
