@@ -1,3 +1,4 @@
+import re
 import tomllib
 from pathlib import Path
 
@@ -345,3 +346,49 @@ def test_a_text_without_a_title_is_read_by_its_headline_line():
     assert (
         "in title" not in classify("", "今年以来，全县统战工作取得了新成效。\n" + "。" * 200).reason
     )
+
+
+def test_a_pattern_led_by_its_first_characters_finds_what_the_pattern_finds():
+    """Rules' patterns are searched led by a lookahead for their first characters
+    (crawler/classify/quick.py): every match, with its groups, is the one the pattern finds, on
+    every text the tests hold and on patterns written to trip the reading of first characters;
+    a pattern whose first characters cannot be told is searched as it is."""
+    from crawler.classify import default_rules
+    from crawler.classify.quick import led_by_first_characters
+
+    texts = [f"{title}\n{body}" for title, body, _summary in _ALL] + STOCK_LINES
+    texts += ["", "a", "年", "19x年", "这一年，", "2023年是", "- ]^\\[", "⑴⑵", "abc\nabc"]
+    patterns = [rule.pattern for rule in default_rules().rules if rule.pattern is not None]
+    patterns += [rule.unless for rule in default_rules().rules if rule.unless is not None]
+    patterns += [
+        re.compile(p)
+        for p in (
+            r"(19|20)\d\d年|回顾",
+            r"(a|b?)c",
+            r"x*y|z",
+            r"(?<!总书记)(讲话|指出)",
+            r"[\]\-^\\]+a",
+            r"(?:ab|cd){2,}",
+            r"(?=年)年|今年",
+            r"a{0}b|c",
+            r"(?P<y>\d)年(?P=y)?",
+            r"\s*年",
+            r"[^年]年",
+        )
+    ]
+    led = 0
+    for pattern in patterns:
+        quick = led_by_first_characters(pattern)
+        led += quick is not pattern
+        for text in texts:
+            expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+            assert [(m.span(), m.groups()) for m in quick.finditer(text)] == expected, (
+                pattern.pattern,
+                text[:40],
+            )
+            assert quick.findall(text) == pattern.findall(text)
+    assert led >= 10  # most of the shipped rules' slow patterns are led
+    # what cannot be told is left as it is: nothing to match, any first character, case-blind
+    for unchanged in (r"a?", r".年", r"[^年]年", r"(?i)abc|d", r"\s*年|x?"):
+        pattern = re.compile(unchanged)
+        assert led_by_first_characters(pattern) is pattern

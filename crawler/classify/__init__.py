@@ -112,21 +112,21 @@ def _context_free(pattern: re.Pattern) -> bool:
 
 def _evidence(rule: Rule, text: str, parts: list[str] | None) -> tuple[float, str] | None:
     """What a pattern rule adds for ``text`` (its field), and the words that fired it."""
-    if rule.unless and rule.unless.search(text):
+    if rule.unless and rule.quick_unless.search(text):
         return None
     if rule.spread > 1 and parts is not None:
-        if _context_free(rule.pattern) and rule.pattern.search(text) is None:
+        if _context_free(rule.pattern) and rule.quick.search(text) is None:
             return None  # no sentence can hold what the whole text does not
-        hits = [m for m in (rule.pattern.search(part) for part in parts) if m]
+        hits = [m for m in (rule.quick.search(part) for part in parts) if m]
         if not hits:
             return None
         share = min(len(hits), rule.spread) / rule.spread
         shown = hits[0].group(0) if len(hits) == 1 else f"{len(hits)} sentences"
         return rule.weight * share, shown
     if rule.min_count <= 1:  # the first match is all that is said: the scan stops there
-        found = rule.pattern.search(text)
+        found = rule.quick.search(text)
         return None if found is None else (rule.weight, found.group(0))
-    count = sum(1 for _ in rule.pattern.finditer(text))
+    count = sum(1 for _ in rule.quick.finditer(text))
     return None if count < rule.min_count else (rule.weight, f"{count}×")
 
 
@@ -219,8 +219,8 @@ def title_score(title: str | None, rules: Rules | None = None) -> tuple[float, l
     for rule in rules.rules:
         if rule.field != "title" or rule.pattern is None:
             continue
-        matches = rule.pattern.findall(title)
-        if len(matches) >= rule.min_count and not (rule.unless and rule.unless.search(title)):
+        matches = rule.quick.findall(title)
+        if len(matches) >= rule.min_count and not (rule.unless and rule.quick_unless.search(title)):
             score += rule.weight
             fired.append(rule.name)
     return score, fired

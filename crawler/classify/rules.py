@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+
+from crawler.classify.quick import led_by_first_characters
 
 FIELDS = ("title", "lead", "opening", "body")
 
@@ -27,6 +29,14 @@ class Rule:
     # evidence of one kind (the wording of a review) is summed within its group, up to the
     # group's cap: wording alone, however much of it, cannot make a summary
     group: str | None = None
+    # pattern and unless as searched: led by their first characters (classify/quick.py)
+    quick: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
+    quick_unless: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name, pattern in (("quick", self.pattern), ("quick_unless", self.unless)):
+            if pattern is not None:
+                object.__setattr__(self, name, led_by_first_characters(pattern))
 
 
 @dataclass(frozen=True)
