@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from crawler.classify.place import LEAD_CHARS, refine_region, review_year
+from crawler.classify.quick import led_by_first_characters
 from crawler.classify.rules import Genre, Rule, Rules, default_rules, parse_rules
 
 __all__ = [
@@ -31,7 +32,7 @@ _CITED = re.compile(r"《[^》]{0,60}》")
 _ISSUED = re.compile(r"(印发|转发|公布|发布)\s*[《〈<]([^》〉>]{4,80})[》〉>]")
 # A sentence ends at 。！？, a line break, or a run of spaces (document-sharing pages run
 # paragraphs together with spaces).
-_SENTENCE_END = re.compile(r"[。！？!?\n]+|\s{2,}")
+_SENTENCE_END = led_by_first_characters(re.compile(r"[。！？!?\n]+|\s{2,}"))
 
 
 def issued_work(title: str) -> str:
