@@ -57,8 +57,15 @@ def led_by_first_characters(pattern: re.Pattern) -> re.Pattern:
 
 
 def _skips_by_itself(parsed, flags: int) -> bool:
-    """Whether the engine finds the places a match can begin by itself: a literal prefix, or a
-    first character of every branch (its own test at each place, faster than a lookahead)."""
+    """Whether the engine finds the places a match can begin by itself: a pattern anchored at the
+    start (tried at the start only; led by a lookahead, it would be tried everywhere), a literal
+    prefix, or a first character of every branch (its own test at each place, faster than a
+    lookahead)."""
+    first = list(parsed)[:1]
+    while first and first[0][0] is _c.SUBPATTERN:
+        first = list(first[0][1][3])[:1]
+    if first and first[0][0] is _c.AT:
+        return True
     try:
         prefix, _skip, _all = _compiler._get_literal_prefix(parsed, flags)
         return bool(prefix or _compiler._get_charset_prefix(parsed, flags))
