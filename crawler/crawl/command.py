@@ -57,9 +57,9 @@ def check_setting_values(overrides: dict[str, str]) -> None:
         return
     from scrapy.settings import Settings  # half a second: only when there are values to check
 
-    from crawler.crawl.warc import gzip_level
-
     if "ARCHIVE_WARC_GZIP_LEVEL" in overrides:
+        from crawler.crawl.warc import gzip_level
+
         value = overrides["ARCHIVE_WARC_GZIP_LEVEL"]
         try:
             gzip_level(value)
