@@ -75,6 +75,35 @@ def read_pages():
     return out
 
 
+def test_noise_taken_out_in_one_pass_leaves_the_page_drop_tree_leaves():
+    def one_by_one(doc):  # each removed with lxml.html's drop_tree, its tail kept before it
+        page_module._placed_scripts(doc)
+        for bad in list(doc.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
+            bad.drop_tree()
+        for element in list(doc.iter(*page_module._DROP_TAGS)):
+            if element.getparent() is not None:
+                element.drop_tree()
+
+    crafted = [
+        "<div>一<script>x</script>二<!-- y -->三<noscript><iframe></iframe>四</noscript>五</div>",
+        "<p><style>p{}</style>头<svg><text>图</text></svg>尾<select><option>甲</option></select></p>",
+        "<div><!-- a --><!-- b -->文<?php x ?>字<button>按</button></div><p>x<sup>1</sup>2</p>",
+    ]
+    pages = [raw for _, raw in PAGES] + [f"<html><body>{c}</body></html>".encode() for c in crafted]
+    checked = 0
+    for raw in pages:
+        try:
+            ours, theirs = read_page(raw, "text/html").doc, read_page(raw, "text/html").doc
+        except ValueError:
+            continue
+        page_module.drop_noise(ours)
+        one_by_one(theirs)
+        assert lxml.html.tostring(ours, encoding=str) == lxml.html.tostring(theirs, encoding=str)
+        assert lines_of(ours) == lines_of(theirs)
+        checked += 1
+    assert checked > 40
+
+
 def test_the_lines_libxslt_writes_are_the_lines_of_a_walk_over_the_tree(read_pages):
     checked = 0
     for name, page in read_pages:
@@ -101,16 +130,21 @@ def test_the_block_texts_libxslt_writes_are_the_texts_read_in_python(read_pages)
             checked += 1
     assert checked > 500  # 633 without ../shared's real pages, more with them
     # a comment between texts; a text holding the stylesheet's separator (read in Python); a
-    # second root (text after </html>), which the density of the first never reads
+    # second root (text after </html>), which the density of the first never reads; texts side
+    # by side where drop_noise took a script and a comment out
     cases = {
         "<div>a<p>统战<b>工作</b>总结</p>b<!-- x -->c<span>d</span></div>": [
-            "a b c", "统战工作总结", "d"
+            "abc", "统战工作总结", "d"
         ],
-        "<div>a\ufdd0b<p>统战</p>c</div>": ["a\ufdd0b c", "统战"],
+        "<div>a\ufdd0b<p>统战</p>c</div>": ["a\ufdd0bc", "统战"],
         "<html><body><div>甲<p>乙</p></div></body></html><div>丙</div>": ["甲", "乙"],
+        "<div>一<script>x</script>二<p>统<!-- y -->战</p>三 <!--z-->四</div>": [
+            "一二三 四", "统战"
+        ],
     }  # fmt: skip
     for html, texts in cases.items():
         doc = parse_html(html)
+        page_module.drop_noise(doc)
         assert page_module.block_texts(doc) == in_python(doc)
         assert [text for _, text in page_module.block_texts(doc)] == texts, html
 

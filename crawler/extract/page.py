@@ -213,21 +213,20 @@ _RECORD = "\ufdd0"  # a noncharacter: no page's text holds it (one that does is 
 
 def _blocks_stylesheet() -> lxml.etree.XSLT:
     """Each block's text after a separator, blocks in document order (libxslt): a paragraph's
-    after a second mark, a container's text nodes each after a space, so that every record
-    reads from its second character. Children are walked by ``apply-templates`` without a
-    ``select`` (libxslt then evaluates no XPath per element: a third of the time)."""
+    whole text, a container's text nodes one after the other. Children are walked by
+    ``apply-templates`` without a ``select`` (libxslt then evaluates no XPath per element: a
+    third of the time)."""
     return lxml.etree.XSLT(
         lxml.etree.XML(
             '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
             '<xsl:output method="text" encoding="UTF-8"/>'
             '<xsl:template match="/"><xsl:apply-templates select="*[1]"/></xsl:template>'
             '<xsl:template match="text()"/>'
-            f'<xsl:template match="{"|".join(PARAGRAPH_TAGS)}"><xsl:text>&#xFDD0;&#xFDD1;</xsl:text>'
+            f'<xsl:template match="{"|".join(PARAGRAPH_TAGS)}"><xsl:text>&#xFDD0;</xsl:text>'
             '<xsl:value-of select="."/><xsl:apply-templates/></xsl:template>'
             f'<xsl:template match="{"|".join(CONTAINER_TAGS)}"><xsl:text>&#xFDD0;</xsl:text>'
             '<xsl:apply-templates mode="own"/><xsl:apply-templates/></xsl:template>'
-            '<xsl:template match="text()" mode="own"><xsl:text> </xsl:text>'
-            '<xsl:value-of select="."/></xsl:template>'
+            '<xsl:template match="text()" mode="own"><xsl:value-of select="."/></xsl:template>'
             '<xsl:template match="*" mode="own"/>'
             "</xsl:stylesheet>"
         )
@@ -238,7 +237,8 @@ def block_texts(
     element: lxml.html.HtmlElement,
 ) -> list[tuple[lxml.html.HtmlElement, str]]:
     """The blocks of ``element`` (itself included), in document order, each with its text: a
-    paragraph's whole text, a container's text nodes joined by spaces. Written in one pass by
+    paragraph's whole text, a container's text nodes (what stands between its children) one
+    after the other: their spaces and line breaks are the page's. Written in one pass by
     libxslt where it can (every element a walk in Python touches costs more than its text)."""
     blocks = list(element.iter(*PARAGRAPH_TAGS, *CONTAINER_TAGS))
     stylesheet = getattr(_PARSERS, "blocks", None)
@@ -249,7 +249,7 @@ def block_texts(
     root = element.getparent() is None
     if not (root and any(isinstance(e.tag, str) for e in element.itersiblings(preceding=True))):
         try:
-            texts = [record[1:] for record in str(stylesheet(element)).split(_RECORD)[1:]]
+            texts = str(stylesheet(element)).split(_RECORD)[1:]
         except lxml.etree.XSLTError:  # nested deeper than libxslt recurses
             texts = []
         if len(texts) == len(blocks):
@@ -260,7 +260,7 @@ def block_texts(
 def _own_text(block: lxml.html.HtmlElement) -> str:
     if block.tag in PARAGRAPH_TAGS:
         return text_of(block)
-    return " ".join(t for t in (block.text, *(child.tail for child in block)) if t)
+    return "".join(t for t in (block.text, *(child.tail for child in block)) if t)
 
 
 def _walked_text(element: lxml.html.HtmlElement) -> str:
@@ -325,12 +325,13 @@ def _placed_scripts(doc: lxml.html.HtmlElement) -> None:
 
 def drop_noise(doc: lxml.html.HtmlElement) -> None:
     _placed_scripts(doc)
-    for bad in list(doc.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
-        bad.drop_tree() if hasattr(bad, "drop_tree") else bad.getparent().remove(bad)
-    # in one pass, in page order: a removed element's text joins what precedes it either way
-    for element in list(doc.iter(*_DROP_TAGS)):
-        if element.getparent() is not None:
-            element.drop_tree()
+    # Comments, processing instructions and the elements that hold no text a reader sees, each
+    # with what is inside it, in one pass in C. The text after each (its tail) stays where it
+    # stood, as a text node of its own beside the one before it: lxml reads the two as one
+    # (.text, .tail, text_content), and so do the stylesheets here.
+    lxml.etree.strip_elements(
+        doc, lxml.etree.Comment, lxml.etree.ProcessingInstruction, *_DROP_TAGS, with_tail=False
+    )
 
 
 def text_of(element: lxml.html.HtmlElement) -> str:
