@@ -49,6 +49,7 @@ _COMMENT_ATTR = re.compile(
     r"([\s_-]|$)",
     re.IGNORECASE,
 )
+_FURNITURE_TAGS = frozenset(("nav", "footer", "aside", "header"))
 # Chinese characters of prose after a related-articles list that make it a list inside the article.
 _RELATED_FOLLOWED_BY = 100
 # Chinese characters outside links from which a block holds prose, whatever its name says.
@@ -56,13 +57,16 @@ _PROSE_CJK = 300
 
 
 def _is_furniture_element(element: lxml.html.HtmlElement) -> bool:
-    tag = element.tag.lower() if isinstance(element.tag, str) else ""
-    if tag in {"nav", "footer", "aside", "header"}:
+    tag = element.tag
+    if isinstance(tag, str) and tag.lower() in _FURNITURE_TAGS:
         return True
-    attrs = " ".join(filter(None, (element.get("class"), element.get("id"))))
-    if not attrs:
-        return False
-    named = _named(attrs)
+    class_name, ident = element.get("class"), element.get("id")
+    if not class_name:
+        if not ident:
+            return False
+        named = _named(ident)
+    else:
+        named = _named(f"{class_name} {ident}" if ident else class_name)
     if named is _COMMENT_ATTR:
         return next(element.iter("h1"), None) is None
     if named is None:
