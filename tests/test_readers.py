@@ -19,7 +19,11 @@ from conftest import FAST, comparable_rows, run_crawler
 from test_datasette import alive
 from test_scheduler import slow, wait_for
 
+from crawler.classify import Decision, classify, default_rules, parse_rules
+from crawler.crawl.items import Judged, PageItem
+from crawler.crawl.pipelines import ClassifyPipeline, FingerprintPipeline
 from crawler.demo.server import Route
+from crawler.fingerprint import content_hash
 
 # every article page read aside (ARCHIVE_READ_ASIDE_BYTES=0; the first ones wait for the readers
 # to start), with the stats written at the end
@@ -159,3 +163,47 @@ def test_no_reader_outlives_a_crawl_killed_with_kill_9(
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         process.communicate(timeout=30)  # they held its output pipes
+
+
+def test_the_pipelines_take_a_readers_decision_only_for_its_text_and_the_default_rules():
+    title = "2023年县委统战部工作总结"
+    body = "2023年以来，县委统战部围绕中心、服务大局，各项工作取得新成效。\n" * 20
+    decided = Decision(True, 9.0, "what the reader said")
+
+    def judged_item(**changed) -> PageItem:
+        item = PageItem(
+            url="http://127.0.0.2/a.html", site="yunxi", region="云溪县", kind="article",
+            status=200, title=title, body=body,
+            judged=Judged(title, body, decided, "hash the reader took"),
+        )  # fmt: skip
+        for name, value in changed.items():
+            setattr(item, name, value)
+        return item
+
+    def through(item: PageItem, rules: dict) -> PageItem:
+        classify_pipeline = ClassifyPipeline()
+        classify_pipeline.rules = rules
+        return FingerprintPipeline().process_item(classify_pipeline.process_item(item))
+
+    item = through(judged_item(), {})
+    assert (item.reason, item.score, item.content_hash) == (
+        "what the reader said",
+        9.0,
+        "hash the reader took",
+    )
+    # an article joined from its parts has another body: classified and hashed here; a site
+    # with rules of its own is classified with them (the text's hash is the reader's)
+    joined = body + "第二页的文字。\n"
+    strict = parse_rules({"threshold": 100.0}, default_rules())
+    cases = [
+        (judged_item(body=joined), {}, content_hash(joined)),
+        (judged_item(), {"yunxi": strict}, "hash the reader took"),
+    ]
+    for item, rules, hashed in cases:
+        text = item.body
+        item = through(item, rules)
+        expected = classify(title, text, rules.get("yunxi"))
+        assert (item.is_summary, item.reason) == (expected.is_summary, expected.reason)
+        assert item.content_hash == hashed
+    assert not through(judged_item(), {"yunxi": strict}).is_summary  # the site's own threshold
+    assert through(judged_item(), {}).is_summary

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
+
+from crawler.classify import Decision
 
 Record = TypeVar("Record")
 
@@ -15,6 +17,22 @@ def copy_fields(source: Any, target: type[Record], **values: Any) -> Record:
     names = {field.name for field in fields(target)}
     found = {name: getattr(source, name) for name in names if hasattr(source, name)}
     return target(**(found | values))
+
+
+@dataclass
+class Judged:
+    """What a reader made of an article's text beside its extraction (crawl/readers.py): the
+    classifier's decision with the default rules and the content hash, for this title and body.
+    The pipelines take them for an item with the same title and body (an article joined from
+    parts has another body) whose site has the default rules; else they work them out."""
+
+    title: str | None
+    body: str
+    decision: Decision
+    content_hash: str
+
+    def holds(self, item: PageItem) -> bool:
+        return self.body == item.body and self.title == item.title
 
 
 @dataclass
@@ -48,6 +66,8 @@ class PageItem:
     near_line: bool | None = None  # near the line: a candidate for a reader
     year: int | None = None
     content_hash: str | None = None
+    # a reader's decision and hash for the extracted text (not a column: never archived)
+    judged: Judged | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -17,7 +17,14 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.archive import Archive, DocumentRecord, PageRecord
 from crawler.archive.journal import Journal
 from crawler.classify import classify, refine_region, review_year
-from crawler.crawl.items import AliasItem, ColumnItem, ErrorItem, PageItem, copy_fields
+from crawler.crawl.items import (
+    AliasItem,
+    ColumnItem,
+    ErrorItem,
+    Judged,
+    PageItem,
+    copy_fields,
+)
 from crawler.crawl.state import CrawlState, site_done
 from crawler.fingerprint import content_hash
 
@@ -26,6 +33,12 @@ logger = logging.getLogger(__name__)
 
 def _is_article(item: object) -> bool:
     return isinstance(item, PageItem) and item.kind == "article" and item.status == 200
+
+
+def _judged(item: PageItem) -> Judged | None:
+    """The reader's decision and hash when they are for the item's title and body."""
+    judged = item.judged
+    return judged if judged is not None and judged.holds(item) else None
 
 
 class ClassifyPipeline:
@@ -57,7 +70,12 @@ class ClassifyPipeline:
 
     def process_item(self, item):
         if _is_article(item):
-            decision = classify(item.title, item.body or "", self.rules.get(item.site))
+            rules = self.rules.get(item.site)
+            judged = _judged(item)
+            if judged is not None and rules is None:  # decided by the reader, with these rules
+                decision = judged.decision
+            else:
+                decision = classify(item.title, item.body or "", rules)
             item.is_summary = decision.is_summary
             item.reason = decision.reason
             item.genre = decision.genre
@@ -83,7 +101,8 @@ class FingerprintPipeline:
 
     def process_item(self, item):
         if _is_article(item) and item.body:
-            item.content_hash = content_hash(item.body)
+            judged = _judged(item)
+            item.content_hash = content_hash(item.body) if judged is None else judged.content_hash
         return item
 
 

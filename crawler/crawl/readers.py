@@ -31,11 +31,14 @@ from dataclasses import dataclass
 from datetime import date
 from multiprocessing import forkserver
 
+from crawler.classify import classify, default_rules, simplified
+from crawler.crawl.items import Judged
 from crawler.discovery.attachments import attachment_links
 from crawler.discovery.links import Link
 from crawler.discovery.parts import part_links
 from crawler.discovery.urls import canonical_url
 from crawler.extract import Extracted, NotHTML, ReadPage, extract, read_page
+from crawler.fingerprint import content_hash
 from crawler.processes import pid_exists
 from crawler.registry.sites import url_on_hosts
 
@@ -54,6 +57,7 @@ class ArticleRead:
     canonical: str | None = None
     extracted: Extracted | None = None
     text: str | None = None  # the decoded page, kept only when it has no main text (fallbacks)
+    judged: Judged | None = None  # the text's decision and hash, when asked for (judge)
 
 
 def read_article(
@@ -64,14 +68,24 @@ def read_article(
     fetched_on: date | None,
     attachments: bool,
     domains: tuple[str, ...],
+    judge: bool = False,
 ) -> ArticleRead:
-    """Decode, parse and read an article page (what the spider hands a reader)."""
+    """Decode, parse and read an article page (what the spider hands a reader); ``judge``: also
+    classify its text with the default rules and hash it, which the crawl's process then need
+    not do (it is the busier one)."""
     try:
         page = read_page(body, content_type, encoding)
     except NotHTML as exc:
         return ArticleRead(not_html=str(exc))
     attached = attachment_links(page.doc, url) if attachments else []
-    return read_tree(page, url, fetched_on, attached, domains)
+    read = read_tree(page, url, fetched_on, attached, domains)
+    extracted = read.extracted
+    if judge and extracted is not None and extracted.body:
+        decision = classify(extracted.title, extracted.body, default_rules())
+        read.judged = Judged(
+            extracted.title, extracted.body, decision, content_hash(extracted.body)
+        )
+    return read
 
 
 def read_tree(
@@ -114,6 +128,10 @@ def _reader_started(crawl_pid: int) -> None:
 
 
 def _warm() -> int:
+    """A reader's first task: the classifier's rules read and its converter loaded before the
+    first page."""
+    default_rules()
+    simplified("統戰")
     return os.getpid()
 
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
-from crawler.crawl.items import AliasItem, ErrorItem, PageItem, copy_fields
+from crawler.crawl.items import AliasItem, ErrorItem, Judged, PageItem, copy_fields
 from crawler.discovery.parts import part_links
 from crawler.extract import NotHTML, extract, read_page
 from crawler.registry.sites import Site
@@ -47,13 +47,13 @@ class ArticleAssembly:
 
     def _article(
         self, response: Response, site: Site, hops: int, base: dict, extracted, parts, canonical,
-        attached: list, title: str | None,
+        attached: list, title: str | None, judged: Judged | None = None,
     ) -> Iterator:  # fmt: skip
         """An article's item, or the request for its next part."""
         assembly = {
             "first": response.url, "base": base, "extracted": extracted, "numbers": [1],
             "bodies": [extracted.body], "parts": [], "canonical": canonical,
-            "attached": attached, "title": title, "hops": hops,
+            "attached": attached, "title": title, "hops": hops, "judged": judged,
         }  # fmt: skip
         yield from self._next_part(response, site, assembly, parts)
 
@@ -141,7 +141,7 @@ class ArticleAssembly:
         yield copy_fields(
             extracted, PageItem, kind="article",
             body=joined(assembly["bodies"]) if assembly["parts"] else extracted.body,
-            links=links or None, **base,
+            links=links or None, judged=assembly.get("judged"), **base,
         )  # fmt: skip
         if response is not None:
             yield from self._attachments(

@@ -46,14 +46,16 @@ class ArticleReading:
     async def _page_items_aside(self, response: Response) -> AsyncIterator:
         """An article's items once a reader has read its page; the crawl fetches meanwhile."""
         try:
-            read = await self.readers.read(*self._reading(response))
+            read = await self.readers.read(*self._reading(response, judge=True))
             for item in self._read_page(response, read):
                 yield item
         finally:  # after the requests the page led to were admitted: the site's count is exact
             self.crawl_state.answered(response.request)
 
-    def _reading(self, response: Response) -> tuple:
-        """The arguments of read_article for an article's answer."""
+    def _reading(self, response: Response, judge: bool = False) -> tuple:
+        """The arguments of read_article for an article's answer; ``judge``: a reader also
+        classifies and hashes its text for a site with the default rules (the pipelines do it
+        for a page read here)."""
         site: Site = response.meta["site"]
         return (
             response.body,
@@ -63,6 +65,7 @@ class ArticleReading:
             china_day(response.headers.get("Date")),
             site.attachments != "none",
             site.allowed_domains,
+            judge and site.rules is None,
         )
 
     def _read_article(
@@ -109,7 +112,7 @@ class ArticleReading:
             return
         yield from self._article(
             response, site, hops, base, extracted, read.parts, read.canonical, read.attached,
-            read.title,
+            read.title, read.judged,
         )  # fmt: skip
 
     def closed(self, reason: str) -> None:
