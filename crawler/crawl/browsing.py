@@ -27,7 +27,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.responsetypes import responsetypes
 
 from crawler.crawl.browser import Browser, BrowserFailed, Opened, find_browser
-from crawler.crawl.challenge import INSTALL_HINT, challenge_kind, describe
+from crawler.crawl.challenge import INSTALL_HINT, MAX_CHALLENGE_BYTES, challenge_kind, describe
 from crawler.crawl.failures import JsChallengeUnsolved
 from crawler.crawl.state import CrawlState
 from crawler.registry.sites import Site
@@ -208,8 +208,8 @@ class BrowserMiddleware:
         if "browser" in request.meta:
             return response
         body = response.body
-        if response.status == 200 and b"cookie" not in body:
-            return response  # the cheap case: most pages
+        if len(body) > MAX_CHALLENGE_BYTES or (response.status == 200 and b"cookie" not in body):
+            return response  # the cheap cases: most pages (a challenge page is small)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         kind = challenge_kind(response.status, body, content_type)
         if kind is None:

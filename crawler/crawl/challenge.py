@@ -49,18 +49,20 @@ def challenge_kind(status: int, body: bytes, content_type: str = "") -> str | No
     scripts = _SCRIPT.findall(body)
     if not scripts:
         return None
-    visible = _TAGS.sub(b"", _STYLE.sub(b"", _SCRIPT.sub(b"", body))).decode("utf-8", "replace")
-    if len("".join(visible.split())) > MAX_VISIBLE_TEXT:
-        return None
     inline = b"\n".join(code for attributes, code in scripts if not _SRC.search(attributes))
-    if _SETS_COOKIE.search(inline) and _RELOADS.search(inline):
-        return COOKIE_SCRIPT
     external = [attributes for attributes, _code in scripts if _SRC.search(attributes)]
+    if _SETS_COOKIE.search(inline) and _RELOADS.search(inline):
+        kind = COOKIE_SCRIPT
     # A refusal page never loads a script to get past itself; 200 pages that are only a loader
     # are ordinary script-built pages (rendering reads those, crawl/fallback.py).
-    if external and status != 200:
-        return EXTERNAL_SCRIPT
-    return None
+    elif external and status != 200:
+        kind = EXTERNAL_SCRIPT
+    else:
+        return None
+    # a page's text (what its scripts, styles and tags leave), read only for a page that could be
+    # a challenge: one with text to read is a page
+    visible = _TAGS.sub(b"", _STYLE.sub(b"", _SCRIPT.sub(b"", body))).decode("utf-8", "replace")
+    return None if len("".join(visible.split())) > MAX_VISIBLE_TEXT else kind
 
 
 def describe(kind: str, status: int) -> str:
