@@ -38,7 +38,7 @@ class Judged:
 @dataclass
 class PageItem:
     """A fetched page and, for an article, what was extracted from it. Pipelines fill in the
-    classification and the content hash."""
+    classification and the content hash (a reader's, ``judged``, when it is for this text)."""
 
     url: str
     site: str

@@ -1,7 +1,8 @@
 """Reading an article page: the same pure function in the crawl's process or in a reader beside it.
 
 Reading a real article (decoding, parsing, its attachment and part links, its canonical address,
-title, date and text) costs several times what Scrapy spends fetching it. A crawl hands an
+title, date and text, and for a site with the default rules its classification and content hash)
+costs several times what Scrapy spends fetching it. A crawl hands an
 article of ARCHIVE_READ_ASIDE_BYTES or more to a reader process (ARCHIVE_READERS of them, started
 in a thread at the first such page; pages are read in the crawl until they are up) and goes on fetching and storing while it is read, so a second core reads
 while the first crawls; smaller pages, and every page when ARCHIVE_READERS = 0, are read where
