@@ -9,7 +9,8 @@ GNE given the same raw bytes, on two sets:
 Body: character-level precision, recall and F1 against the gold body after NFKC with all
 whitespace removed (characters matched in order, as difflib's matching blocks). Title and date:
 exact matches. Time: milliseconds per page from the raw bytes (decoding and parsing included), each
-page's best of EXTRACT_ROUNDS rounds; the mean over pages and the median page.
+page's best of EXTRACT_ROUNDS rounds; the mean over pages and the median page, the median page of
+each size, and for this project the part of it decoding and parsing take.
 
 trafilatura, readability-lxml, GNE and htmldate are optional: pip install -e '.[bench]'. GNE and
 htmldate take text, not bytes: they are given this project's decoding. htmldate finds dates only
@@ -34,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.extract import extract_page
+from crawler.extract import extract_page, read_page
 from crawler.extract.decode import charset_from_content_type, decode_html
 
 SET = Path(__file__).resolve().parent.parent / "tests" / "extraction"
@@ -206,8 +207,41 @@ def evaluate(extractor: Callable[[Page], Result], pages: list[Page]) -> dict:
         "date": dates / len(pages),
         "ms": statistics.mean(per_page),
         "median_ms": statistics.median(per_page),
+        "by_size": by_size(per_page, pages),
         "worst": sorted(worst)[:3],
     }
+
+
+# Page sizes the times are also given by: a real set's median page decides its median time, and
+# sets differ (these real pages' median is 119 KB; another real set's was 26 KB).
+SIZES = ((0, 64), (64, 160), (160, None))
+
+
+def by_size(per_page: list[float], pages: list[Page]) -> str:
+    """The median time of the pages of each size (KB of raw bytes), with their count."""
+    parts = []
+    for low, high in SIZES:
+        times = [
+            ms
+            for ms, page in zip(per_page, pages, strict=True)
+            if low * 1024 <= len(page.raw) and (high is None or len(page.raw) < high * 1024)
+        ]
+        if times:
+            span = f"{low}-{high} KB" if high else f">={low} KB"
+            parts.append(f"{span} ({len(times)}) {statistics.median(times):.2f}")
+    return ", ".join(parts)
+
+
+def parsing_alone(pages: list[Page]) -> float:
+    """The median page's best time to decode and parse its bytes (what every reading here
+    starts with: libxml2's HTML parser through lxml)."""
+    per_page = [float("inf")] * len(pages)
+    for _ in range(ROUNDS):
+        for index, page in enumerate(pages):
+            started = time.perf_counter()
+            read_page(page.raw, page.content_type)
+            per_page[index] = min(per_page[index], (time.perf_counter() - started) * 1000)
+    return statistics.median(per_page)
 
 
 def date_right(found: str | None, gold: str) -> bool:
@@ -235,6 +269,9 @@ def report(title: str, pages: list[Page]) -> None:
             f"{round(figures['date'] * n):>3}/{n:<2} {figures['ms']:>8.2f} {figures['median_ms']:>7.2f}"
         )
         print("   lowest F1: " + ", ".join(f"{file} {f1:.2f}" for f1, file in figures["worst"]))
+        print(f"   median ms by page size: {figures['by_size']}")
+        if extractor is ours:
+            print(f"   of which decoding and parsing: {parsing_alone(pages):.2f} ms (median page)")
 
 
 def main() -> None:
