@@ -546,10 +546,11 @@ def test_a_stopped_worker_hands_its_job_back_at_once_in_one_line(
     writer = start("writer", "--broker", broker, "--db", str(db), log=logs / "writer.out")
     first = start("worker", "--broker", broker, "--work-dir", str(tmp_path / "w1"),
                   log=logs / "worker1.out")  # fmt: skip
-    scheduler = subprocess.Popen(
-        [*scheduler_command(sites_file, db, *FAST), "--broker", broker, "--once", "yunxi-gov"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    with (logs / "scheduler.out").open("ab") as out:  # in a failure's message with the others
+        scheduler = subprocess.Popen(
+            [*scheduler_command(sites_file, db, *FAST), "--broker", broker, "--once", "yunxi-gov"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     second = None
     try:
         assert wait_for(lambda: any("/art/" in p for p in yunxi.paths_requested()), 90), every_log(
@@ -561,12 +562,12 @@ def test_a_stopped_worker_hands_its_job_back_at_once_in_one_line(
                        log=logs / "worker2.out")  # fmt: skip
         assert wait_for(lambda: "crawling" in (logs / "worker2.out").read_text(), 60)
         taken_after = time.monotonic() - stopped
-        output, _ = scheduler.communicate(timeout=240)
+        scheduler.wait(timeout=240)
     finally:
         if scheduler.poll() is None:
             scheduler.kill()
         stop(*[p for p in (second, writer) if p is not None])
-    assert scheduler.returncode == 0, output
+    assert scheduler.returncode == 0, every_log(logs, tmp_path)
     log = (logs / "worker1.out").read_text()
     assert first.returncode == 0 and log.count("handed back to the queue") == 1, log
     assert "ERROR" not in log and "Traceback" not in log and "known_articles" not in log, log
