@@ -260,6 +260,76 @@ def test_a_title_block_taken_out_of_the_content_box_is_no_headline():
     assert "相关新闻" not in extracted.body and "简讯" not in extracted.body
 
 
+def test_title_blocks_are_judged_only_when_a_rule_would_take_them(monkeypatch):
+    """A title block is checked for furniture, links and removal only when a rule would take
+    it, and then as before: the block <title> repeats wins over a sidebar's, one in a nav bar or
+    behind a link is passed over for the next, and the first sound block is the last resort."""
+    paragraph = "<p>今年以来，县委统战部坚持以习近平新时代中国特色社会主义思想为指导，扎实推进各项工作。</p>"
+    sidebar = "".join(
+        f"<div class='side'><h3 class='news-title'>热点新闻第{n}条标题</h3></div>" for n in range(8)
+    )
+
+    def page(title: str, blocks: str, beside: str = sidebar) -> bytes:
+        return (
+            f"<html><head><title>{title}</title></head><body>{blocks}{beside}"
+            f"<div class='article'>{paragraph * 6}</div></body></html>"
+        ).encode()
+
+    judged = []
+    furniture_test = content_module._is_furniture_element
+    monkeypatch.setattr(
+        content_module,
+        "_is_furniture_element",
+        lambda element: judged.append(element) or furniture_test(element),
+    )
+    headline = "<div class='title'>县委统战部2023年工作总结</div>"
+    found = extract_page(
+        page("县委统战部2023年工作总结_某县网", headline), "http://127.0.0.2/a.html"
+    )
+    assert found.title == "县委统战部2023年工作总结"
+    assert not any(element.get("class") == "news-title" for element in judged), "judged all"
+    # the repeated block in a nav bar, or a link: the next block <title> repeats
+    for first in (
+        "<div class='nav'><div class='title'>县委统战部2023年工作总结（全文）</div></div>",
+        "<div class='title'><a href='/x.html'>县委统战部2023年工作总结（全文）</a></div>",
+    ):
+        blocks = first + "<h2 class='title'>县委统战部2023年工作总结</h2>"
+        title = "县委统战部2023年工作总结（全文）_某县网"
+        assert extract_page(page(title, blocks), "http://127.0.0.2/a.html").title == (
+            "县委统战部2023年工作总结"
+        ), first
+    # nothing <title> repeats, no h1 or h2, a breadcrumb above the text: the first sound block
+    blocks = "<div class='nav'><div class='title'>网站导航标题栏</div></div>" + headline
+    crumbs = "<div>当前位置：首页 &gt; 工作动态</div>"
+    found = extract_page(page("某县网", blocks, crumbs), "http://127.0.0.2/a.html")
+    assert found.title == "县委统战部2023年工作总结"
+
+
+def test_the_metas_read_once_give_what_each_search_of_the_page_gives(read_pages):
+    from crawler.extract import dates, titles
+    from crawler.extract.page import meta_content, meta_pairs
+
+    asked = [
+        ("articletitle",), ("og:title",), titles._META_SOURCE_NAMES, dates._META_DATE_NAMES,
+        dates._META_DATE_NAMES + dates._META_OTHER_DATE_NAMES,
+    ]  # fmt: skip
+    found = 0
+    for name, page in read_pages:
+        pairs = meta_pairs(page.doc)
+        for names in asked:
+            value = meta_content(page.doc, names)
+            assert meta_content(page.doc, names, pairs) == value, (name, names)
+            found += value is not None
+    assert found > 20
+    # the first that says something wins, whatever its case and whichever attribute names it
+    doc = parse_html(
+        "<html><head><meta name='ArticleTitle' content=' '><meta property='articletitle' "
+        "content='县委统战部  工作总结'></head><body><meta itemprop='og:title' content='x'></body></html>"
+    )
+    assert meta_content(doc, ("articletitle",), meta_pairs(doc)) == "县委统战部 工作总结"
+    assert meta_content(doc, ("og:title",), meta_pairs(doc)) == "x"
+
+
 def test_text_of_is_text_content(read_pages):
     for name, page in read_pages[:30]:
         for element in page.doc.iter(lxml.etree.Element):

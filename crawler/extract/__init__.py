@@ -23,6 +23,7 @@ from crawler.extract.page import (
     drop_noise,
     lines_of,
     looks_binary,
+    meta_pairs,
     parse_html,
 )
 from crawler.extract.titles import extract_source, extract_title, text_before_body
@@ -96,16 +97,17 @@ def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = No
     content, blocks = content_blocks(doc, names)
     raw_lines = [line for block in blocks for line in lines_of(block)]
     head_lines = text_before_body(full_lines, raw_lines)
-    title = extract_title(doc, content, head_lines, names.title_blocks)
+    metas = meta_pairs(doc)
+    title = extract_title(doc, content, head_lines, names.title_blocks, metas)
     published, published_from = extract_date(
-        doc, head_lines, full_lines, url, title, scripts, raw_lines, fetched_on
+        doc, head_lines, full_lines, url, title, scripts, raw_lines, fetched_on, metas
     )
     body, issuer = body_and_issuer(raw_lines, title)
     return Extracted(
         title=title,
         published=published,
         # a page that names no source is its sign-off's issuer's (县委统战部 / 2023年1月5日)
-        source=extract_source(doc, head_lines, full_lines) or issuer,
+        source=extract_source(doc, head_lines, full_lines, metas) or issuer,
         body="\n".join(body),
         encoding=page.decoded.encoding,
         encoding_reason=page.decoded.reason,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import lxml.etree
 import lxml.html
 
-from crawler.extract.page import clean_text, meta_content, without_leading_title
+from crawler.extract.page import clean_text, meta_content, meta_pairs, without_leading_title
 from crawler.families import URL_DATES
 
 _DATE_NUMERIC = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -230,12 +230,15 @@ def extract_date(
     scripts: list[str] | None = None,
     body_lines: list[str] | None = None,
     fetched_on: date | None = None,
+    metas: list[tuple[str, str]] | None = None,
 ) -> tuple[str | None, str | None]:
     """The publication date and the evidence it came from, most trusted first: the CMS's meta
     tags, the info line under the headline (nearest the article, so a labelled date in the footer
     does not win), a labelled line, a date line just above the body, a <time> element, the URL,
-    the page's data."""
-    meta_value = meta_content(doc, _META_DATE_NAMES)
+    the page's data (``metas``: the page's meta_pairs)."""
+    if metas is None:
+        metas = meta_pairs(doc)
+    meta_value = meta_content(doc, _META_DATE_NAMES, metas)
     if meta_value:
         found = parse_date(meta_value)
         if found:
@@ -248,7 +251,7 @@ def extract_date(
         if found and len(line) <= 120:
             return found, "under the headline"
     # A date printed without its year under the headline, the year from any other date.
-    year_source = meta_content(doc, _META_DATE_NAMES + _META_OTHER_DATE_NAMES)
+    year_source = meta_content(doc, _META_DATE_NAMES + _META_OTHER_DATE_NAMES, metas)
     for line in near:
         match = _SHORT_DATE.search(line)
         if match and (match.group(1) or year_source):

@@ -176,13 +176,29 @@ def cjk_count(text: str) -> int:
     return len(high) - len(high.translate(None, _CJK_HIGH_BYTES))
 
 
-def meta_content(doc: lxml.html.HtmlElement, names: tuple[str, ...]) -> str | None:
-    for element in doc.iter("meta"):
-        key = (
-            element.get("name") or element.get("property") or element.get("itemprop") or ""
-        ).lower()
+def meta_pairs(doc: lxml.html.HtmlElement) -> list[tuple[str, str]]:
+    """The page's <meta> tags in page order, each as its name (name, property or itemprop, lower
+    case) and its content: read once for the several meta_content an extraction asks (each a
+    search of the whole tree)."""
+    return [
+        (
+            (e.get("name") or e.get("property") or e.get("itemprop") or "").lower(),
+            e.get("content") or "",
+        )
+        for e in doc.iter("meta")
+    ]
+
+
+def meta_content(
+    doc: lxml.html.HtmlElement,
+    names: tuple[str, ...],
+    pairs: list[tuple[str, str]] | None = None,
+) -> str | None:
+    """The first non-empty content of a <meta> named one of ``names`` (``pairs``: the page's
+    meta_pairs, when they are at hand)."""
+    for key, content in meta_pairs(doc) if pairs is None else pairs:
         if key in names:
-            value = clean_text(element.get("content") or "")
+            value = clean_text(content)
             if value:
                 return value
     return None

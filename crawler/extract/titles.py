@@ -57,16 +57,16 @@ def extract_title(
     content: lxml.html.HtmlElement | None,
     head_lines: list[str],
     title_blocks: list[lxml.html.HtmlElement] | None = None,
+    metas: list[tuple[str, str]] | None = None,
 ) -> str | None:
     """The headline. ``title_blocks``: the page's headings and elements named for a title, in
     page order (content.page_names, read before the furniture was taken out of the content
-    box: those taken out with it are passed over)."""
-    meta_title = meta_content(doc, ("articletitle",))
+    box: those taken out with it are passed over); ``metas``: the page's meta_pairs."""
+    meta_title = meta_content(doc, ("articletitle",), metas)
     if meta_title:
         return meta_title
     page_title = clean_text(doc.findtext(".//title") or "")
     in_furniture = FurnitureMemo()
-    candidates: list[str] = []
     # A heading at the top of the content box itself (simple templates put it there).
     inner: list[str] = []
     if content is not None:
@@ -79,24 +79,36 @@ def extract_title(
     if title_blocks is None:
         title_blocks = page_names(doc).title_blocks
     roots = [*doc.itersiblings(preceding=True), doc, *doc.itersiblings()]
+    # Title blocks by their text first; whether one is still in the page, outside furniture and
+    # not a link (a walk up its ancestors, a search of it) is asked only of those a rule would
+    # take, in the same order: most pages take the first block their <title> repeats.
+    blocks: list[tuple[str, lxml.html.HtmlElement]] = []
     for element in title_blocks:
         text = clean_text(element.text_content())
-        if not (4 <= len(text) <= 120 and cjk_count(text) >= 2):
-            continue
-        if element in inside or not _attached(element, roots):
-            continue
-        if in_furniture(element) or _LINK_WITH_TEXT(element):
-            continue
-        candidates.append(text)
+        if 4 <= len(text) <= 120 and cjk_count(text) >= 2 and element not in inside:
+            blocks.append((text, element))
+    kept: dict[lxml.html.HtmlElement, bool] = {}
+
+    def candidate(element: lxml.html.HtmlElement) -> bool:
+        if element not in kept:
+            kept[element] = (
+                _attached(element, roots)
+                and not in_furniture(element)
+                and not _LINK_WITH_TEXT(element)
+            )
+        return kept[element]
+
     if page_title:
         headline = _TITLE_SEPARATORS.split(page_title)[0] or page_title
-        for pool in (candidates, inner):
-            in_title = [c for c in pool if c in page_title]
+        for pool in (blocks, [(text, None) for text in inner]):
+            in_title = [c for c, e in pool if c in page_title and (e is None or candidate(e))]
             if in_title:
                 return max(in_title, key=len)
             # A title block that also holds the byline and date: the headline is the part of
             # it that <title> repeats.
-            if any(headline in c for c in pool if len(headline) >= 6):
+            if len(headline) >= 6 and any(
+                headline in c and (e is None or candidate(e)) for c, e in pool
+            ):
                 return headline
         # A heading that <title> repeats is the headline even inside a block that looks like
         # furniture (a header bar) or with a link on it.
@@ -115,12 +127,13 @@ def extract_title(
     above = _title_above_body(head_lines)
     if above:
         return above
-    if candidates:
-        return candidates[0]
+    first = next((text for text, element in blocks if candidate(element)), None)
+    if first:
+        return first
     if page_title:
         first = _TITLE_SEPARATORS.split(page_title)[0]
         return first or page_title
-    og = meta_content(doc, ("og:title",))
+    og = meta_content(doc, ("og:title",), metas)
     return og
 
 
@@ -136,9 +149,12 @@ def text_before_body(full_lines: list[str], body_lines: list[str]) -> list[str]:
 
 
 def extract_source(
-    doc: lxml.html.HtmlElement, head_lines: list[str], all_lines: list[str]
+    doc: lxml.html.HtmlElement,
+    head_lines: list[str],
+    all_lines: list[str],
+    metas: list[tuple[str, str]] | None = None,
 ) -> str | None:
-    meta_source = meta_content(doc, _META_SOURCE_NAMES)
+    meta_source = meta_content(doc, _META_SOURCE_NAMES, metas)
     if meta_source:
         return meta_source
     for lines in (head_lines, all_lines[-40:], all_lines):
