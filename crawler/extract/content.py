@@ -86,12 +86,16 @@ def _named(attrs: str) -> re.Pattern | None:
     return _FURNITURE_ATTR if _FURNITURE_ATTR.search(attrs) else None
 
 
-def _candidate_score(element: lxml.html.HtmlElement) -> float:
-    text = element.text_content()
+def _candidate_score(
+    element: lxml.html.HtmlElement, text: str | None = None, link_ratio: float | None = None
+) -> float:
+    """How much sentence-like text outside links ``element`` holds (``text``, ``link_ratio``:
+    its text_content and _link_ratio, when they are at hand)."""
+    text = element.text_content() if text is None else text
     cjk = cjk_count(text)
     if cjk == 0:
         return 0.0
-    link_ratio = min(1.0, link_text_length(element) / max(1, len(clean_text(text))))
+    link_ratio = _link_ratio(element, text) if link_ratio is None else link_ratio
     punctuation = len(PUNCTUATION.findall(text))
     return (cjk + 3 * punctuation) * (1.0 - link_ratio) ** 2
 
@@ -257,8 +261,9 @@ def _best_after_links(
     return best
 
 
-def _link_ratio(element: lxml.html.HtmlElement) -> float:
-    return min(1.0, link_text_length(element) / max(1, len(clean_text(element.text_content()))))
+def _link_ratio(element: lxml.html.HtmlElement, text: str | None = None) -> float:
+    text = element.text_content() if text is None else text
+    return min(1.0, link_text_length(element) / max(1, len(clean_text(text))))
 
 
 def first_post(content: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -295,29 +300,27 @@ def with_siblings(content: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]
     or several divs of the same kind, each dense with prose and with few links."""
     # Siblings are looked for at the outermost wrapper that adds no text of its own (a <td>'s
     # table): the split is usually there.
-    start = content
-    cjk = cjk_count(content.text_content())
-    while (
-        (parent := start.getparent()) is not None
-        and parent.tag not in ("body", "html")
-        and cjk_count(parent.text_content()) - cjk < 10
-    ):
-        start = parent
-    own = _candidate_score(start)
+    start, text = content, content.text_content()
+    cjk = cjk_count(text)
+    while (parent := start.getparent()) is not None and parent.tag not in ("body", "html"):
+        around = parent.text_content()
+        if cjk_count(around) - cjk >= 10:
+            break
+        start, text = parent, around
+    own = _candidate_score(start, text)
     if own <= 0:
         return [content]
 
     def continues(sibling: lxml.html.HtmlElement) -> bool | None:
         if not isinstance(sibling.tag, str):
             return None
-        if cjk_count(sibling.text_content()) == 0:
+        text = sibling.text_content()  # read once for all that is weighed of it
+        if cjk_count(text) == 0:
             return None  # a picture or a rule in between: look further
-        return (
-            sibling.tag == start.tag
-            and not _is_furniture_element(sibling)
-            and _candidate_score(sibling) >= 0.3 * own
-            and _link_ratio(sibling) < 0.2
-        )
+        if sibling.tag != start.tag or _is_furniture_element(sibling):
+            return False
+        link_ratio = _link_ratio(sibling, text)
+        return _candidate_score(sibling, text, link_ratio) >= 0.3 * own and link_ratio < 0.2
 
     before: list[lxml.html.HtmlElement] = []
     for sibling in start.itersiblings(preceding=True):
