@@ -566,7 +566,8 @@ def test_a_stopped_worker_hands_its_job_back_at_once_in_one_line(
     finally:
         if scheduler.poll() is None:
             scheduler.kill()
-        stop(*[p for p in (second, writer) if p is not None])
+        # the first worker too, when the test failed before stopping it
+        stop(*[p for p in (first, second, writer) if p is not None])
     assert scheduler.returncode == 0, every_log(logs, tmp_path)
     log = (logs / "worker1.out").read_text()
     assert first.returncode == 0 and log.count("handed back to the queue") == 1, log
