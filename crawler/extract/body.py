@@ -82,8 +82,8 @@ def body_and_issuer(lines: list[str], title: str | None = None) -> tuple[list[st
             continue
         if _CREDIT_ONLY.match(line):
             continue
-        if title and clean_text(line) == clean_text(title) and not kept:
-            continue
+        if not kept and title and clean_text(line) == clean_text(title):
+            continue  # the headline again above the text
         if _DATE_ONLY.match(line) or line in {"|", "｜", ">", "»"}:
             continue
         if not kept and (is_letterhead(line) or is_addressees(line)):
