@@ -177,7 +177,7 @@ def _named_in(
             named = selector.class_name in names.classes
         else:
             if words is None:
-                words = {word for classes in names.classes for word in classes.split()}
+                words = set(" ".join(names.classes).split())  # every class's words, in C
             named = selector.class_word in words
         if named:
             kept.append(selector)
