@@ -90,7 +90,9 @@ def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = No
     the day a relative date (昨天, 3小时前) counts from. The tree is modified (scripts and
     furniture removed): discover links first."""
     doc = page.doc
-    scripts = [script.text or "" for script in doc.iter("script")]
+    # kept by these references when drop_noise takes them out; their texts (tens of KB) are read
+    # only when the page's data is the last place a date is looked for
+    scripts = list(doc.iter("script"))
     drop_noise(doc)
     full_lines = lines_of(doc.body if doc.find("body") is not None else doc)
     names = page_names(doc)
@@ -100,7 +102,15 @@ def extract(page: ReadPage, url: str | None = None, fetched_on: date | None = No
     metas = meta_pairs(doc)
     title = extract_title(doc, content, head_lines, names.title_blocks, metas)
     published, published_from = extract_date(
-        doc, head_lines, full_lines, url, title, scripts, raw_lines, fetched_on, metas
+        doc,
+        head_lines,
+        full_lines,
+        url,
+        title,
+        (script.text or "" for script in scripts),
+        raw_lines,
+        fetched_on,
+        metas,
     )
     body, issuer = body_and_issuer(raw_lines, title)
     return Extracted(

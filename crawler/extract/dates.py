@@ -204,7 +204,7 @@ _DATA_TIME = re.compile(r'\b(?:var\s+ct|publish_time|"?pubtime"?)\s*[=:]\s*"?(1[
 _VAR_CT = re.compile(r"var\s+ct")
 
 
-def _script_date(scripts: list[str]) -> str | None:
+def _script_date(scripts: Iterable[str]) -> str | None:
     """A publication date in the page's data: JSON-LD datePublished, or a Unix time such as
     WeChat's ``var ct = "1581471312"`` (read in China time)."""
     for text in scripts:
@@ -227,7 +227,7 @@ def extract_date(
     all_lines: list[str],
     url: str | None,
     title: str | None = None,
-    scripts: list[str] | None = None,
+    scripts: Iterable[str] | None = None,
     body_lines: list[str] | None = None,
     fetched_on: date | None = None,
     metas: list[tuple[str, str]] | None = None,
