@@ -96,8 +96,7 @@ def _candidate_score(
     if cjk == 0:
         return 0.0
     link_ratio = _link_ratio(element, text) if link_ratio is None else link_ratio
-    punctuation = len(PUNCTUATION.findall(text))
-    return (cjk + 3 * punctuation) * (1.0 - link_ratio) ** 2
+    return (cjk + 3 * len(PUNCTUATION.findall(text))) * (1.0 - link_ratio) ** 2
 
 
 @dataclass
